@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { topicLevel, topicPath } from './topic-level.ts';
+
+const port = z.number().int().min(0).max(65535).describe('TCP port; 0 picks a free port');
+const host = z.string().min(1).default('0.0.0.0').describe('address to bind');
+
+const tcpListener = z
+  .strictObject({ protocol: z.literal('tcp'), host, port: port.default(1883) })
+  .describe('MQTT over plain TCP');
+
+const tlsFiles = {
+  cert: z.string().min(1).describe('PEM certificate file, relative to this config file'),
+  key: z.string().min(1).describe('PEM private key file, relative to this config file'),
+  ca: z.string().min(1).optional().describe('PEM CA bundle for client certificates'),
+};
+
+const tlsListener = z
+  .strictObject({ protocol: z.literal('tls'), host, port: port.default(8883), ...tlsFiles })
+  .describe('MQTT over TLS');
+
+const wsPath = z.string().startsWith('/').default('/mqtt').describe('HTTP path of the WebSocket endpoint');
+
+const wsListener = z
+  .strictObject({ protocol: z.literal('ws'), host, port: port.default(9001), path: wsPath })
+  .describe('MQTT over WebSocket');
+
+const wssListener = z
+  .strictObject({ protocol: z.literal('wss'), host, port: port.default(9443), path: wsPath, ...tlsFiles })
+  .describe('MQTT over secure WebSocket');
+
+export const listenerSchema = z.discriminatedUnion('protocol', [tcpListener, tlsListener, wsListener, wssListener]);
+
+const brokerSchema = z
+  .strictObject({
+    listeners: z.array(listenerSchema).min(1).default([{ protocol: 'tcp', host: '0.0.0.0', port: 1883 }]),
+    drainTimeoutMs: z
+      .number().int().min(0).default(30_000)
+      .describe('disconnect a subscriber whose socket stays full this long, so it cannot stall the others (0 = never)'),
+    connectTimeoutMs: z.number().int().min(100).default(30_000).describe('time a new connection has to send CONNECT'),
+    keepaliveLimitS: z.number().int().min(0).max(65535).default(0).describe('largest keep-alive a client may ask for (0 = any)'),
+    maxClientIdLength: z.number().int().min(23).max(65535).default(256),
+  })
+  .superRefine((broker, ctx) => {
+    const seen = new Map<string, number>();
+    broker.listeners.forEach((listener, index) => {
+      if (listener.port === 0) return;
+      const key = `${listener.host}:${listener.port}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['listeners', index, 'port'],
+          message: `listeners[${first}] already binds ${key}`,
+        });
+      }
+      seen.set(key, index);
+    });
+  });
+
+export const gatewaySchema = z
+  .strictObject({
+    id: topicLevel.default('uns-gateway').describe('gateway id: the <id> in _gateway/<id>/status'),
+    log: z
+      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+      .default({ level: 'info' }),
+    broker: brokerSchema.default({
+      listeners: [{ protocol: 'tcp', host: '0.0.0.0', port: 1883 }],
+      drainTimeoutMs: 30_000,
+      connectTimeoutMs: 30_000,
+      keepaliveLimitS: 0,
+      maxClientIdLength: 256,
+    }),
+    store: z
+      .strictObject({ dataDir: z.string().min(1).default('./data').describe('data directory, relative to this config file') })
+      .default({ dataDir: './data' }),
+    namespace: z
+      .strictObject({
+        root: topicPath.optional().describe('optional prefix before site, for example "acme" or "acme/uns"'),
+        qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1).describe('default QoS of value publishes'),
+      })
+      .default({ qos: 1 }),
+    mappings: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('mapping files to load, relative to this config file; a "*" in the file name matches many'),
+  })
+  .describe('UNS gateway configuration');
+
+export type GatewayConfig = z.infer<typeof gatewaySchema>;
+export type ListenerConfig = z.infer<typeof listenerSchema>;

@@ -1,0 +1,94 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
+import type { GatewayConfig } from '../../schemas/gateway.ts';
+import type { Logger } from '../log.ts';
+import { createAccessHandlers, type AccessPolicy } from './access.ts';
+import { bindListener, type BoundListener } from './listeners.ts';
+
+export interface BrokerOptions {
+  config: GatewayConfig['broker'];
+  /** Folder TLS files resolve against. */
+  configDir: string;
+  /** Used as the aedes id, so that $SYS topics name this gateway. */
+  id: string;
+  policy: AccessPolicy;
+  log: Logger;
+}
+
+export interface PublishOptions {
+  qos: 0 | 1 | 2;
+  retain: boolean;
+}
+
+export interface Broker {
+  readonly listeners: readonly BoundListener[];
+  /** Publishes on the gateway's own behalf, past the access checks. */
+  publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;
+  /** Waits (at most `timeoutMs`) until what was written to clients has left the process. */
+  flush(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts aedes and binds every configured listener; on any failure nothing stays bound. */
+export async function startBroker(options: BrokerOptions): Promise<Broker> {
+  const { config, log } = options;
+  const aedes = await Aedes.createBroker({
+    id: options.id,
+    drainTimeout: config.drainTimeoutMs,
+    connectTimeout: config.connectTimeoutMs,
+    keepaliveLimit: config.keepaliveLimitS,
+    maxClientsIdLength: config.maxClientIdLength,
+    ...createAccessHandlers(options.policy, log),
+  });
+  aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'client error'));
+  aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
+  const clients = new Set<Client>();
+  aedes.on('client', (client) => {
+    clients.add(client);
+    log.debug({ clientId: client.id }, 'client connected');
+  });
+  aedes.on('clientDisconnect', (client) => {
+    clients.delete(client);
+    log.debug({ clientId: client.id }, 'client disconnected');
+  });
+
+  const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
+  const listeners: BoundListener[] = [];
+  try {
+    for (const [index, listener] of config.listeners.entries()) {
+      const bound = await bindListener(listener, index, (stream, req) => aedes.handle(stream, req), options.configDir);
+      listeners.push(bound);
+      log.info({ protocol: bound.protocol, host: bound.host, port: bound.port }, 'listener ready');
+    }
+  } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.close()));
+    await closeAedes();
+    throw error;
+  }
+
+  return {
+    listeners,
+    publish(topic, payload, { qos, retain }) {
+      const packet: PublishPacket = {
+        cmd: 'publish',
+        topic,
+        payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+        qos,
+        retain,
+        dup: false,
+      };
+      return new Promise((resolve, reject) => {
+        aedes.publish(packet as AedesPublishPacket, (error?: Error | null) => (error ? reject(error) : resolve()));
+      });
+    },
+    async flush(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      const pending = () => [...clients].some((client) => (client.conn as { writableLength?: number }).writableLength);
+      while (pending() && Date.now() < deadline) await sleep(10);
+    },
+    async close() {
+      await closeAedes();
+      await Promise.all(listeners.map((listener) => listener.close()));
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { resolve } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { ListenerConfig } from '../../schemas/gateway.ts';
+import { ErrorCodes, GatewayError } from '../errors.ts';
+
+/** Hands a new connection (a socket or a WebSocket stream) to the broker. */
+export type ConnectionHandler = (stream: Duplex, req?: IncomingMessage) => void;
+
+export interface BoundListener {
+  protocol: ListenerConfig['protocol'];
+  host: string;
+  port: number;
+  /** Stops accepting and ends every connection still open. */
+  close(): Promise<void>;
+}
+
+function readTlsFiles(config: Extract<ListenerConfig, { cert: string }>, configDir: string, index: number) {
+  const read = (key: 'cert' | 'key' | 'ca', file: string): Buffer => {
+    try {
+      return readFileSync(resolve(configDir, file));
+    } catch (error) {
+      throw new GatewayError(
+        ErrorCodes.TLS_FILES,
+        `broker.listeners[${index}].${key}: cannot read "${file}": ${(error as Error).message}`,
+        { listener: index, key, file },
+      );
+    }
+  };
+  return {
+    cert: read('cert', config.cert),
+    key: read('key', config.key),
+    ...(config.ca === undefined ? {} : { ca: read('ca', config.ca), requestCert: true }),
+  };
+}
+
+function createServerFor(config: ListenerConfig, handle: ConnectionHandler, configDir: string, index: number): Server {
+  switch (config.protocol) {
+    case 'tcp':
+      return createTcpServer({ noDelay: true }, handle);
+    case 'tls':
+      return createTlsServer({ ...readTlsFiles(config, configDir, index) }, handle);
+    case 'ws':
+    case 'wss': {
+      const http: HttpServer =
+        config.protocol === 'ws' ? createHttpServer() : createHttpsServer(readTlsFiles(config, configDir, index));
+      const wss = new WebSocketServer({ server: http, path: config.path });
+      wss.on('connection', (socket, req) => handle(createWebSocketStream(socket), req));
+      http.on('close', () => wss.close());
+      return http;
+    }
+  }
+}
+
+function listenError(config: ListenerConfig, index: number, error: NodeJS.ErrnoException): GatewayError {
+  const where = `${config.protocol} listener ${config.host}:${config.port} (broker.listeners[${index}])`;
+  if (error.code === 'EADDRINUSE') {
+    return new GatewayError(
+      ErrorCodes.PORT_IN_USE,
+      `${where}: port ${config.port} is already in use; stop the other program (another MQTT broker?) or change the port`,
+      { listener: index, host: config.host, port: config.port },
+    );
+  }
+  return new GatewayError(ErrorCodes.LISTEN_FAILED, `${where}: ${error.message}`, {
+    listener: index,
+    host: config.host,
+    port: config.port,
+  });
+}
+
+/** Binds one listener; resolves once it accepts connections. */
+export async function bindListener(
+  config: ListenerConfig,
+  index: number,
+  handle: ConnectionHandler,
+  configDir: string,
+): Promise<BoundListener> {
+  const server = createServerFor(config, handle, configDir, index);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(config, index, error)));
+    server.listen(config.port, config.host, () => resolvePromise());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    protocol: config.protocol,
+    host: address.address,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolvePromise) => {
+        server.close(() => resolvePromise());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { formatPath, type ConfigIssue } from './issues.ts';
+
+/** A parsed YAML file that can say where each key path stands in it. */
+export interface YamlSource {
+  /** Path as shown to the user (relative to the working directory). */
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+}
+
+export type ReadResult = { ok: true; source: YamlSource; data: unknown } | { ok: false; issues: ConfigIssue[] };
+
+export function readYamlSource(absolutePath: string, file: string): ReadResult {
+  let text: string;
+  try {
+    text = readFileSync(absolutePath, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
+    return { ok: false, issues: [{ file, line: 1, column: 1, path: '', message: reason }] };
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((error) => {
+      const pos = lines.linePos(error.pos[0]);
+      const firstLine = error.message.split('\n')[0] ?? error.message;
+      return { file, line: pos.line, column: pos.col, path: '', message: `YAML syntax error: ${firstLine}` };
+    });
+    return { ok: false, issues };
+  }
+  return { ok: true, source: { file, doc, lines }, data: doc.toJS() ?? {} };
+}
+
+function nodeStart(source: YamlSource, node: unknown): { line: number; column: number } | undefined {
+  const range = (node as Node | null)?.range;
+  if (!range) return undefined;
+  const pos = source.lines.linePos(range[0]);
+  return { line: pos.line, column: pos.col };
+}
+
+/** Where a key path stands: the value node, or its nearest existing ancestor. */
+export function locate(source: YamlSource, path: readonly PropertyKey[], key?: string): { line: number; column: number } {
+  const keys = path.map((k) => (typeof k === 'number' ? k : String(k)));
+  if (key !== undefined) {
+    const parent = keys.length === 0 ? source.doc.contents : source.doc.getIn(keys, true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === key);
+      const at = pair ? nodeStart(source, pair.key) : undefined;
+      if (at) return at;
+    }
+  }
+  for (let depth = keys.length; depth >= 0; depth--) {
+    const node = depth === 0 ? source.doc.contents : source.doc.getIn(keys.slice(0, depth), true);
+    const at = nodeStart(source, node);
+    if (at) return at;
+  }
+  return { line: 1, column: 1 };
+}
+
+export function issueAt(source: YamlSource, path: readonly PropertyKey[], message: string, key?: string): ConfigIssue {
+  const at = locate(source, path, key);
+  const shown = key === undefined ? path : [...path, key];
+  return { file: source.file, line: at.line, column: at.column, path: formatPath(shown), message };
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') return `expected one of ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
+    return 'unknown or missing protocol';
+  }
+  return issue.message;
+}
+
+/** Turns zod's issues into located ones; an unknown key is pointed at the key itself. */
+export function zodIssues(source: YamlSource, error: z.ZodError): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(issueAt(source, issue.path, 'unknown key', key));
+    } else {
+      out.push(issueAt(source, issue.path, describe(issue)));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+/** The catalogue of stable error codes. A code never changes meaning once released. */
+export const ErrorCodes = {
+  CONFIG_INVALID: 'UNS_ERR_CONFIG_INVALID',
+  CONFIG_READ: 'UNS_ERR_CONFIG_READ',
+  TOPIC_INVALID: 'UNS_ERR_TOPIC_INVALID',
+  PORT_IN_USE: 'UNS_ERR_PORT_IN_USE',
+  LISTEN_FAILED: 'UNS_ERR_LISTEN_FAILED',
+  TLS_FILES: 'UNS_ERR_TLS_FILES',
+  CONNECTOR_UNAVAILABLE: 'UNS_ERR_CONNECTOR_UNAVAILABLE',
+  PUBLISH_REFUSED: 'UNS_ERR_PUBLISH_REFUSED',
+  CLIENT_ID_REJECTED: 'UNS_ERR_CLIENT_ID_REJECTED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** What crosses a MessagePort or a log line: an Error subclass arrives in a worker as a plain Error. */
+export interface SerializedError {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): SerializedError {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isGatewayError(error: unknown): error is GatewayError {
+  return error instanceof GatewayError;
+}

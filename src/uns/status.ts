@@ -1,0 +1,31 @@
+import type { Broker } from '../broker/broker.ts';
+import type { SerializedError } from '../errors.ts';
+import { deviceStatusTopic, gatewayStatusTopic } from './topic.ts';
+
+export type DeviceState = 'connecting' | 'connected' | 'error';
+
+/** Retained JSON on `_gateway/<id>/devices/<device>/status`. */
+export interface DeviceStatus {
+  state: DeviceState;
+  timestamp: number;
+  error?: SerializedError;
+}
+
+/** Publishes the gateway's own retained status topics. */
+export class StatusPublisher {
+  constructor(
+    private readonly broker: Broker,
+    private readonly gatewayId: string,
+  ) {}
+
+  gateway(state: 'online' | 'offline'): Promise<void> {
+    return this.broker.publish(gatewayStatusTopic(this.gatewayId), state, { qos: 1, retain: true });
+  }
+
+  device(device: string, status: DeviceStatus): Promise<void> {
+    return this.broker.publish(deviceStatusTopic(this.gatewayId, device), JSON.stringify(status), {
+      qos: 1,
+      retain: true,
+    });
+  }
+}
