@@ -61,7 +61,7 @@ export const gatewaySchema = z
   .strictObject({
     id: topicLevel.default('uns-gateway').describe('gateway id: the <id> in _gateway/<id>/status'),
     log: z
-      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+      .strictObject({ level: z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
       .default({ level: 'info' }),
     broker: brokerSchema.default({
       listeners: [{ protocol: 'tcp', host: '0.0.0.0', port: 1883 }],

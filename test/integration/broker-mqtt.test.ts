@@ -1,0 +1,151 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { connectPacket, rawConnect } from '../helpers/raw-mqtt.ts';
+
+let gw: TestGateway;
+const pool = new ClientPool();
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+});
+afterEach(() => pool.endAll());
+afterAll(() => gw.stop());
+
+describe.each(['tcp', 'ws'] as const)('MQTT 3.1.1 over %s', (transport) => {
+  const url = () => gw.url(transport);
+
+  it('delivers QoS 0, 1 and 2 at the granted QoS, in order', async () => {
+    const sub = await pool.connect(url());
+    const inbox = new Inbox(sub);
+    await sub.subscribeAsync(`${transport}/qos/#`, { qos: 2 });
+    const pub = await pool.connect(url());
+    for (const qos of [0, 1, 2] as const) await pub.publishAsync(`${transport}/qos/${qos}`, `m${qos}`, { qos });
+    const got = await inbox.waitFor(3);
+    expect(got.map((m) => [m.topic, m.payload, m.qos])).toEqual([
+      [`${transport}/qos/0`, 'm0', 0],
+      [`${transport}/qos/1`, 'm1', 1],
+      [`${transport}/qos/2`, 'm2', 2],
+    ]);
+  });
+
+  it('delivers QoS 2 exactly once [MQTT-4.3.3]', async () => {
+    const sub = await pool.connect(url());
+    const inbox = new Inbox(sub);
+    await sub.subscribeAsync(`${transport}/exactly-once`, { qos: 2 });
+    const pub = await pool.connect(url());
+    const sent = Array.from({ length: 50 }, (_, i) => `n${i}`);
+    await Promise.all(sent.map((payload) => pub.publishAsync(`${transport}/exactly-once`, payload, { qos: 2 })));
+    await inbox.waitFor(50);
+    await sleep(200);
+    expect(inbox.messages.map((m) => m.payload).sort()).toEqual([...sent].sort());
+  });
+
+  it('keeps a retained message for new subscribers and clears it with an empty payload [MQTT-3.3.1-10]', async () => {
+    const topic = `${transport}/retained/setpoint`;
+    const pub = await pool.connect(url());
+    await pub.publishAsync(topic, '42', { qos: 1, retain: true });
+    const first = await pool.connect(url());
+    const firstInbox = new Inbox(first);
+    await first.subscribeAsync(topic, { qos: 1 });
+    const [retained] = await firstInbox.waitFor(1);
+    expect(retained).toEqual({ topic, payload: '42', qos: 1, retain: true });
+
+    await pub.publishAsync(topic, '', { qos: 1, retain: true });
+    const second = await pool.connect(url());
+    const secondInbox = new Inbox(second);
+    await second.subscribeAsync([topic, `${transport}/retained/marker`], { qos: 1 });
+    await pub.publishAsync(`${transport}/retained/marker`, 'after', { qos: 1 });
+    await secondInbox.waitFor(1);
+    await sleep(100);
+    expect(secondInbox.messages.map((m) => m.payload)).toEqual(['after']);
+  });
+
+  it('publishes the last will when a client drops without DISCONNECT [MQTT-3.1.2-8]', async () => {
+    const watcher = await pool.connect(url());
+    const inbox = new Inbox(watcher);
+    await watcher.subscribeAsync(`${transport}/will/+`, { qos: 1 });
+    const graceful = await pool.connect(url(), { will: { topic: `${transport}/will/graceful`, payload: Buffer.from('gone'), qos: 1, retain: false } });
+    await graceful.endAsync();
+    const dying = await pool.connect(url(), { will: { topic: `${transport}/will/dying`, payload: Buffer.from('lost'), qos: 1, retain: false } });
+    dying.stream.destroy();
+    const [will] = await inbox.waitFor(1);
+    await sleep(100);
+    expect(inbox.messages).toHaveLength(1);
+    expect(will).toMatchObject({ topic: `${transport}/will/dying`, payload: 'lost' });
+  });
+
+  it('queues QoS 1 messages for an offline persistent session and delivers them on reconnect', async () => {
+    const clientId = `scada-${transport}`;
+    const first = await pool.connect(url(), { clientId, clean: false });
+    await first.subscribeAsync(`${transport}/persist/#`, { qos: 1 });
+    await first.endAsync();
+
+    const pub = await pool.connect(url());
+    for (let i = 0; i < 5; i++) await pub.publishAsync(`${transport}/persist/v`, `v${i}`, { qos: 1 });
+
+    const again = pool.open(url(), { clientId, clean: false });
+    const inbox = new Inbox(again);
+    const connack = new Promise<boolean>((resolve) => again.once('connect', (packet) => resolve(packet.sessionPresent)));
+    expect(await connack).toBe(true);
+    const got = await inbox.waitFor(5);
+    expect(got.map((m) => m.payload)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+  });
+
+  it('matches + and # wildcards, # including the parent level [MQTT-4.7.1-2]', async () => {
+    const sub = await pool.connect(url());
+    const plus = new Inbox(sub);
+    await sub.subscribeAsync(`${transport}/wild/+/c`, { qos: 1 });
+    const sub2 = await pool.connect(url());
+    const hash = new Inbox(sub2);
+    await sub2.subscribeAsync(`${transport}/wild/#`, { qos: 1 });
+    const pub = await pool.connect(url());
+    for (const t of ['wild', 'wild/b/c', 'wild/b/d', 'wild/x/y/c']) await pub.publishAsync(`${transport}/${t}`, t, { qos: 1 });
+    await hash.waitFor(4);
+    await sleep(100);
+    expect(plus.messages.map((m) => m.payload)).toEqual(['wild/b/c']);
+    expect(hash.messages.map((m) => m.payload)).toEqual(['wild', 'wild/b/c', 'wild/b/d', 'wild/x/y/c']);
+  });
+});
+
+describe('connection rules', () => {
+  it('refuses an empty client id with clean=false with CONNACK 2 [MQTT-3.1.3-8]', async () => {
+    const conn = await rawConnect(gw.port('tcp'));
+    conn.socket.write(connectPacket({ clientId: '', clean: false, keepalive: 30 }));
+    await conn.closed;
+    expect([...conn.received()]).toEqual([0x20, 0x02, 0x00, 0x02]);
+  });
+
+  it('accepts an empty client id with clean=true [MQTT-3.1.3-6]', async () => {
+    const conn = await rawConnect(gw.port('tcp'));
+    conn.socket.write(connectPacket({ clientId: '', clean: true, keepalive: 30 }));
+    await sleep(200);
+    expect([...conn.received()]).toEqual([0x20, 0x02, 0x00, 0x00]);
+    conn.socket.destroy();
+  });
+
+  it('closes a silent client after 1.5 × keep-alive and publishes its will [MQTT-3.1.2-24]', async () => {
+    const watcher = await pool.connect(gw.url());
+    const inbox = new Inbox(watcher);
+    await watcher.subscribeAsync('keepalive/will', { qos: 0 });
+    const conn = await rawConnect(gw.port('tcp'));
+    conn.socket.write(connectPacket({ clientId: 'silent', clean: true, keepalive: 1, will: { topic: 'keepalive/will', payload: 'timed out' } }));
+    const elapsed = await conn.closed;
+    expect(elapsed).toBeGreaterThanOrEqual(1400);
+    expect(elapsed).toBeLessThan(4000);
+    const [will] = await inbox.waitFor(1);
+    expect(will?.payload).toBe('timed out');
+  });
+
+  it('disconnects a client that publishes to a reserved _gateway topic and keeps the status', async () => {
+    const rogue = await pool.connect(gw.url());
+    const closed = new Promise<void>((resolve) => rogue.once('close', () => resolve()));
+    rogue.publish('_gateway/test-gw/status', 'offline', { qos: 1, retain: true });
+    await closed;
+    const sub = await pool.connect(gw.url());
+    const inbox = new Inbox(sub);
+    await sub.subscribeAsync('_gateway/test-gw/status');
+    const [status] = await inbox.waitFor(1);
+    expect(status).toMatchObject({ payload: 'online', retain: true });
+  });
+});
