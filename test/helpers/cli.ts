@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const BIN = resolve(import.meta.dirname, '../../bin/uns-gateway.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], cwd?: string): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+export interface RunningGateway {
+  child: ChildProcess;
+  /** Parsed JSON log lines so far. */
+  logs: Array<Record<string, unknown>>;
+  /** Resolves with the log line whose msg matches. */
+  waitForLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+/** Starts `uns-gateway run` as a real process and follows its JSON log. */
+export function startCliGateway(configPath: string): RunningGateway {
+  const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const logs: Array<Record<string, unknown>> = [];
+  const listeners: Array<() => void> = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      logs.push({ msg: line });
+    }
+    for (const listener of listeners) listener();
+  });
+  const exited = new Promise<number | null>((resolvePromise) => child.on('exit', (code) => resolvePromise(code)));
+  return {
+    child,
+    logs,
+    exited,
+    waitForLog(msg, timeoutMs = 10_000) {
+      return new Promise((resolvePromise, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no log "${msg}" in ${JSON.stringify(logs)}`)), timeoutMs);
+        const check = () => {
+          const found = logs.find((entry) => entry.msg === msg);
+          if (found) {
+            clearTimeout(timer);
+            resolvePromise(found);
+          }
+        };
+        listeners.push(check);
+        check();
+      });
+    },
+  };
+}
