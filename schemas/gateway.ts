@@ -57,6 +57,32 @@ const brokerSchema = z
     });
   });
 
+const STORE_DEFAULTS = {
+  dataDir: './data',
+  engine: 'sqlite',
+  durability: 'full',
+  maxQueuedPerClient: 10_000,
+  maxSizeMB: 1024,
+} as const;
+
+const storeSchema = z.strictObject({
+  dataDir: z.string().min(1).default(STORE_DEFAULTS.dataDir).describe('data directory, relative to this config file'),
+  engine: z
+    .enum(['sqlite', 'memory'])
+    .default(STORE_DEFAULTS.engine)
+    .describe('sqlite keeps retained values, sessions and queues across restarts; memory keeps nothing'),
+  durability: z
+    .enum(['full', 'normal'])
+    .default(STORE_DEFAULTS.durability)
+    .describe('full: an acknowledged message survives a power cut; normal: it survives a crash of the gateway'),
+  maxQueuedPerClient: z
+    .number().int().min(1).default(STORE_DEFAULTS.maxQueuedPerClient)
+    .describe('offline messages kept per persistent session; the oldest are dropped beyond it'),
+  maxSizeMB: z
+    .number().min(1).default(STORE_DEFAULTS.maxSizeMB)
+    .describe('size of the database beyond which the oldest queued messages are dropped'),
+});
+
 export const gatewaySchema = z
   .strictObject({
     id: topicLevel.default('uns-gateway').describe('gateway id: the <id> in _gateway/<id>/status'),
@@ -70,9 +96,7 @@ export const gatewaySchema = z
       keepaliveLimitS: 0,
       maxClientIdLength: 256,
     }),
-    store: z
-      .strictObject({ dataDir: z.string().min(1).default('./data').describe('data directory, relative to this config file') })
-      .default({ dataDir: './data' }),
+    store: storeSchema.default(STORE_DEFAULTS),
     namespace: z
       .strictObject({
         root: topicPath.optional().describe('optional prefix before site, for example "acme" or "acme/uns"'),
@@ -87,4 +111,5 @@ export const gatewaySchema = z
   .describe('UNS gateway configuration');
 
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
+export type StoreConfig = z.infer<typeof storeSchema>;
 export type ListenerConfig = z.infer<typeof listenerSchema>;

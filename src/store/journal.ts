@@ -1,0 +1,52 @@
+import type { BatchWriter } from './batch-writer.ts';
+import type { SqliteDatabase } from './database.ts';
+import { decodePacket, encodePacket, type StoredPacket } from './packet-codec.ts';
+
+/**
+ * Write-ahead log of accepted QoS 1/2 publishes. aedes sends PUBACK before it stores a message,
+ * so the gateway records the message here, durably, before it lets aedes go on; the row is deleted
+ * in the same batch that queues the message for its persistent subscribers. Rows left after a crash
+ * are published again at start.
+ */
+export class PublishJournal {
+  /** Keyed by payload: aedes wraps the packet in a new object, but keeps its payload buffer. */
+  private readonly ids = new WeakMap<Buffer, number>();
+  private nextId: number;
+  private readonly insert;
+  private readonly remove;
+  private readonly all;
+
+  constructor(db: SqliteDatabase, private readonly writer: BatchWriter) {
+    this.insert = db.prepare('INSERT INTO journal (id, payload, meta) VALUES (?, ?, ?)');
+    this.remove = db.prepare('DELETE FROM journal WHERE id = ?');
+    this.all = db.prepare('SELECT id, payload, meta FROM journal ORDER BY id');
+    const last = db.prepare('SELECT max(id) AS id FROM journal').get() as { id: number | null };
+    this.nextId = (last.id ?? 0) + 1;
+  }
+
+  /** Resolves once the publish is durable. */
+  record(packet: StoredPacket): Promise<void> {
+    const id = this.nextId++;
+    this.ids.set(packet.payload, id);
+    const encoded = encodePacket({ ...packet, messageId: undefined, dup: false });
+    return this.writer.durable(() => this.insert.run(id, encoded.payload, encoded.meta));
+  }
+
+  /** The publish has been queued for every persistent subscriber: its log entry can go. */
+  settle(packet: StoredPacket): void {
+    const id = this.ids.get(packet.payload);
+    if (id === undefined) return;
+    this.ids.delete(packet.payload);
+    this.writer.stage(() => this.remove.run(id));
+  }
+
+  /** Publishes a crash left unfinished, oldest first; each is tracked so that its replay settles it. */
+  unfinished(): StoredPacket[] {
+    const rows = this.all.all() as Array<{ id: number; payload: Buffer; meta: string }>;
+    return rows.map((row) => {
+      const packet = decodePacket(row.payload, row.meta);
+      this.ids.set(packet.payload, row.id);
+      return packet;
+    });
+  }
+}

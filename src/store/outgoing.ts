@@ -1,0 +1,255 @@
+import { Readable } from 'node:stream';
+import type { Logger } from '../log.ts';
+import type { BatchWriter } from './batch-writer.ts';
+import type { SqliteDatabase } from './database.ts';
+import { decodePacket, encodePacket, normalizePacket, type StoredPacket } from './packet-codec.ts';
+
+/** One queued message; `packet` is held in memory only until its row is written. */
+interface Entry {
+  seq: number;
+  clientId: string;
+  brokerId: string;
+  brokerCounter: number;
+  messageId: number | undefined;
+  packet: StoredPacket | undefined;
+  /** Written to SQLite; false while the insert is still staged. */
+  written: boolean;
+  removed: boolean;
+}
+
+class ClientQueue {
+  /** In seq order: a Map keeps insertion order. */
+  readonly entries = new Map<number, Entry>();
+  readonly byCounter = new Map<string, Entry>();
+  readonly byMessageId = new Map<number, Entry>();
+}
+
+export interface QueueStats {
+  droppedPerClientLimit: number;
+  droppedSizeLimit: number;
+}
+
+const counterKey = (brokerId: string, brokerCounter: number) => `${brokerId}\u0000${brokerCounter}`;
+
+/**
+ * QoS 1/2 messages waiting for, or in flight to, persistent sessions. The order and ids live in
+ * memory; packets live in SQLite. A message acknowledged before its batch is written never
+ * touches the disk.
+ */
+export class OutgoingQueues {
+  private readonly queues = new Map<string, ClientQueue>();
+  private nextSeq: number;
+  readonly stats: QueueStats = { droppedPerClientLimit: 0, droppedSizeLimit: 0 };
+  private readonly insert;
+  private readonly updateId;
+  private readonly replace;
+  private readonly remove;
+  private readonly removeClient;
+  private readonly selectPacket;
+  private readonly oldest;
+
+  constructor(
+    db: SqliteDatabase,
+    private readonly writer: BatchWriter,
+    private readonly log: Logger,
+    private readonly maxPerClient: number,
+  ) {
+    this.insert = db.prepare(
+      'INSERT INTO outgoing (seq, client_id, broker_id, broker_counter, message_id, payload, meta) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.updateId = db.prepare('UPDATE outgoing SET message_id = ? WHERE seq = ?');
+    this.replace = db.prepare('UPDATE outgoing SET broker_id = ?, broker_counter = ?, message_id = ?, payload = ?, meta = ? WHERE seq = ?');
+    this.remove = db.prepare('DELETE FROM outgoing WHERE seq = ?');
+    this.removeClient = db.prepare('DELETE FROM outgoing WHERE client_id = ?');
+    this.selectPacket = db.prepare('SELECT payload, meta FROM outgoing WHERE seq = ?');
+    this.oldest = db.prepare('SELECT seq, client_id FROM outgoing ORDER BY seq LIMIT ?');
+    const rows = db
+      .prepare('SELECT seq, client_id, broker_id, broker_counter, message_id FROM outgoing ORDER BY seq')
+      .iterate() as Iterable<{ seq: number; client_id: string; broker_id: string; broker_counter: number; message_id: number | null }>;
+    let last = 0;
+    for (const row of rows) {
+      last = row.seq;
+      this.index({
+        seq: row.seq,
+        clientId: row.client_id,
+        brokerId: row.broker_id,
+        brokerCounter: row.broker_counter,
+        messageId: row.message_id ?? undefined,
+        packet: undefined,
+        written: true,
+        removed: false,
+      });
+    }
+    this.nextSeq = last + 1;
+  }
+
+  count(clientId: string): number {
+    return this.queues.get(clientId)?.entries.size ?? 0;
+  }
+
+  enqueue(clientId: string, packet: StoredPacket): void {
+    const queue = this.queue(clientId);
+    if (queue.entries.size >= this.maxPerClient) this.dropOldest(queue, clientId);
+    const stored = normalizePacket(packet);
+    const entry: Entry = {
+      seq: this.nextSeq++,
+      clientId,
+      brokerId: stored.brokerId ?? '',
+      brokerCounter: stored.brokerCounter ?? 0,
+      messageId: stored.messageId,
+      packet: stored,
+      written: false,
+      removed: false,
+    };
+    this.index(entry);
+    this.writer.stage(
+      () => this.write(entry),
+      () => {
+        entry.written = true;
+        entry.packet = undefined;
+      },
+    );
+  }
+
+  /** Records the message id given to a queued packet; throws when no such packet is queued. */
+  update(clientId: string, packet: StoredPacket): void {
+    const queue = this.queues.get(clientId);
+    const byCounter = queue?.byCounter.get(counterKey(packet.brokerId ?? '', packet.brokerCounter ?? 0));
+    if (queue && byCounter) {
+      this.setMessageId(queue, byCounter, packet.messageId);
+      if (byCounter.packet) byCounter.packet.messageId = packet.messageId;
+      else this.writer.stage(() => !byCounter.removed && this.updateId.run(packet.messageId ?? null, byCounter.seq));
+      return;
+    }
+    const sameId = packet.messageId === undefined ? undefined : queue?.byMessageId.get(packet.messageId);
+    if (queue && sameId) {
+      // A PUBREL takes the place of the PUBLISH it follows [MQTT-4.3.3].
+      queue.byCounter.delete(counterKey(sameId.brokerId, sameId.brokerCounter));
+      sameId.brokerId = packet.brokerId ?? '';
+      sameId.brokerCounter = packet.brokerCounter ?? 0;
+      queue.byCounter.set(counterKey(sameId.brokerId, sameId.brokerCounter), sameId);
+      const copy = { ...packet };
+      if (sameId.packet) {
+        sameId.packet = copy;
+        return;
+      }
+      const encoded = encodePacket(copy);
+      this.writer.stage(
+        () =>
+          !sameId.removed &&
+          this.replace.run(copy.brokerId ?? '', copy.brokerCounter ?? 0, copy.messageId ?? null, encoded.payload, encoded.meta, sameId.seq),
+      );
+      return;
+    }
+    throw new Error('no such packet');
+  }
+
+  /** Removes the packet with `messageId` and returns it, or undefined when there is none. */
+  clear(clientId: string, messageId: number | undefined): StoredPacket | undefined {
+    const queue = this.queues.get(clientId);
+    const entry = messageId === undefined ? undefined : queue?.byMessageId.get(messageId);
+    if (!queue || !entry) return undefined;
+    const packet = entry.packet ?? this.read(entry);
+    this.unindex(queue, entry);
+    if (entry.written) this.writer.stage(() => this.remove.run(entry.seq));
+    return packet;
+  }
+
+  /** Every queued packet of a client, oldest first. */
+  stream(clientId: string): Readable {
+    const entries = [...(this.queues.get(clientId)?.entries.values() ?? [])];
+    const read = (entry: Entry) => this.read(entry);
+    function* packets(): Generator<StoredPacket> {
+      for (const entry of entries) {
+        if (entry.removed) continue;
+        const packet = read(entry);
+        if (packet) yield packet;
+      }
+    }
+    return Readable.from(packets());
+  }
+
+  /** Drops every queued message of a client (a clean session). */
+  cleanClient(clientId: string): void {
+    const queue = this.queues.get(clientId);
+    if (!queue) return;
+    for (const entry of queue.entries.values()) entry.removed = true;
+    this.queues.delete(clientId);
+    this.writer.stage(() => this.removeClient.run(clientId));
+  }
+
+  /** Drops up to `limit` of the oldest written messages, whoever they are queued for. */
+  dropOldestWritten(limit: number): number {
+    const rows = this.oldest.all(limit) as Array<{ seq: number; client_id: string }>;
+    for (const row of rows) {
+      const queue = this.queues.get(row.client_id);
+      const entry = queue?.entries.get(row.seq);
+      if (queue && entry) this.unindex(queue, entry);
+      this.remove.run(row.seq);
+    }
+    this.stats.droppedSizeLimit += rows.length;
+    return rows.length;
+  }
+
+  /** A copy: callers (aedes) set message ids on what they get. */
+  private read(entry: Entry): StoredPacket | undefined {
+    if (entry.packet) return { ...entry.packet, messageId: entry.messageId };
+    const row = this.selectPacket.get(entry.seq) as { payload: Buffer; meta: string } | undefined;
+    if (!row) return undefined;
+    const packet = decodePacket(row.payload, row.meta);
+    packet.messageId = entry.messageId;
+    return packet;
+  }
+
+  private write(entry: Entry): void {
+    const packet = entry.packet;
+    if (entry.removed || !packet) return;
+    const encoded = encodePacket(packet);
+    this.insert.run(entry.seq, entry.clientId, entry.brokerId, entry.brokerCounter, entry.messageId ?? null, encoded.payload, encoded.meta);
+  }
+
+  private dropOldest(queue: ClientQueue, clientId: string): void {
+    const oldest = queue.entries.values().next().value;
+    if (!oldest) return;
+    this.unindex(queue, oldest);
+    if (oldest.written) this.writer.stage(() => this.remove.run(oldest.seq));
+    this.stats.droppedPerClientLimit++;
+    if (this.stats.droppedPerClientLimit % 1000 === 1) {
+      this.log.warn(
+        { clientId, limit: this.maxPerClient, dropped: this.stats.droppedPerClientLimit },
+        'offline queue full: oldest message dropped',
+      );
+    }
+  }
+
+  private queue(clientId: string): ClientQueue {
+    let queue = this.queues.get(clientId);
+    if (!queue) {
+      queue = new ClientQueue();
+      this.queues.set(clientId, queue);
+    }
+    return queue;
+  }
+
+  private index(entry: Entry): void {
+    const queue = this.queue(entry.clientId);
+    queue.entries.set(entry.seq, entry);
+    queue.byCounter.set(counterKey(entry.brokerId, entry.brokerCounter), entry);
+    if (entry.messageId !== undefined) queue.byMessageId.set(entry.messageId, entry);
+  }
+
+  private setMessageId(queue: ClientQueue, entry: Entry, messageId: number | undefined): void {
+    if (entry.messageId !== undefined && queue.byMessageId.get(entry.messageId) === entry) queue.byMessageId.delete(entry.messageId);
+    entry.messageId = messageId;
+    if (messageId !== undefined) queue.byMessageId.set(messageId, entry);
+  }
+
+  private unindex(queue: ClientQueue, entry: Entry): void {
+    entry.removed = true;
+    queue.entries.delete(entry.seq);
+    if (queue.byCounter.get(counterKey(entry.brokerId, entry.brokerCounter)) === entry) {
+      queue.byCounter.delete(counterKey(entry.brokerId, entry.brokerCounter));
+    }
+    if (entry.messageId !== undefined && queue.byMessageId.get(entry.messageId) === entry) queue.byMessageId.delete(entry.messageId);
+  }
+}

@@ -1,0 +1,50 @@
+import { createRequire } from 'node:module';
+
+/** A publish packet as aedes hands it to its persistence. */
+export interface StoredPacket {
+  cmd: string;
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: boolean;
+  dup?: boolean;
+  messageId?: number | undefined;
+  brokerId?: string;
+  brokerCounter?: number;
+  [field: string]: unknown;
+}
+
+/** Payload as a BLOB, every other field as JSON; a field set to undefined is kept as such. */
+export interface EncodedPacket {
+  payload: Buffer;
+  meta: string;
+}
+
+export function encodePacket(packet: StoredPacket): EncodedPacket {
+  const meta: Record<string, unknown> = {};
+  const undefinedFields: string[] = [];
+  for (const [key, value] of Object.entries(packet)) {
+    if (key === 'payload') continue;
+    if (value === undefined) undefinedFields.push(key);
+    else meta[key] = value;
+  }
+  if (undefinedFields.length > 0) meta.$undefined = undefinedFields;
+  const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(String(packet.payload ?? ''));
+  return { payload, meta: JSON.stringify(meta) };
+}
+
+export function decodePacket(payload: Buffer, meta: string): StoredPacket {
+  const fields = JSON.parse(meta) as Record<string, unknown> & { $undefined?: string[] };
+  const undefinedFields = fields.$undefined;
+  delete fields.$undefined;
+  const packet = { ...fields, payload } as StoredPacket;
+  for (const key of undefinedFields ?? []) packet[key] = undefined;
+  return packet;
+}
+
+const AedesPacket = createRequire(import.meta.url)('aedes-packet') as new (original: object) => StoredPacket;
+
+/** The copy aedes' own persistence keeps: known fields only, and no message id yet at QoS > 0. */
+export function normalizePacket(packet: StoredPacket): StoredPacket {
+  return new AedesPacket(packet);
+}

@@ -1,0 +1,180 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from '../log.ts';
+import { BatchWriter } from './batch-writer.ts';
+import type { SqliteDatabase } from './database.ts';
+import { IncomingStore } from './incoming.ts';
+import { PublishJournal } from './journal.ts';
+import { OutgoingQueues } from './outgoing.ts';
+import type { StoredPacket } from './packet-codec.ts';
+import { RetainedStore } from './retained.ts';
+import { SubscriptionStore, type Subscription } from './subscriptions.ts';
+import { WillStore } from './wills.ts';
+
+interface ClientRef {
+  id: string;
+}
+
+interface BrokerRef {
+  id: string;
+}
+
+export interface SqlitePersistenceOptions {
+  db: SqliteDatabase;
+  log: Logger;
+  maxQueuedPerClient: number;
+  /** Close the database on destroy(). */
+  ownsDatabase: boolean;
+}
+
+function noSuchPacket(): Error {
+  return new Error('no such packet');
+}
+
+/**
+ * The aedes persistence (aedes-persistence 11 async API) on one SQLite file. Each concern has its
+ * own store; they share one group-commit writer.
+ */
+export class SqlitePersistence {
+  readonly writer: BatchWriter;
+  readonly retained: RetainedStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly outgoing: OutgoingQueues;
+  readonly incoming: IncomingStore;
+  readonly wills: WillStore;
+  readonly journal: PublishJournal;
+  private brokerRef: BrokerRef | undefined;
+  private destroyed = false;
+
+  constructor(private readonly options: SqlitePersistenceOptions) {
+    const { db, log } = options;
+    this.writer = new BatchWriter(db, log);
+    this.retained = new RetainedStore(db, this.writer);
+    this.subscriptions = new SubscriptionStore(db, this.writer);
+    this.outgoing = new OutgoingQueues(db, this.writer, log, options.maxQueuedPerClient);
+    this.incoming = new IncomingStore(db, this.writer);
+    this.wills = new WillStore(db, this.writer);
+    this.journal = new PublishJournal(db, this.writer);
+  }
+
+  get broker(): BrokerRef | undefined {
+    return this.brokerRef;
+  }
+
+  async setup(broker: BrokerRef): Promise<void> {
+    this.brokerRef = broker;
+  }
+
+  /**
+   * Makes an accepted publish durable before aedes acknowledges it, when anything durable depends
+   * on it: a retained message, or a persistent session that will queue it. Otherwise undefined.
+   */
+  recordPublish(packet: StoredPacket): Promise<void> | undefined {
+    if (packet.qos === 0) return undefined;
+    if (!packet.retain && this.subscriptions.matching(packet.topic).length === 0) return undefined;
+    return this.journal.record(packet);
+  }
+
+  async storeRetained(packet: StoredPacket): Promise<void> {
+    this.retained.store(packet);
+  }
+
+  createRetainedStream(pattern: string): Readable {
+    return this.retained.stream([pattern]);
+  }
+
+  createRetainedStreamCombi(patterns: string[]): Readable {
+    return this.retained.stream(patterns);
+  }
+
+  async addSubscriptions(client: ClientRef, subs: Subscription[]): Promise<void> {
+    await this.subscriptions.add(client.id, subs);
+  }
+
+  async removeSubscriptions(client: ClientRef, topics: string[]): Promise<void> {
+    await this.subscriptions.removeTopics(client.id, topics);
+  }
+
+  async subscriptionsByClient(client: ClientRef): Promise<Subscription[]> {
+    return this.subscriptions.byClientId(client.id);
+  }
+
+  async countOffline(): Promise<{ subsCount: number; clientsCount: number }> {
+    return { subsCount: this.subscriptions.subscriptionsCount, clientsCount: this.subscriptions.clientsCount };
+  }
+
+  async subscriptionsByTopic(topic: string) {
+    return this.subscriptions.matching(topic);
+  }
+
+  async cleanSubscriptions(client: ClientRef): Promise<void> {
+    await this.subscriptions.clean(client.id);
+  }
+
+  async outgoingEnqueue(sub: { clientId: string }, packet: StoredPacket): Promise<void> {
+    this.outgoing.enqueue(sub.clientId, packet);
+  }
+
+  async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: StoredPacket): Promise<void> {
+    for (const sub of subs) this.outgoing.enqueue(sub.clientId, packet);
+    this.journal.settle(packet);
+  }
+
+  async outgoingUpdate(client: ClientRef, packet: StoredPacket): Promise<void> {
+    this.outgoing.update(client.id, packet);
+  }
+
+  async outgoingClearMessageId(client: ClientRef, packet: StoredPacket): Promise<StoredPacket | undefined> {
+    return this.outgoing.clear(client.id, packet.messageId);
+  }
+
+  outgoingStream(client: ClientRef): Readable {
+    return this.outgoing.stream(client.id);
+  }
+
+  async incomingStorePacket(client: ClientRef, packet: StoredPacket): Promise<void> {
+    await this.incoming.store(client.id, packet, packet.messageId ?? 0);
+  }
+
+  async incomingGetPacket(client: ClientRef, packet: StoredPacket): Promise<StoredPacket> {
+    const stored = this.incoming.get(client.id, packet.messageId);
+    if (!stored) throw noSuchPacket();
+    return stored;
+  }
+
+  async incomingDelPacket(client: ClientRef, packet: StoredPacket): Promise<void> {
+    if (!this.incoming.delete(client.id, packet.messageId ?? 0)) throw noSuchPacket();
+  }
+
+  async cleanIncoming(client: ClientRef): Promise<void> {
+    this.incoming.clean(client.id);
+  }
+
+  async putWill(client: ClientRef, packet: StoredPacket): Promise<void> {
+    packet.brokerId = this.brokerRef?.id ?? '';
+    packet.clientId = client.id;
+    this.wills.put(client.id, packet);
+  }
+
+  async getWill(client: ClientRef): Promise<StoredPacket | undefined> {
+    return this.wills.get(client.id);
+  }
+
+  async delWill(client: ClientRef): Promise<StoredPacket | undefined> {
+    return this.wills.delete(client.id);
+  }
+
+  streamWill(brokers: Record<string, unknown> = {}): Readable {
+    return this.wills.stream(brokers);
+  }
+
+  getClientList(topic: string): Readable {
+    return this.subscriptions.clientsSubscribedTo(topic);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) throw new Error('destroyed called twice!');
+    this.destroyed = true;
+    this.writer.close();
+    if (this.options.ownsDatabase) this.options.db.close();
+  }
+}
