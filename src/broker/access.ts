@@ -23,8 +23,11 @@ export function publishRefusal(topic: string, policy: AccessPolicy): string | un
   return undefined;
 }
 
-/** The broker's connect and publish checks. */
-export function createAccessHandlers(policy: AccessPolicy, log: Logger): AccessHandlers {
+/** Makes an accepted publish durable before it is acknowledged; undefined when nothing needs it. */
+export type DurablePublish = (packet: PublishPacket) => Promise<void> | undefined;
+
+/** The broker's connect and publish checks; accepted publishes pass through `durable` before PUBACK. */
+export function createAccessHandlers(policy: AccessPolicy, log: Logger, durable?: DurablePublish): AccessHandlers {
   const rejectedIds = new WeakSet<Client>();
   return {
     preConnect(client, packet, callback) {
@@ -52,7 +55,9 @@ export function createAccessHandlers(policy: AccessPolicy, log: Logger): AccessH
       }
       const refusal = publishRefusal(packet.topic, policy);
       if (refusal === undefined) {
-        callback(null);
+        const pending = durable?.(packet);
+        if (pending === undefined) callback(null);
+        else pending.then(() => callback(null), (error: Error) => callback(error));
         return;
       }
       // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].

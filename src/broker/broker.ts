@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
+import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { GatewayConfig } from '../../schemas/gateway.ts';
 import type { Logger } from '../log.ts';
-import { createAccessHandlers, type AccessPolicy } from './access.ts';
+import { createAccessHandlers, type AccessPolicy, type DurablePublish } from './access.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
 
 export interface BrokerOptions {
@@ -13,6 +13,11 @@ export interface BrokerOptions {
   id: string;
   policy: AccessPolicy;
   log: Logger;
+  /** aedes persistence; aedes' in-memory one when absent. */
+  persistence?: AedesOptions['persistence'];
+  durablePublish?: DurablePublish;
+  /** Runs after the broker is set up and before any listener accepts a connection. */
+  beforeListen?: (publishPacket: (packet: object) => Promise<void>) => Promise<void>;
 }
 
 export interface PublishOptions {
@@ -38,8 +43,13 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     connectTimeout: config.connectTimeoutMs,
     keepaliveLimit: config.keepaliveLimitS,
     maxClientsIdLength: config.maxClientIdLength,
-    ...createAccessHandlers(options.policy, log),
+    persistence: options.persistence,
+    ...createAccessHandlers(options.policy, log, options.durablePublish),
   });
+  const publishPacket = (packet: object) =>
+    new Promise<void>((resolve, reject) => {
+      aedes.publish(packet as AedesPublishPacket, (error?: Error | null) => (error ? reject(error) : resolve()));
+    });
   aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'client error'));
   aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
   const clients = new Set<Client>();
@@ -55,6 +65,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
   const listeners: BoundListener[] = [];
   try {
+    await options.beforeListen?.(publishPacket);
     for (const [index, listener] of config.listeners.entries()) {
       const bound = await bindListener(listener, index, (stream, req) => aedes.handle(stream, req), options.configDir);
       listeners.push(bound);
@@ -77,9 +88,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         retain,
         dup: false,
       };
-      return new Promise((resolve, reject) => {
-        aedes.publish(packet as AedesPublishPacket, (error?: Error | null) => (error ? reject(error) : resolve()));
-      });
+      return publishPacket(packet);
     },
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;

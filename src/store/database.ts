@@ -41,9 +41,9 @@ export function openDatabase(file: string, durability: Durability): SqliteDataba
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
-    // Proves the file is a database and that it can be written, before anything is served.
-    db.exec('BEGIN IMMEDIATE; ROLLBACK;');
     migrate(db);
+    // A real write proves the file can be written before anything is served.
+    db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('opened_at', ?)").run(new Date().toISOString());
     return db;
   } catch (error) {
     db?.close();

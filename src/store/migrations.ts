@@ -40,6 +40,10 @@ export const MIGRATIONS: readonly string[] = [
      payload BLOB NOT NULL,
      meta TEXT NOT NULL
    ) WITHOUT ROWID;
+   CREATE TABLE store_meta (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   ) WITHOUT ROWID;
    CREATE TABLE journal (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      payload BLOB NOT NULL,

@@ -28,6 +28,8 @@ export interface TestGatewayOptions {
   mappings?: Record<string, string>;
   /** Extra top-level YAML for gateway.yaml. */
   extra?: string;
+  /** Extra YAML lines under `store:` (dataDir is ./data). */
+  store?: string;
   /** Files written beside the config before it loads (certificates). */
   files?: Record<string, string>;
 }
@@ -47,6 +49,7 @@ broker:
   listeners:${options.listeners ?? DEFAULT_LISTENERS}
 store:
   dataDir: ./data
+${options.store ?? ''}
 mappings:${mappingList === '' ? ' []' : mappingList}
 ${options.extra ?? ''}`,
   );
