@@ -17,7 +17,7 @@ afterEach(async () => {
 const MAPPING = `devices:
   - name: plc-1
     protocol: modbus
-    host: 127.0.0.1
+    transport: { type: tcp, host: 127.0.0.1 }
     site: plant
     area: line1
     asset: press

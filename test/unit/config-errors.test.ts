@@ -18,7 +18,7 @@ mappings:
 const device = (tags: string) => `devices:
   - name: plc-1
     protocol: modbus
-    host: 127.0.0.1
+    transport: { type: tcp, host: 127.0.0.1 }
     site: plant
     area: line1
     asset: press
@@ -71,7 +71,7 @@ describe('config errors name file:line:col and the key path', () => {
 `);
     expect(errorsOf({ 'gateway.yaml': GATEWAY, 'mappings/a.yaml': text })).toEqual([
       'mappings/a.yaml:11:18 devices[0].tags[0].address: Invalid input: expected number, received string',
-      'mappings/a.yaml:12:19 devices[0].tags[0].dataType: expected one of bool, int16, uint16, int32, uint32, int64, uint64, float32, float64, string',
+      'mappings/a.yaml:12:19 devices[0].tags[0].dataType: expected one of bool, bit, int16, uint16, int32, uint32, int64, uint64, float32, float64, string',
     ]);
   });
 
