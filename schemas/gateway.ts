@@ -83,6 +83,29 @@ const storeSchema = z.strictObject({
     .describe('size of the database beyond which the oldest queued messages are dropped'),
 });
 
+const userSchema = z.strictObject({
+  username: z.string().min(1),
+  password: z
+    .string()
+    .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, { message: 'expected a hash from `uns-gateway passwd`, not a password' })
+    .describe('scrypt hash made by `uns-gateway passwd`'),
+  write: z.boolean().default(false).describe('may publish setpoints to <tag>/set'),
+});
+
+const accessSchema = z
+  .strictObject({
+    allowAnonymous: z.boolean().default(true).describe('clients may connect without a username'),
+    anonymousWrite: z.boolean().default(false).describe('clients without a username may write setpoints'),
+    users: z.array(userSchema).default([]),
+  })
+  .superRefine((access, ctx) => {
+    const seen = new Set<string>();
+    access.users.forEach((user, index) => {
+      if (seen.has(user.username)) ctx.addIssue({ code: 'custom', path: ['users', index, 'username'], message: `user "${user.username}" is listed twice` });
+      seen.add(user.username);
+    });
+  });
+
 export const gatewaySchema = z
   .strictObject({
     id: topicLevel.default('uns-gateway').describe('gateway id: the <id> in _gateway/<id>/status'),
@@ -103,6 +126,14 @@ export const gatewaySchema = z
         qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1).describe('default QoS of value publishes'),
       })
       .default({ qos: 1 }),
+    access: accessSchema.default({ allowAnonymous: true, anonymousWrite: false, users: [] }),
+    simulator: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('run the built-in demo plant in the gateway process'),
+        host: z.string().min(1).default('127.0.0.1'),
+        modbusPort: z.number().int().min(0).max(65535).default(5020),
+      })
+      .default({ enabled: false, host: '127.0.0.1', modbusPort: 5020 }),
     mappings: z
       .array(z.string().min(1))
       .default([])
@@ -111,5 +142,6 @@ export const gatewaySchema = z
   .describe('UNS gateway configuration');
 
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
+export type AccessConfig = z.infer<typeof accessSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type ListenerConfig = z.infer<typeof listenerSchema>;

@@ -43,6 +43,7 @@ export const modbusTagSchema = z.strictObject({
   scale: z.number().default(1).describe('published = raw × scale + offset'),
   offset: z.number().default(0),
   pollGroup: z.string().min(1).default('default'),
+  writeMultiple: z.boolean().default(false).describe('write with FC 15/16 even one coil or register (for devices without FC 5/6)'),
 });
 
 const tcpTransport = z.strictObject({

@@ -1,18 +1,28 @@
 import { mkdirSync } from 'node:fs';
+import { startPlant, type RunningPlant } from '../connectors/simulator/plant.ts';
+import { WritePermissions } from './broker/access.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
 import type { LoadedConfig } from './config/load.ts';
+import { ConnectorHost } from './connectors/host.ts';
 import { ErrorCodes } from './errors.ts';
-import type { StoredPacket } from './store/packet-codec.ts';
 import type { Logger } from './log.ts';
+import type { StoredPacket } from './store/packet-codec.ts';
 import { openStore, type Store } from './store/store.ts';
+import { CommandHandler, RESULT_SUFFIX } from './uns/commands.ts';
+import { NamespacePublisher } from './uns/publisher.ts';
 import { StatusPublisher } from './uns/status.ts';
+import { SET_SUFFIX } from './uns/topic.ts';
 
 export interface Gateway {
   readonly config: LoadedConfig;
   readonly broker: Broker;
   /** The SQLite store; undefined with `store.engine: memory`. */
   readonly store: Store | undefined;
-  /** Publishes the offline status, then closes the listeners and the broker. */
+  readonly publisher: NamespacePublisher;
+  readonly host: ConnectorHost;
+  /** The demo plant, when `simulator.enabled`. */
+  readonly plant: RunningPlant | undefined;
+  /** Stops the connectors, publishes the offline status, then closes the listeners, the broker and the store. */
   stop(): Promise<void>;
 }
 
@@ -21,16 +31,19 @@ const FLUSH_TIMEOUT_MS = 1000;
 
 /** The composition root: starts everything in order and stops it in reverse. */
 export async function startGateway(config: LoadedConfig, log: Logger): Promise<Gateway> {
+  const { gateway: settings } = config;
   mkdirSync(config.dataDir, { recursive: true });
-  const storeLog = log.child({ module: 'store' });
-  const store = config.gateway.store.engine === 'sqlite' ? openStore(config.gateway.store, config.dataDir, storeLog) : undefined;
+  const store = settings.store.engine === 'sqlite' ? openStore(settings.store, config.dataDir, log.child({ module: 'store' })) : undefined;
+  const permissions = new WritePermissions();
+  const ownedTopics = new Set(config.tags.flatMap((tag) => [tag.topic, tag.topic + SET_SUFFIX + RESULT_SUFFIX]));
   let broker: Broker;
   try {
     broker = await startBroker({
-      config: config.gateway.broker,
+      config: settings.broker,
       configDir: config.configDir,
-      id: config.gateway.id,
-      policy: { gatewayOwnedTopics: new Set(config.tags.map((tag) => tag.topic)) },
+      id: settings.id,
+      policy: { gatewayOwnedTopics: ownedTopics, access: settings.access },
+      permissions,
       log: log.child({ module: 'broker' }),
       persistence: store?.persistence,
       durablePublish: store ? (packet) => store.persistence.recordPublish(packet as StoredPacket) : undefined,
@@ -40,30 +53,57 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     await store?.close();
     throw error;
   }
-  const status = new StatusPublisher(broker, config.gateway.id);
+  const status = new StatusPublisher(broker, settings.id);
   await status.gateway('online');
 
-  for (const device of config.devices) {
-    const error = {
-      code: ErrorCodes.CONNECTOR_UNAVAILABLE,
-      message: `no ${device.config.protocol} connector in this version`,
-    };
+  const plant = settings.simulator.enabled ? await startPlant(settings.simulator.host, settings.simulator.modbusPort) : undefined;
+  if (plant) log.info({ modbusPort: plant.modbus.port }, 'demo plant simulator running');
+
+  const devices = new Map(config.devices.map((device) => [device.config.name, device.config]));
+  const publisher = new NamespacePublisher(
+    config.tags,
+    (tag) => tag.config.heartbeatS ?? devices.get(tag.device)?.heartbeatS,
+    broker,
+    log.child({ module: 'namespace' }),
+  );
+  const connected = config.devices.filter((device) => device.config.protocol === 'modbus').map((device) => device.config);
+  const host = new ConnectorHost(
+    connected,
+    {
+      samples: (samples) => publisher.onSamples(samples),
+      status: (report) =>
+        void status.device(report.device, report.error ? { state: report.state, timestamp: report.timestamp, error: report.error } : { state: report.state, timestamp: report.timestamp }),
+    },
+    log.child({ module: 'connectors' }),
+  );
+  const commands = new CommandHandler(config.tags, broker, host, permissions, log.child({ module: 'write' }));
+  await commands.start();
+  host.start();
+
+  for (const device of config.devices.filter((d) => d.config.protocol !== 'modbus')) {
+    const error = { code: ErrorCodes.CONNECTOR_UNAVAILABLE, message: `no ${device.config.protocol} connector in this version` };
     log.warn({ device: device.config.name, ...error }, 'device not started');
     await status.device(device.config.name, { state: 'error', timestamp: Date.now(), error });
   }
-  log.info({ id: config.gateway.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');
+  log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');
 
   let stopping: Promise<void> | undefined;
   return {
     config,
     broker,
     store,
+    publisher,
+    host,
+    plant,
     stop() {
       stopping ??= (async () => {
+        await host.stop();
+        publisher.stop();
         await status.gateway('offline');
         await broker.flush(FLUSH_TIMEOUT_MS);
         await broker.close();
         await store?.close();
+        await plant?.stop();
         log.info('gateway stopped');
       })();
       return stopping;

@@ -52,7 +52,8 @@ export function decodeRegisters(raw: Buffer, spec: RegisterCodecSpec): RegisterV
     case 'uint32':
       return b.readUInt32BE(0);
     case 'float32':
-      return b.readFloatBE(0);
+      // 7 significant digits: what a float32 holds, without the binary tail of its double widening.
+      return Number(b.readFloatBE(0).toPrecision(7));
     case 'float64':
       return b.readDoubleBE(0);
     case 'int64':

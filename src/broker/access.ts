@@ -1,17 +1,46 @@
 import type { AedesOptions, AuthenticateError, Client, PublishPacket } from 'aedes';
+import type { AccessConfig } from '../../schemas/gateway.ts';
 import { ErrorCodes, GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { verifyPassword } from './passwords.ts';
 
 type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish'>>;
 
-/** CONNACK return code 2: identifier rejected. */
+/** CONNACK return codes [MQTT-3.2.2.3]. */
 const IDENTIFIER_REJECTED = 2;
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+const SET_SUFFIX = '/set';
 const UNDERSCORE = 0x5f;
 const DOLLAR = 0x24;
 
 export interface AccessPolicy {
-  /** Topics only the gateway itself may publish to (tag value topics). */
+  /** Topics only the gateway itself may publish to (tag value and /set/result topics). */
   gatewayOwnedTopics: ReadonlySet<string>;
+  access: AccessConfig;
+}
+
+/** Who may write setpoints: decided at CONNECT, looked up by client id when a /set arrives. */
+export class WritePermissions {
+  private readonly byClient = new Map<string, { writer: boolean; username: string | undefined }>();
+
+  grant(clientId: string, username: string | undefined, writer: boolean): void {
+    this.byClient.set(clientId, { writer, username });
+  }
+
+  canWrite(clientId: string | undefined): boolean {
+    return clientId !== undefined && (this.byClient.get(clientId)?.writer ?? false);
+  }
+
+  username(clientId: string | undefined): string | undefined {
+    return clientId === undefined ? undefined : this.byClient.get(clientId)?.username;
+  }
+}
+
+function authError(code: number, message: string): GatewayError & AuthenticateError {
+  const error = new GatewayError(ErrorCodes.AUTH_FAILED, message) as GatewayError & AuthenticateError;
+  error.returnCode = code;
+  return error;
 }
 
 /** Why a client may not publish to `topic`, or undefined when it may. */
@@ -27,7 +56,13 @@ export function publishRefusal(topic: string, policy: AccessPolicy): string | un
 export type DurablePublish = (packet: PublishPacket) => Promise<void> | undefined;
 
 /** The broker's connect and publish checks; accepted publishes pass through `durable` before PUBACK. */
-export function createAccessHandlers(policy: AccessPolicy, log: Logger, durable?: DurablePublish): AccessHandlers {
+export function createAccessHandlers(
+  policy: AccessPolicy,
+  permissions: WritePermissions,
+  log: Logger,
+  durable?: DurablePublish,
+): AccessHandlers {
+  const users = new Map(policy.access.users.map((user) => [user.username, user]));
   const rejectedIds = new WeakSet<Client>();
   return {
     preConnect(client, packet, callback) {
@@ -35,7 +70,7 @@ export function createAccessHandlers(policy: AccessPolicy, log: Logger, durable?
       if (packet.clientId === '' && packet.clean === false) rejectedIds.add(client);
       callback(null, true);
     },
-    authenticate(client, _username, _password, callback) {
+    authenticate(client, username, password, callback) {
       if (rejectedIds.has(client)) {
         const error = new GatewayError(
           ErrorCodes.CLIENT_ID_REJECTED,
@@ -46,7 +81,30 @@ export function createAccessHandlers(policy: AccessPolicy, log: Logger, durable?
         callback(error, false);
         return;
       }
-      callback(null, true);
+      if (username === undefined) {
+        if (!policy.access.allowAnonymous) {
+          log.warn({ clientId: client.id, remote: remoteAddress(client) }, 'anonymous connection refused');
+          callback(authError(NOT_AUTHORIZED, 'a username is required'), false);
+          return;
+        }
+        permissions.grant(client.id, undefined, policy.access.anonymousWrite);
+        callback(null, true);
+        return;
+      }
+      const user = users.get(username);
+      const check = user ? verifyPassword(password?.toString() ?? '', user.password) : Promise.resolve(false);
+      check.then(
+        (ok) => {
+          if (!ok || !user) {
+            log.warn({ clientId: client.id, username, remote: remoteAddress(client) }, 'bad username or password');
+            callback(authError(BAD_USERNAME_OR_PASSWORD, 'bad username or password'), false);
+            return;
+          }
+          permissions.grant(client.id, username, user.write);
+          callback(null, true);
+        },
+        (error: Error) => callback(authError(BAD_USERNAME_OR_PASSWORD, error.message), false),
+      );
     },
     authorizePublish(client, packet: PublishPacket, callback) {
       if (client === null) {
@@ -55,6 +113,8 @@ export function createAccessHandlers(policy: AccessPolicy, log: Logger, durable?
       }
       const refusal = publishRefusal(packet.topic, policy);
       if (refusal === undefined) {
+        // A retained setpoint would be written to the PLC again after every restart.
+        if (packet.retain && packet.topic.endsWith(SET_SUFFIX)) packet.retain = false;
         const pending = durable?.(packet);
         if (pending === undefined) callback(null);
         else pending.then(() => callback(null), (error: Error) => callback(error));

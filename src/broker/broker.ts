@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { GatewayConfig } from '../../schemas/gateway.ts';
 import type { Logger } from '../log.ts';
-import { createAccessHandlers, type AccessPolicy, type DurablePublish } from './access.ts';
+import { createAccessHandlers, type AccessPolicy, type DurablePublish, type WritePermissions } from './access.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
 
 export interface BrokerOptions {
@@ -12,6 +12,7 @@ export interface BrokerOptions {
   /** Used as the aedes id, so that $SYS topics name this gateway. */
   id: string;
   policy: AccessPolicy;
+  permissions: WritePermissions;
   log: Logger;
   /** aedes persistence; aedes' in-memory one when absent. */
   persistence?: AedesOptions['persistence'];
@@ -25,10 +26,19 @@ export interface PublishOptions {
   retain: boolean;
 }
 
+/** A publish as the broker routes it: `clientId` names the client that sent it. */
+export interface InboundPacket {
+  topic: string;
+  payload: Buffer;
+  clientId?: string;
+}
+
 export interface Broker {
   readonly listeners: readonly BoundListener[];
   /** Publishes on the gateway's own behalf, past the access checks. */
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;
+  /** Receives, inside the gateway, what clients publish on `topic` (no wildcards needed here). */
+  subscribe(topic: string, handler: (packet: InboundPacket) => void): Promise<void>;
   /** Waits (at most `timeoutMs`) until what was written to clients has left the process. */
   flush(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -44,7 +54,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     keepaliveLimit: config.keepaliveLimitS,
     maxClientsIdLength: config.maxClientIdLength,
     persistence: options.persistence,
-    ...createAccessHandlers(options.policy, log, options.durablePublish),
+    ...createAccessHandlers(options.policy, options.permissions, log, options.durablePublish),
   });
   const publishPacket = (packet: object) =>
     new Promise<void>((resolve, reject) => {
@@ -89,6 +99,18 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         dup: false,
       };
       return publishPacket(packet);
+    },
+    subscribe(topic, handler) {
+      return new Promise((resolve) => {
+        aedes.subscribe(
+          topic,
+          (packet: AedesPublishPacket, done: () => void) => {
+            handler(packet as unknown as InboundPacket);
+            done();
+          },
+          () => resolve(),
+        );
+      });
     },
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;

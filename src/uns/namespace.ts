@@ -1,4 +1,5 @@
 import type { DeviceConfig, TagConfig } from '../../schemas/mapping.ts';
+import { tagId } from '../../connectors/sdk.ts';
 import { buildTopic } from './topic.ts';
 
 /** A tag placed in the namespace: what the main thread needs to publish its samples. */
@@ -15,10 +16,6 @@ export interface NamespaceTag {
 export interface NamespaceOptions {
   root?: string | undefined;
   qos: 0 | 1 | 2;
-}
-
-export function tagId(device: string, tagName: string): string {
-  return `${device}/${tagName}`;
 }
 
 /** Places one tag of a validated device: the tag's own site/area/asset win over the device's. */

@@ -1,0 +1,214 @@
+import { planReads, type ReadRequest } from './plan.ts';
+import type { ModbusDeviceConfig } from '../../schemas/modbus.ts';
+import { Backoff } from '../backoff.ts';
+import { ConnectorCodes, ConnectorError } from '../errors.ts';
+import type { Connector, ConnectorContext, Sample, SampleValue, WriteRequest } from '../sdk.ts';
+import { encodeRegisters, toWords } from './codec.ts';
+import { classify, isConnectionLost } from './errors.ts';
+import { toRaw } from './scaling.ts';
+import { badSample, compileTags, sampleFrom, type CompiledTag, type ReadResult } from './tag-map.ts';
+import { closeClient, describeTransport, openClient, RequestQueue, type ModbusClient } from './transport.ts';
+
+/** Timeouts in a row, with no reply in between, after which the connection counts as lost. */
+const TIMEOUTS_BEFORE_RECONNECT = 3;
+
+interface PollGroup {
+  device: ModbusDeviceConfig;
+  name: string;
+  intervalMs: number;
+  requests: ReadRequest[];
+  timer?: NodeJS.Timeout;
+  running: boolean;
+}
+
+/**
+ * Modbus devices sharing one connection (one TCP device, or every unit on one RTU line). Requests go
+ * one at a time through a queue; each poll group reads its block-read plan on its own interval.
+ */
+export class ModbusConnector implements Connector {
+  private readonly tags = new Map<string, CompiledTag>();
+  private readonly groups: PollGroup[] = [];
+  private readonly queue = new RequestQueue();
+  private readonly backoff: Backoff;
+  private readonly first: ModbusDeviceConfig;
+  private context: ConnectorContext | undefined;
+  private client: ModbusClient | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private timeoutsInRow = 0;
+  private stopped = false;
+  /** Requests sent, for tests and benchmarks that compare them with the plan. */
+  requestCount = 0;
+
+  constructor(private readonly devices: ModbusDeviceConfig[]) {
+    const first = devices[0];
+    if (!first) throw new Error('a Modbus connector needs at least one device');
+    this.first = first;
+    this.backoff = new Backoff(first.reconnect.initialMs, first.reconnect.maxMs);
+    for (const device of devices) {
+      const compiled = compileTags(device);
+      for (const tag of compiled) this.tags.set(tag.id, tag);
+      for (const [name, group] of Object.entries(device.pollGroups)) {
+        const items = compiled.filter((tag) => tag.config.pollGroup === name).map((tag) => tag.item);
+        if (items.length === 0) continue;
+        this.groups.push({ device, name, intervalMs: group.intervalMs, requests: planReads(items, device), running: false });
+      }
+    }
+  }
+
+  /** Read requests per full scan of every poll group. */
+  get plannedRequests(): number {
+    return this.groups.reduce((sum, group) => sum + group.requests.length, 0);
+  }
+
+  async start(context: ConnectorContext): Promise<void> {
+    this.context = context;
+    await this.connect();
+    for (const group of this.groups) {
+      group.timer = setInterval(() => void this.scan(group), group.intervalMs);
+    }
+    for (const group of this.groups) void this.scan(group);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    for (const group of this.groups) clearInterval(group.timer);
+    const client = this.client;
+    this.client = undefined;
+    if (client) await this.queue.run(() => closeClient(client));
+  }
+
+  async write(request: WriteRequest): Promise<{ value: SampleValue; timestamp: number }> {
+    const tag = this.tags.get(request.tagId);
+    if (!tag) throw new ConnectorError(ConnectorCodes.WRITE_INVALID, `no tag ${request.tagId}`);
+    if (!tag.config.writable) throw new ConnectorError(ConnectorCodes.WRITE_INVALID, `tag ${request.tagId} is not writable`);
+    const { config, device } = tag;
+    let coil: boolean | undefined;
+    let words: number[] = [];
+    try {
+      if (config.register === 'coil') {
+        if (typeof request.value !== 'boolean') throw new ConnectorError(ConnectorCodes.WRITE_INVALID, 'a coil takes true or false');
+        coil = request.value;
+      } else {
+        words = toWords(encodeRegisters(toRaw(request.value, config), config));
+      }
+    } catch (error) {
+      throw classify(error);
+    }
+    await this.request(device, async (client) => {
+      if (coil !== undefined) {
+        if (config.writeMultiple) await client.writeCoils(config.address, [coil]);
+        else await client.writeCoil(config.address, coil);
+      } else if (words.length === 1 && !config.writeMultiple) {
+        await client.writeRegister(config.address, words[0] ?? 0);
+      } else {
+        await client.writeRegisters(config.address, words);
+      }
+    });
+    const readBack = await this.request(device, (client) => this.read(client, { table: config.register, start: config.address, count: tag.item.count, items: [tag.item] }));
+    const sample = sampleFrom(tag, readBack, config.address, Date.now());
+    this.context?.emit([sample]);
+    return { value: sample.value, timestamp: sample.timestamp };
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    this.report('connecting');
+    try {
+      this.client = await openClient(this.first.transport, this.first.timeoutMs);
+      this.timeoutsInRow = 0;
+      this.backoff.reset();
+      this.report('connected');
+      this.context?.log('info', 'connected', { transport: describeTransport(this.first.transport) });
+    } catch (error) {
+      this.connectionLost(classify(error));
+    }
+  }
+
+  private connectionLost(error: ConnectorError): void {
+    const client = this.client;
+    this.client = undefined;
+    if (client) void closeClient(client);
+    const now = Date.now();
+    this.context?.emit([...this.tags.values()].map((tag) => badSample(tag, error.code, now)));
+    this.report('error', error);
+    if (this.stopped || this.reconnectTimer) return;
+    const delay = this.backoff.next();
+    this.context?.log('warn', 'connection lost, reconnecting', { error: error.message, delayMs: delay });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.connect();
+    }, delay);
+  }
+
+  private async scan(group: PollGroup): Promise<void> {
+    if (group.running || !this.client || this.stopped) return;
+    group.running = true;
+    const samples: Sample[] = [];
+    try {
+      for (const request of group.requests) {
+        if (!this.client) break;
+        try {
+          const result = await this.request(group.device, (client) => this.read(client, request));
+          const now = Date.now();
+          for (const item of request.items) {
+            const tag = this.tags.get(item.id);
+            if (tag) samples.push(sampleFrom(tag, result, request.start, now));
+          }
+        } catch (error) {
+          const failure = classify(error);
+          if (isConnectionLost(failure) || this.timeoutsInRow >= TIMEOUTS_BEFORE_RECONNECT) {
+            this.connectionLost(failure);
+            return;
+          }
+          const now = Date.now();
+          for (const item of request.items) {
+            const tag = this.tags.get(item.id);
+            if (tag) samples.push(badSample(tag, failure.code, now));
+          }
+        }
+      }
+    } finally {
+      group.running = false;
+      if (samples.length > 0) this.context?.emit(samples);
+    }
+  }
+
+  /** Runs one request in the queue, against the device's unit id, and keeps the timeout count. */
+  private async request<T>(device: ModbusDeviceConfig, run: (client: ModbusClient) => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      const client = this.client;
+      if (!client) throw new ConnectorError(ConnectorCodes.MODBUS_CONNECTION, 'not connected');
+      client.setID(device.unitId);
+      this.requestCount++;
+      try {
+        const result = await run(client);
+        this.timeoutsInRow = 0;
+        return result;
+      } catch (error) {
+        if (classify(error).code === ConnectorCodes.MODBUS_TIMEOUT) this.timeoutsInRow++;
+        throw error;
+      }
+    });
+  }
+
+  private async read(client: ModbusClient, request: ReadRequest): Promise<ReadResult> {
+    switch (request.table) {
+      case 'coil':
+        return { bits: (await client.readCoils(request.start, request.count)).data };
+      case 'discrete':
+        return { bits: (await client.readDiscreteInputs(request.start, request.count)).data };
+      case 'input':
+        return { bytes: (await client.readInputRegisters(request.start, request.count)).buffer };
+      case 'holding':
+        return { bytes: (await client.readHoldingRegisters(request.start, request.count)).buffer };
+    }
+  }
+
+  private report(state: 'connecting' | 'connected' | 'error', error?: ConnectorError): void {
+    const timestamp = Date.now();
+    for (const device of this.devices) {
+      this.context?.status({ device: device.name, state, timestamp, ...(error ? { error: error.toWire() } : {}) });
+    }
+  }
+}

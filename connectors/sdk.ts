@@ -1,0 +1,73 @@
+/**
+ * The contract between the gateway and its connectors. Connectors know devices, addresses and tag
+ * ids, never topics. This file imports nothing from src/.
+ */
+import type { WireError } from './errors.ts';
+
+export type Quality = 'good' | 'uncertain' | 'bad';
+
+/** How the gateway and its connectors name a tag: `<device>/<tag name>`. */
+export function tagId(device: string, tagName: string): string {
+  return `${device}/${tagName}`;
+}
+export type ScalarValue = number | bigint | boolean | string | null;
+export type SampleValue = ScalarValue | ScalarValue[];
+
+/** One reading of one tag. A failed read is a sample too: quality bad, with a status code. */
+export interface Sample {
+  tagId: string;
+  value: SampleValue;
+  quality: Quality;
+  status?: string;
+  /** Epoch ms: source time when the device gives one, else read time. */
+  timestamp: number;
+}
+
+export interface WriteRequest {
+  requestId: number;
+  tagId: string;
+  /** In engineering units, already checked against the tag's type and min/max. */
+  value: number | bigint | boolean | string;
+}
+
+export type WriteResult =
+  | { requestId: number; ok: true; value: SampleValue; timestamp: number }
+  | { requestId: number; ok: false; error: WireError };
+
+export type DeviceState = 'connecting' | 'connected' | 'error';
+
+export interface DeviceStatusReport {
+  device: string;
+  state: DeviceState;
+  error?: WireError;
+  timestamp: number;
+}
+
+export interface ConnectorContext {
+  /** Samples of one scan, sent to the gateway as one message. */
+  emit(samples: Sample[]): void;
+  status(report: DeviceStatusReport): void;
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): void;
+}
+
+export interface Connector {
+  start(context: ConnectorContext): Promise<void>;
+  /** Writes a value and reads it back; rejects with a ConnectorError. */
+  write(request: WriteRequest): Promise<{ value: SampleValue; timestamp: number }>;
+  stop(): Promise<void>;
+}
+
+/** What a worker is started with: validated device configs sharing one connection. */
+export interface WorkerSetup {
+  protocol: 'modbus' | 'opcua';
+  devices: unknown[];
+}
+
+export type WorkerToHost =
+  | { type: 'samples'; samples: Sample[] }
+  | { type: 'status'; report: DeviceStatusReport }
+  | { type: 'write-result'; result: WriteResult }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: Record<string, unknown> }
+  | { type: 'stopped' };
+
+export type HostToWorker = { type: 'write'; request: WriteRequest } | { type: 'stop' };

@@ -1,0 +1,152 @@
+import { Worker } from 'node:worker_threads';
+import { Backoff } from '../../connectors/backoff.ts';
+import { ConnectorCodes } from '../../connectors/errors.ts';
+import { tagId, type DeviceStatusReport, type HostToWorker, type Sample, type WorkerSetup, type WorkerToHost, type WriteRequest, type WriteResult } from '../../connectors/sdk.ts';
+import type { DeviceConfig } from '../../schemas/mapping.ts';
+import type { Logger } from '../log.ts';
+
+/** Every worker boots through tsx, whoever started the gateway (CLI, tests, benchmarks). */
+const WORKER_URL = new URL('../../connectors/boot.js', import.meta.url);
+const STOP_TIMEOUT_MS = 5000;
+const WRITE_TIMEOUT_MS = 10_000;
+
+export interface HostEvents {
+  samples(samples: Sample[]): void;
+  status(report: DeviceStatusReport): void;
+}
+
+interface WorkerSlot {
+  key: string;
+  setup: WorkerSetup;
+  devices: DeviceConfig[];
+  worker: Worker | undefined;
+  backoff: Backoff;
+  restartTimer: NodeJS.Timeout | undefined;
+}
+
+/** Devices that must share one worker: every unit on one RTU line; any other device alone. */
+export function groupDevices(devices: readonly DeviceConfig[]): Map<string, DeviceConfig[]> {
+  const groups = new Map<string, DeviceConfig[]>();
+  for (const device of devices) {
+    const key = device.protocol === 'modbus' && device.transport.type === 'rtu' ? `rtu:${device.transport.path}` : `device:${device.name}`;
+    groups.set(key, [...(groups.get(key) ?? []), device]);
+  }
+  return groups;
+}
+
+/** Owns the connector workers: starts them, restarts a crashed one with backoff, routes writes. */
+export class ConnectorHost {
+  private readonly slots: WorkerSlot[] = [];
+  private readonly slotByDevice = new Map<string, WorkerSlot>();
+  private readonly pending = new Map<number, { resolve: (result: WriteResult) => void; timer: NodeJS.Timeout }>();
+  private nextRequestId = 1;
+  private stopping = false;
+
+  constructor(
+    devices: readonly DeviceConfig[],
+    private readonly events: HostEvents,
+    private readonly log: Logger,
+  ) {
+    for (const [key, group] of groupDevices(devices)) {
+      const first = group[0];
+      if (!first) continue;
+      const slot: WorkerSlot = {
+        key,
+        setup: { protocol: first.protocol, devices: group },
+        devices: group,
+        worker: undefined,
+        backoff: new Backoff(1000, 30_000),
+        restartTimer: undefined,
+      };
+      this.slots.push(slot);
+      for (const device of group) this.slotByDevice.set(device.name, slot);
+    }
+  }
+
+  start(): void {
+    for (const slot of this.slots) this.spawn(slot);
+  }
+
+  /** Sends a write to the device's worker; resolves with its outcome, never rejects. */
+  write(device: string, tagName: string, value: WriteRequest['value']): Promise<WriteResult> {
+    const requestId = this.nextRequestId++;
+    const worker = this.slotByDevice.get(device)?.worker;
+    if (!worker) {
+      return Promise.resolve({ requestId, ok: false, error: { code: ConnectorCodes.WORKER_CRASHED, message: `device ${device} has no running connector` } });
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        resolve({ requestId, ok: false, error: { code: ConnectorCodes.WRITE_FAILED, message: `no answer from the connector within ${WRITE_TIMEOUT_MS} ms` } });
+      }, WRITE_TIMEOUT_MS);
+      this.pending.set(requestId, { resolve, timer });
+      const message: HostToWorker = { type: 'write', request: { requestId, tagId: tagId(device, tagName), value } };
+      worker.postMessage(message);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        clearTimeout(slot.restartTimer);
+        const worker = slot.worker;
+        if (!worker) return;
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        worker.postMessage({ type: 'stop' } satisfies HostToWorker);
+        const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  private spawn(slot: WorkerSlot): void {
+    const worker = new Worker(WORKER_URL, { workerData: slot.setup });
+    slot.worker = worker;
+    worker.on('message', (message: WorkerToHost) => this.onMessage(slot, message));
+    worker.on('error', (error) => this.log.error({ worker: slot.key, err: error.message }, 'connector worker failed'));
+    worker.on('exit', (code) => {
+      slot.worker = undefined;
+      if (this.stopping) return;
+      this.crashed(slot, code);
+    });
+  }
+
+  private crashed(slot: WorkerSlot, code: number): void {
+    const delay = slot.backoff.next();
+    const error = { code: ConnectorCodes.WORKER_CRASHED, message: `connector worker exited with code ${code}; restarting in ${delay} ms` };
+    this.log.error({ worker: slot.key, ...error }, 'connector worker exited');
+    const now = Date.now();
+    for (const device of slot.devices) {
+      this.events.status({ device: device.name, state: 'error', error, timestamp: now });
+      this.events.samples(device.tags.map((tag) => ({ tagId: tagId(device.name, tag.name), value: null, quality: 'bad', status: error.code, timestamp: now })));
+    }
+    slot.restartTimer = setTimeout(() => this.spawn(slot), delay);
+  }
+
+  private onMessage(slot: WorkerSlot, message: WorkerToHost): void {
+    switch (message.type) {
+      case 'samples':
+        this.events.samples(message.samples);
+        return;
+      case 'status':
+        if (message.report.state === 'connected') slot.backoff.reset();
+        this.events.status(message.report);
+        return;
+      case 'write-result': {
+        const pending = this.pending.get(message.result.requestId);
+        if (!pending) return;
+        clearTimeout(pending.timer);
+        this.pending.delete(message.result.requestId);
+        pending.resolve(message.result);
+        return;
+      }
+      case 'log':
+        this.log[message.level]({ worker: slot.key, ...message.data }, message.message);
+        return;
+      case 'stopped':
+        return;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { WritePermissions } from '../broker/access.ts';
+import type { Broker, InboundPacket } from '../broker/broker.ts';
+import type { ConnectorHost } from '../connectors/host.ts';
+import { ErrorCodes, GatewayError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { NamespaceTag } from './namespace.ts';
+import { jsonValue } from './payload.ts';
+import { checkSetValue, parseSetPayload } from './set-command.ts';
+import { SET_SUFFIX } from './topic.ts';
+
+export const RESULT_SUFFIX = '/result';
+
+/**
+ * `<tag>/set` → checks (payload, writable, permission, type, range) → write request to the worker →
+ * outcome on `<tag>/set/result`. Nothing that fails a check reaches the PLC. Every attempt is logged.
+ */
+export class CommandHandler {
+  constructor(
+    private readonly tags: readonly NamespaceTag[],
+    private readonly broker: Broker,
+    private readonly host: ConnectorHost,
+    private readonly permissions: WritePermissions,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await Promise.all(this.tags.map((tag) => this.broker.subscribe(tag.topic + SET_SUFFIX, (packet) => void this.handle(tag, packet))));
+  }
+
+  private async handle(tag: NamespaceTag, packet: InboundPacket): Promise<void> {
+    const resultTopic = tag.topic + SET_SUFFIX + RESULT_SUFFIX;
+    const who = { clientId: packet.clientId, username: this.permissions.username(packet.clientId), tag: tag.id };
+    let id: string | undefined;
+    try {
+      const command = parseSetPayload(packet.payload);
+      id = command.id;
+      if (!tag.config.writable) throw new GatewayError(ErrorCodes.SET_NOT_WRITABLE, `tag ${tag.id} is not mapped writable`);
+      if (!this.permissions.canWrite(packet.clientId)) {
+        throw new GatewayError(ErrorCodes.SET_FORBIDDEN, 'this client may not write setpoints (access.users[].write)');
+      }
+      const value = checkSetValue(tag.config, command.value);
+      const result = await this.host.write(tag.device, tag.config.name, value);
+      if (!result.ok) throw new GatewayError(result.error.code, result.error.message);
+      this.log.info({ ...who, value: String(value), readBack: String(result.value), id }, 'write done');
+      await this.reply(resultTopic, `{"ok":true${id === undefined ? '' : `,"id":${JSON.stringify(id)}`},"value":${jsonValue(result.value)},"timestamp":${result.timestamp}}`);
+    } catch (error) {
+      const failure = error instanceof GatewayError ? error : new GatewayError(ErrorCodes.WRITE_FAILED, (error as Error).message);
+      this.log.warn({ ...who, code: failure.code, err: failure.message, id }, 'write refused');
+      await this.reply(resultTopic, JSON.stringify({ ok: false, ...(id === undefined ? {} : { id }), error: { code: failure.code, message: failure.message } }));
+    }
+  }
+
+  private reply(topic: string, payload: string): Promise<void> {
+    return this.broker.publish(topic, payload, { qos: 1, retain: false }).catch((error: unknown) => {
+      this.log.error({ topic, err: (error as Error).message }, 'write result publish failed');
+    });
+  }
+}

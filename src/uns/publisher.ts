@@ -1,0 +1,96 @@
+import type { Sample, SampleValue } from '../../connectors/sdk.ts';
+import type { Broker } from '../broker/broker.ts';
+import type { Logger } from '../log.ts';
+import { beyondDeadband } from './exception.ts';
+import type { NamespaceTag } from './namespace.ts';
+import { encodeValuePayload } from './payload.ts';
+
+interface TagState {
+  tag: NamespaceTag;
+  heartbeatMs: number | undefined;
+  /** Last value read with good quality: what a bad sample keeps publishing. */
+  lastGood: SampleValue;
+  latest: Sample | undefined;
+  published: { value: SampleValue; quality: Sample['quality']; status: string | undefined } | undefined;
+  publishedAt: number;
+}
+
+const HEARTBEAT_CHECK_MS = 1000;
+
+/**
+ * Samples → retained value payloads, by exception: a value goes out when it moves beyond its
+ * deadband, when its quality or status changes (once, not once per poll), and as a heartbeat.
+ */
+export class NamespacePublisher {
+  private readonly states = new Map<string, TagState>();
+  private readonly timer: NodeJS.Timeout | undefined;
+  published = 0;
+
+  constructor(
+    tags: readonly NamespaceTag[],
+    heartbeatS: (tag: NamespaceTag) => number | undefined,
+    private readonly broker: Broker,
+    private readonly log: Logger,
+  ) {
+    for (const tag of tags) {
+      const seconds = heartbeatS(tag);
+      this.states.set(tag.id, {
+        tag,
+        heartbeatMs: seconds === undefined ? undefined : seconds * 1000,
+        lastGood: null,
+        latest: undefined,
+        published: undefined,
+        publishedAt: 0,
+      });
+    }
+    if ([...this.states.values()].some((state) => state.heartbeatMs !== undefined)) {
+      this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_CHECK_MS);
+      this.timer.unref();
+    }
+  }
+
+  onSamples(samples: readonly Sample[]): void {
+    for (const sample of samples) {
+      const state = this.states.get(sample.tagId);
+      if (state === undefined) {
+        this.log.warn({ tagId: sample.tagId }, 'sample for an unknown tag');
+        continue;
+      }
+      state.latest = sample;
+      if (sample.quality === 'good') state.lastGood = sample.value;
+      if (this.changed(state, sample)) this.publish(state, sample, sample.timestamp);
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private changed(state: TagState, sample: Sample): boolean {
+    const published = state.published;
+    if (published === undefined) return true;
+    if (published.quality !== sample.quality || published.status !== sample.status) return true;
+    if (sample.quality !== 'good') return false;
+    return beyondDeadband(published.value, sample.value, state.tag.config.deadband);
+  }
+
+  private heartbeat(): void {
+    const now = Date.now();
+    for (const state of this.states.values()) {
+      if (state.heartbeatMs === undefined || state.latest === undefined) continue;
+      if (now - state.publishedAt >= state.heartbeatMs) this.publish(state, state.latest, Math.max(state.latest.timestamp, now));
+    }
+  }
+
+  private publish(state: TagState, sample: Sample, timestamp: number): void {
+    const value = sample.quality === 'good' ? sample.value : (sample.value ?? state.lastGood);
+    state.published = { value, quality: sample.quality, status: sample.status };
+    state.publishedAt = Date.now();
+    const { tag } = state;
+    const payload = encodeValuePayload({ value, timestamp, quality: sample.quality, status: sample.status, unit: tag.unit });
+    this.published++;
+    this.broker.publish(tag.topic, payload, { qos: tag.qos, retain: true }).catch((error: unknown) => {
+      this.log.error({ topic: tag.topic, err: (error as Error).message }, 'value publish failed');
+    });
+  }
+}

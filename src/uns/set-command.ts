@@ -1,0 +1,59 @@
+import type { WriteRequest } from '../../connectors/sdk.ts';
+import type { DeviceConfig } from '../../schemas/mapping.ts';
+import { ErrorCodes, GatewayError } from '../errors.ts';
+
+type TagConfig = DeviceConfig['tags'][number];
+
+/** A /set payload: `{"value": 55, "id": "…"}` or a bare JSON scalar. */
+export interface SetCommand {
+  value: unknown;
+  id?: string;
+}
+
+export function parseSetPayload(payload: Buffer): SetCommand {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new GatewayError(ErrorCodes.SET_PAYLOAD, 'payload is not JSON: send {"value": …, "id": "…"} or a bare JSON value');
+  }
+  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const object = parsed as Record<string, unknown>;
+    const unknownKeys = Object.keys(object).filter((key) => key !== 'value' && key !== 'id');
+    if (!('value' in object) || unknownKeys.length > 0) {
+      throw new GatewayError(ErrorCodes.SET_PAYLOAD, `expected {"value": …, "id": "…"}${unknownKeys.length ? `, unknown key ${unknownKeys.join(', ')}` : ', value missing'}`);
+    }
+    if (object.id !== undefined && typeof object.id !== 'string') throw new GatewayError(ErrorCodes.SET_PAYLOAD, 'id must be a string');
+    return object.id === undefined ? { value: object.value } : { value: object.value, id: object.id };
+  }
+  return { value: parsed };
+}
+
+const INTEGER_TYPES = new Set(['int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
+
+/** Checks a setpoint against the tag's kind of value and its min/max; returns what the connector gets. */
+export function checkSetValue(tag: TagConfig, value: unknown): WriteRequest['value'] {
+  const dataType = 'dataType' in tag ? tag.dataType : undefined;
+  if (dataType === 'bool' || dataType === 'bit') {
+    if (typeof value === 'boolean') return value;
+    if (value === 0 || value === 1) return value === 1;
+    throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} takes true or false, got ${JSON.stringify(value)}`);
+  }
+  if (dataType === 'string') {
+    if (typeof value === 'string') return value;
+    throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} takes a string, got ${JSON.stringify(value)}`);
+  }
+  // 64-bit integers past 2^53 come as strings of digits, so that no digit is lost in JSON.
+  const bigDigits = (dataType === 'int64' || dataType === 'uint64') && typeof value === 'string' && /^-?\d+$/.test(value);
+  if (typeof value !== 'number' && !bigDigits) {
+    throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} takes a number, got ${JSON.stringify(value)}`);
+  }
+  const numeric = Number(value);
+  if (dataType !== undefined && INTEGER_TYPES.has(dataType) && 'scale' in tag && tag.scale === 1 && tag.offset === 0 && !Number.isInteger(numeric)) {
+    throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} is an integer (${dataType}), got ${String(value)}`);
+  }
+  if ((tag.min !== undefined && numeric < tag.min) || (tag.max !== undefined && numeric > tag.max)) {
+    throw new GatewayError(ErrorCodes.SET_RANGE, `${String(value)} is outside ${tag.min ?? '-∞'} … ${tag.max ?? '+∞'} for tag ${tag.name}`);
+  }
+  return bigDigits ? BigInt(value as string) : numeric;
+}
