@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, GatewayError } from '../../src/errors.ts';
 import { selfSignedCertificate } from '../helpers/certificates.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { ClientPool, Inbox } from '../helpers/mqtt.ts';
+import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 
 const pool = new ClientPool();
@@ -14,10 +15,11 @@ afterEach(async () => {
   gw = undefined;
 });
 
-const MAPPING = `devices:
+const mapping = (port: number) => `devices:
   - name: plc-1
     protocol: modbus
-    transport: { type: tcp, host: 127.0.0.1 }
+    transport: { type: tcp, host: 127.0.0.1, port: ${port} }
+    reconnect: { initialMs: 5000, maxMs: 5000 }
     site: plant
     area: line1
     asset: press
@@ -43,17 +45,16 @@ describe('gateway status', () => {
     ]);
   });
 
-  it('reports each mapped device, and refuses client publishes to tag value topics', async () => {
-    gw = await startTestGateway({ mappings: { 'line1.yaml': MAPPING } });
+  it('reports a device it cannot reach, and refuses client publishes to tag value topics', async () => {
+    gw = await startTestGateway({ mappings: { 'line1.yaml': mapping(await freePort()) } });
     const sub = await pool.connect(gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('_gateway/test-gw/devices/+/status', { qos: 1 });
-    const [status] = await inbox.waitFor(1);
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !inbox.messages.some((m) => m.payload.includes('"error"'))) await sleep(50);
+    const status = inbox.messages.at(-1);
     expect(status?.topic).toBe('_gateway/test-gw/devices/plc-1/status');
-    expect(JSON.parse(status?.payload ?? '')).toMatchObject({
-      state: 'error',
-      error: { code: ErrorCodes.CONNECTOR_UNAVAILABLE, message: 'no modbus connector in this version' },
-    });
+    expect(JSON.parse(status?.payload ?? '')).toMatchObject({ state: 'error', error: { code: ErrorCodes.MODBUS_CONNECTION } });
 
     const rogue = await pool.connect(gw.url());
     const closed = new Promise<void>((resolve) => rogue.once('close', () => resolve()));
