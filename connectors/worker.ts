@@ -1,4 +1,4 @@
-/** Generic worker bootstrap: builds the connector for its protocol and relays messages. */
+/** Generic connector bootstrap, in a worker thread or a child process: builds the connector and relays messages. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConnectorCodes, ConnectorError } from './errors.ts';
 import type { Connector, HostToWorker, WorkerSetup, WorkerToHost } from './sdk.ts';
@@ -14,33 +14,60 @@ async function createConnector(setup: WorkerSetup): Promise<Connector> {
   }
 }
 
-const port = parentPort;
-if (!port) throw new Error('connectors/worker.ts runs in a worker thread');
-const send = (message: WorkerToHost) => port.postMessage(message);
+interface Channel {
+  send(message: WorkerToHost): void;
+  onMessage(handler: (message: HostToWorker) => void): void;
+  close(): void;
+}
 
-const connector = await createConnector(workerData as WorkerSetup);
-port.on('message', (message: HostToWorker) => {
+/** In a worker thread the setup comes as workerData; in a child process, as the first IPC message. */
+async function openChannel(): Promise<{ channel: Channel; setup: WorkerSetup }> {
+  const port = parentPort;
+  if (port) {
+    return {
+      setup: workerData as WorkerSetup,
+      channel: { send: (m) => port.postMessage(m), onMessage: (h) => port.on('message', h), close: () => port.close() },
+    };
+  }
+  const setup = await new Promise<WorkerSetup>((resolve) =>
+    process.once('message', (message: { type: 'setup'; setup: WorkerSetup }) => resolve(message.setup)),
+  );
+  // The gateway going away must take its connectors with it.
+  process.once('disconnect', () => process.exit(0));
+  return {
+    setup,
+    channel: {
+      send: (m) => process.send?.(m),
+      onMessage: (h) => process.on('message', h),
+      close: () => process.disconnect(),
+    },
+  };
+}
+
+const { channel, setup } = await openChannel();
+const connector = await createConnector(setup);
+channel.onMessage((message) => {
   if (message.type === 'stop') {
     connector.stop().finally(() => {
-      send({ type: 'stopped' });
-      port.close();
+      channel.send({ type: 'stopped' });
+      channel.close();
     });
     return;
   }
   const { request } = message;
   connector.write(request).then(
-    ({ value, timestamp }) => send({ type: 'write-result', result: { requestId: request.requestId, ok: true, value, timestamp } }),
+    ({ value, timestamp }) => channel.send({ type: 'write-result', result: { requestId: request.requestId, ok: true, value, timestamp } }),
     (error: unknown) => {
       const wire =
         error instanceof ConnectorError
           ? error.toWire()
           : { code: ConnectorCodes.WRITE_FAILED, message: error instanceof Error ? error.message : String(error) };
-      send({ type: 'write-result', result: { requestId: request.requestId, ok: false, error: wire } });
+      channel.send({ type: 'write-result', result: { requestId: request.requestId, ok: false, error: wire } });
     },
   );
 });
 await connector.start({
-  emit: (samples) => send({ type: 'samples', samples }),
-  status: (report) => send({ type: 'status', report }),
-  log: (level, message, data) => send({ type: 'log', level, message, ...(data ? { data } : {}) }),
+  emit: (samples) => channel.send({ type: 'samples', samples }),
+  status: (report) => channel.send({ type: 'status', report }),
+  log: (level, message, data) => channel.send({ type: 'log', level, message, ...(data ? { data } : {}) }),
 });

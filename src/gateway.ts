@@ -47,6 +47,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
       log: log.child({ module: 'broker' }),
       persistence: store?.persistence,
       durablePublish: store ? (packet) => store.persistence.recordPublish(packet as StoredPacket) : undefined,
+      counterFloor: store?.persistence.outgoing.maxBrokerCounter(),
       beforeListen: store ? async (publish) => void (await store.recover(publish)) : undefined,
     });
   } catch (error) {

@@ -17,6 +17,11 @@ export interface BrokerOptions {
   /** aedes persistence; aedes' in-memory one when absent. */
   persistence?: AedesOptions['persistence'];
   durablePublish?: DurablePublish;
+  /**
+   * Where aedes starts counting messages. Queued messages are keyed by (broker id, counter), so after a
+   * restart on a durable store the count must go on past the stored ones, or new keys would collide.
+   */
+  counterFloor?: number;
   /** Runs after the broker is set up and before any listener accepts a connection. */
   beforeListen?: (publishPacket: (packet: object) => Promise<void>) => Promise<void>;
 }
@@ -56,6 +61,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     persistence: options.persistence,
     ...createAccessHandlers(options.policy, options.permissions, log, options.durablePublish),
   });
+  (aedes as unknown as { counter: number }).counter = options.counterFloor ?? 0;
   const publishPacket = (packet: object) =>
     new Promise<void>((resolve, reject) => {
       aedes.publish(packet as AedesPublishPacket, (error?: Error | null) => (error ? reject(error) : resolve()));

@@ -1,13 +1,12 @@
-import { Worker } from 'node:worker_threads';
 import { Backoff } from '../../connectors/backoff.ts';
 import { ConnectorCodes } from '../../connectors/errors.ts';
 import { tagId, type DeviceStatusReport, type HostToWorker, type Sample, type WorkerSetup, type WorkerToHost, type WriteRequest, type WriteResult } from '../../connectors/sdk.ts';
 import type { DeviceConfig } from '../../schemas/mapping.ts';
 import type { Logger } from '../log.ts';
+import { spawnConnector, type ConnectorRunner } from './runner.ts';
 
-/** Every worker boots through tsx, whoever started the gateway (CLI, tests, benchmarks). */
-const WORKER_URL = new URL('../../connectors/boot.js', import.meta.url);
 const STOP_TIMEOUT_MS = 5000;
+const RTU_PREFIX = 'rtu:';
 const WRITE_TIMEOUT_MS = 10_000;
 
 export interface HostEvents {
@@ -19,7 +18,7 @@ interface WorkerSlot {
   key: string;
   setup: WorkerSetup;
   devices: DeviceConfig[];
-  worker: Worker | undefined;
+  worker: ConnectorRunner | undefined;
   backoff: Backoff;
   restartTimer: NodeJS.Timeout | undefined;
 }
@@ -28,7 +27,7 @@ interface WorkerSlot {
 export function groupDevices(devices: readonly DeviceConfig[]): Map<string, DeviceConfig[]> {
   const groups = new Map<string, DeviceConfig[]>();
   for (const device of devices) {
-    const key = device.protocol === 'modbus' && device.transport.type === 'rtu' ? `rtu:${device.transport.path}` : `device:${device.name}`;
+    const key = device.protocol === 'modbus' && device.transport.type === 'rtu' ? `${RTU_PREFIX}${device.transport.path}` : `device:${device.name}`;
     groups.set(key, [...(groups.get(key) ?? []), device]);
   }
   return groups;
@@ -81,7 +80,7 @@ export class ConnectorHost {
       }, WRITE_TIMEOUT_MS);
       this.pending.set(requestId, { resolve, timer });
       const message: HostToWorker = { type: 'write', request: { requestId, tagId: tagId(device, tagName), value } };
-      worker.postMessage(message);
+      worker.post(message);
     });
   }
 
@@ -92,9 +91,9 @@ export class ConnectorHost {
         clearTimeout(slot.restartTimer);
         const worker = slot.worker;
         if (!worker) return;
-        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-        worker.postMessage({ type: 'stop' } satisfies HostToWorker);
-        const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+        const exited = new Promise<void>((resolve) => worker.onExit(() => resolve()));
+        worker.post({ type: 'stop' });
+        const timer = setTimeout(() => worker.kill(), STOP_TIMEOUT_MS);
         await exited;
         clearTimeout(timer);
       }),
@@ -102,11 +101,10 @@ export class ConnectorHost {
   }
 
   private spawn(slot: WorkerSlot): void {
-    const worker = new Worker(WORKER_URL, { workerData: slot.setup });
+    const worker = spawnConnector(slot.setup, slot.key.startsWith(RTU_PREFIX) ? 'process' : 'thread');
     slot.worker = worker;
-    worker.on('message', (message: WorkerToHost) => this.onMessage(slot, message));
-    worker.on('error', (error) => this.log.error({ worker: slot.key, err: error.message }, 'connector worker failed'));
-    worker.on('exit', (code) => {
+    worker.onMessage((message) => this.onMessage(slot, message));
+    worker.onExit((code) => {
       slot.worker = undefined;
       if (this.stopping) return;
       this.crashed(slot, code);

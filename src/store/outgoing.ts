@@ -83,6 +83,13 @@ export class OutgoingQueues {
     this.nextSeq = last + 1;
   }
 
+  /** The highest aedes broker counter of any queued message: a restarted broker must count on from it. */
+  maxBrokerCounter(): number {
+    let max = 0;
+    for (const queue of this.queues.values()) for (const entry of queue.entries.values()) max = Math.max(max, entry.brokerCounter);
+    return max;
+  }
+
   count(clientId: string): number {
     return this.queues.get(clientId)?.entries.size ?? 0;
   }

@@ -1,0 +1,41 @@
+import { fork } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import type { HostToWorker, WorkerSetup, WorkerToHost } from '../../connectors/sdk.ts';
+
+/** Both kinds boot through tsx, whoever started the gateway (CLI, tests, benchmarks). */
+const BOOT_URL = new URL('../../connectors/boot.js', import.meta.url);
+
+/** A running connector: a worker thread, or a child process for serial lines. */
+export interface ConnectorRunner {
+  post(message: HostToWorker): void;
+  onMessage(handler: (message: WorkerToHost) => void): void;
+  onExit(handler: (code: number) => void): void;
+  kill(): void;
+}
+
+/**
+ * Serial ports run in a child process: the serialport addon polls on the process's default loop, so
+ * it crashes the process when it is used from a worker thread. Everything else runs in a worker thread.
+ */
+export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'process'): ConnectorRunner {
+  if (isolation === 'thread') {
+    const worker = new Worker(BOOT_URL, { workerData: setup });
+    return {
+      post: (message) => worker.postMessage(message),
+      onMessage: (handler) => worker.on('message', handler),
+      onExit: (handler) => worker.on('exit', handler),
+      kill: () => void worker.terminate(),
+    };
+  }
+  // 'advanced' serialization is the structured clone: bigint values survive, as over a MessagePort.
+  const child = fork(BOOT_URL, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.send({ type: 'setup', setup });
+  return {
+    post: (message) => {
+      if (child.connected) child.send(message);
+    },
+    onMessage: (handler) => child.on('message', (message) => handler(message as WorkerToHost)),
+    onExit: (handler) => child.on('exit', (code, signal) => handler(code ?? (signal ? 128 : 0))),
+    kill: () => void child.kill('SIGKILL'),
+  };
+}
