@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from './commands/config-path.ts';
+import { passwdCommand } from './commands/passwd.ts';
 import { runCommand } from './commands/run.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { validateCommand } from './commands/validate.ts';
 
 const HELP = `Usage: uns-gateway <command> [--config <path>]
@@ -8,9 +10,13 @@ const HELP = `Usage: uns-gateway <command> [--config <path>]
 Commands:
   run        start the gateway: MQTT broker, connectors, namespace
   validate   check the config and every mapping file, print the topics, start nothing
+  simulate   serve the demo pump station over Modbus TCP (default 127.0.0.1:5020)
+  passwd     read a password on standard input, print the hash for access.users[].password
 
 Options:
   -c, --config <path>   gateway config (default: config/gateway.yaml)
+      --host <address>  simulate: address to bind (default 127.0.0.1)
+      --port <port>     simulate: Modbus TCP port (default 5020)
   -h, --help            show this help
 
 Exit codes: 0 success, 1 bad config or start failure, 2 bad usage.
@@ -22,7 +28,12 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        config: { type: 'string', short: 'c' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
@@ -43,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(configPath);
     case 'validate':
       return validateCommand(configPath);
+    case 'simulate':
+      return simulateCommand(parsed.values.host ?? '127.0.0.1', Number(parsed.values.port ?? 5020));
+    case 'passwd':
+      return passwdCommand();
     default:
       process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
       return 2;

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../../src/broker/passwords.ts';
 import { runCli, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
 import { ClientPool, Inbox } from '../helpers/mqtt.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
@@ -61,6 +62,17 @@ describe('uns-gateway validate', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown command "launch"');
     expect(result.stderr).toContain('Usage: uns-gateway <command>');
+  });
+});
+
+describe('uns-gateway passwd', () => {
+  it('prints a scrypt hash of the password read on standard input', async () => {
+    const result = await runCli(['passwd'], undefined, 'op-secret\n');
+    expect(result.code).toBe(0);
+    const hash = result.stdout.trim();
+    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(await verifyPassword('op-secret', hash)).toBe(true);
+    expect(await verifyPassword('other', hash)).toBe(false);
   });
 });
 

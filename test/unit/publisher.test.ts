@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Sample } from '../../connectors/sdk.ts';
+import type { Broker } from '../../src/broker/broker.ts';
+import { createLogger } from '../../src/log.ts';
+import type { NamespaceTag } from '../../src/uns/namespace.ts';
+import { NamespacePublisher } from '../../src/uns/publisher.ts';
+
+type TagOptions = Partial<NamespaceTag['config']>;
+
+function tag(name: string, options: TagOptions = {}): NamespaceTag {
+  const config = { name, register: 'holding', address: 0, dataType: 'float32', byteOrder: 'ABCD', scale: 1, offset: 0, pollGroup: 'default', writable: false, writeMultiple: false, ...options } as NamespaceTag['config'];
+  return { id: `plc/${name}`, device: 'plc', topic: `p/a/b/${name}`, qos: 1, unit: 'bar', config };
+}
+
+/** Records what the publisher hands to the broker. */
+function recorder() {
+  const sent: Array<{ topic: string; payload: Record<string, unknown>; retain: boolean }> = [];
+  const broker = {
+    publish: async (topic: string, payload: string | Buffer, options: { retain: boolean }) => {
+      sent.push({ topic, payload: JSON.parse(payload.toString()) as Record<string, unknown>, retain: options.retain });
+    },
+  } as unknown as Broker;
+  return { broker, sent };
+}
+
+const good = (name: string, value: Sample['value'], timestamp = 1000): Sample => ({ tagId: `plc/${name}`, value, quality: 'good', timestamp });
+const bad = (name: string, status: string, timestamp = 2000): Sample => ({ tagId: `plc/${name}`, value: null, quality: 'bad', status, timestamp });
+const log = createLogger('silent');
+
+describe('report by exception', () => {
+  it('publishes the first value, then only moves beyond an absolute deadband', () => {
+    const { broker, sent } = recorder();
+    const publisher = new NamespacePublisher([tag('p', { deadband: { absolute: 0.5 } })], () => undefined, broker, log);
+    publisher.onSamples([good('p', 10), good('p', 10.4), good('p', 9.6), good('p', 10.6), good('p', 10.2)]);
+    expect(sent.map((s) => s.payload.value)).toEqual([10, 10.6]);
+    expect(sent[0]).toEqual({ topic: 'p/a/b/p', retain: true, payload: { value: 10, timestamp: 1000, quality: 'good', unit: 'bar' } });
+  });
+
+  it('measures a percent deadband against the last published value', () => {
+    const { broker, sent } = recorder();
+    const publisher = new NamespacePublisher([tag('p', { deadband: { percent: 10 } })], () => undefined, broker, log);
+    publisher.onSamples([good('p', 100), good('p', 109), good('p', 111), good('p', 121), good('p', 123)]);
+    expect(sent.map((s) => s.payload.value)).toEqual([100, 111, 123]);
+  });
+
+  it('publishes every change without a deadband, and nothing when the value repeats', () => {
+    const { broker, sent } = recorder();
+    const publisher = new NamespacePublisher([tag('s', { dataType: 'string' })], () => undefined, broker, log);
+    publisher.onSamples([good('s', 'A'), good('s', 'A'), good('s', 'B'), good('s', 'B')]);
+    expect(sent.map((s) => s.payload.value)).toEqual(['A', 'B']);
+  });
+
+  it('switches to bad once, keeping the last good value, and back to good once', () => {
+    const { broker, sent } = recorder();
+    const publisher = new NamespacePublisher([tag('p')], () => undefined, broker, log);
+    publisher.onSamples([good('p', 4.2), bad('p', 'UNS_ERR_MODBUS_TIMEOUT'), bad('p', 'UNS_ERR_MODBUS_TIMEOUT'), bad('p', 'UNS_ERR_MODBUS_TIMEOUT')]);
+    publisher.onSamples([bad('p', 'UNS_ERR_MODBUS_CONNECTION'), bad('p', 'UNS_ERR_MODBUS_CONNECTION'), good('p', 4.2, 3000), good('p', 4.2, 4000)]);
+    expect(sent.map((s) => s.payload)).toEqual([
+      { value: 4.2, timestamp: 1000, quality: 'good', unit: 'bar' },
+      { value: 4.2, timestamp: 2000, quality: 'bad', status: 'UNS_ERR_MODBUS_TIMEOUT', unit: 'bar' },
+      { value: 4.2, timestamp: 2000, quality: 'bad', status: 'UNS_ERR_MODBUS_CONNECTION', unit: 'bar' },
+      { value: 4.2, timestamp: 3000, quality: 'good', unit: 'bar' },
+    ]);
+  });
+
+  it('publishes null when there has never been a good value', () => {
+    const { broker, sent } = recorder();
+    new NamespacePublisher([tag('p')], () => undefined, broker, log).onSamples([bad('p', 'UNS_ERR_MODBUS_TIMEOUT')]);
+    expect(sent[0]?.payload).toEqual({ value: null, timestamp: 2000, quality: 'bad', status: 'UNS_ERR_MODBUS_TIMEOUT', unit: 'bar' });
+  });
+});
+
+describe('heartbeat', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 10_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  it('republishes an unchanged value every heartbeat, and not without one', () => {
+    const { broker, sent } = recorder();
+    const publisher = new NamespacePublisher([tag('p'), tag('q')], (t) => (t.config.name === 'p' ? 5 : undefined), broker, log);
+    publisher.onSamples([good('p', 1, 10_000), good('q', 1, 10_000)]);
+    vi.advanceTimersByTime(4000);
+    publisher.onSamples([good('p', 1, 14_000), good('q', 1, 14_000)]);
+    expect(sent).toHaveLength(2);
+    vi.advanceTimersByTime(1000);
+    expect(sent.map((s) => [s.topic, s.payload.timestamp])).toEqual([
+      ['p/a/b/p', 10_000],
+      ['p/a/b/q', 10_000],
+      ['p/a/b/p', 15_000],
+    ]);
+    vi.advanceTimersByTime(5000);
+    expect(sent.filter((s) => s.topic === 'p/a/b/p')).toHaveLength(3);
+    publisher.stop();
+  });
+});
