@@ -67,6 +67,15 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     broker,
     log.child({ module: 'namespace' }),
   );
+  for (const tag of config.tags) {
+    const retained = store?.persistence.retained.get(tag.topic);
+    if (!retained) continue;
+    try {
+      publisher.seed(tag.id, JSON.parse(retained.payload.toString('utf8')) as Record<string, unknown>);
+    } catch {
+      log.warn({ topic: tag.topic }, 'retained value is not a JSON payload; ignored');
+    }
+  }
   const connected = config.devices.filter((device) => device.config.protocol === 'modbus').map((device) => device.config);
   const host = new ConnectorHost(
     connected,

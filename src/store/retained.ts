@@ -21,6 +21,10 @@ export class RetainedStore {
     }
   }
 
+  get(topic: string): StoredPacket | undefined {
+    return this.byTopic.get(topic);
+  }
+
   get size(): number {
     return this.byTopic.size;
   }

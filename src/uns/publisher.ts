@@ -49,6 +49,18 @@ export class NamespacePublisher {
     }
   }
 
+  /**
+   * Starts from what the namespace held before a restart (the retained payloads), so that a device
+   * still down keeps its last good value, now marked bad, rather than turning null.
+   */
+  seed(tagId: string, retained: Record<string, unknown>): void {
+    const state = this.states.get(tagId);
+    if (!state || (retained.quality !== 'good' && retained.quality !== 'uncertain' && retained.quality !== 'bad')) return;
+    const value = (retained.value ?? null) as SampleValue;
+    if (retained.quality === 'good' || value !== null) state.lastGood = value;
+    state.published = { value, quality: retained.quality, status: typeof retained.status === 'string' ? retained.status : undefined };
+  }
+
   onSamples(samples: readonly Sample[]): void {
     for (const sample of samples) {
       const state = this.states.get(sample.tagId);

@@ -63,6 +63,17 @@ describe('report by exception', () => {
     ]);
   });
 
+  it('keeps the value retained before a restart when the device is still down', () => {
+    const { broker, sent } = recorder();
+    const publisher = new NamespacePublisher([tag('p')], () => undefined, broker, log);
+    publisher.seed('plc/p', { value: 3.5, timestamp: 1, quality: 'good', unit: 'bar' });
+    publisher.onSamples([bad('p', 'UNS_ERR_MODBUS_CONNECTION'), good('p', 3.5, 5000)]);
+    expect(sent.map((s) => [s.payload.value, s.payload.quality])).toEqual([
+      [3.5, 'bad'],
+      [3.5, 'good'],
+    ]);
+  });
+
   it('publishes null when there has never been a good value', () => {
     const { broker, sent } = recorder();
     new NamespacePublisher([tag('p')], () => undefined, broker, log).onSamples([bad('p', 'UNS_ERR_MODBUS_TIMEOUT')]);
