@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// The gateway runs its TypeScript sources through tsx, in the main thread and in every worker.
-import { register } from 'tsx/esm/api';
+// Runs the built gateway (dist/, made by `npm run build`, which `npm ci` and `npm start` run).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli.ts');
+const cli = new URL('../dist/src/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write('uns-gateway: dist/ is missing; run `npm run build` first\n');
+  process.exit(1);
+}
+await import(cli.href);

@@ -6,8 +6,8 @@ import type { Connector, HostToWorker, WorkerSetup, WorkerToHost } from './sdk.t
 async function createConnector(setup: WorkerSetup): Promise<Connector> {
   switch (setup.protocol) {
     case 'modbus': {
-      const { ModbusConnector } = await import('./modbus/connector.ts');
-      return new ModbusConnector(setup.devices as ConstructorParameters<typeof ModbusConnector>[0]);
+      const { createModbusConnectors } = await import('./modbus/connections.ts');
+      return createModbusConnectors(setup.devices as Parameters<typeof createModbusConnectors>[0]);
     }
     case 'opcua':
       throw new Error('the OPC UA connector is not built yet');

@@ -23,11 +23,14 @@ interface WorkerSlot {
   restartTimer: NodeJS.Timeout | undefined;
 }
 
-/** Devices that must share one worker: every unit on one RTU line; any other device alone. */
+/**
+ * Which devices share a connector: every device of a protocol in one worker thread (each device keeps
+ * its own connection and queue there), except serial lines, each in a child process of its own.
+ */
 export function groupDevices(devices: readonly DeviceConfig[]): Map<string, DeviceConfig[]> {
   const groups = new Map<string, DeviceConfig[]>();
   for (const device of devices) {
-    const key = device.protocol === 'modbus' && device.transport.type === 'rtu' ? `${RTU_PREFIX}${device.transport.path}` : `device:${device.name}`;
+    const key = device.protocol === 'modbus' && device.transport.type === 'rtu' ? `${RTU_PREFIX}${device.transport.path}` : device.protocol;
     groups.set(key, [...(groups.get(key) ?? []), device]);
   }
   return groups;

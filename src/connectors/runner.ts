@@ -2,8 +2,13 @@ import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import type { HostToWorker, WorkerSetup, WorkerToHost } from '../../connectors/sdk.ts';
 
-/** Both kinds boot through tsx, whoever started the gateway (CLI, tests, benchmarks). */
-const BOOT_URL = new URL('../../connectors/boot.js', import.meta.url);
+/**
+ * Connectors always run built JavaScript, without a loader in every thread: from dist/ this file's
+ * neighbour, and from the TypeScript sources (tests) the dist/ that `npm run build` made.
+ */
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/connectors/worker.js', import.meta.url)
+  : new URL('../../connectors/worker.js', import.meta.url);
 
 /** A running connector: a worker thread, or a child process for serial lines. */
 export interface ConnectorRunner {
@@ -19,7 +24,7 @@ export interface ConnectorRunner {
  */
 export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'process'): ConnectorRunner {
   if (isolation === 'thread') {
-    const worker = new Worker(BOOT_URL, { workerData: setup });
+    const worker = new Worker(WORKER_URL, { workerData: setup });
     return {
       post: (message) => worker.postMessage(message),
       onMessage: (handler) => worker.on('message', handler),
@@ -28,7 +33,7 @@ export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'proces
     };
   }
   // 'advanced' serialization is the structured clone: bigint values survive, as over a MessagePort.
-  const child = fork(BOOT_URL, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(WORKER_URL, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.send({ type: 'setup', setup });
   return {
     post: (message) => {
