@@ -9,8 +9,15 @@ async function createConnector(setup: WorkerSetup): Promise<Connector> {
       const { createModbusConnectors } = await import('./modbus/connections.ts');
       return createModbusConnectors(setup.devices as Parameters<typeof createModbusConnectors>[0]);
     }
-    case 'opcua':
-      throw new Error('the OPC UA connector is not built yet');
+    case 'opcua': {
+      const { OpcuaConnector } = await import('./opcua/connector.ts');
+      const { CompositeConnector } = await import('./composite.ts');
+      const { tagId } = await import('./sdk.ts');
+      const devices = setup.devices as ConstructorParameters<typeof OpcuaConnector>[0][];
+      return new CompositeConnector(
+        devices.map((device) => ({ connector: new OpcuaConnector(device), tagIds: new Set(device.tags.map((tag) => tagId(device.name, tag.name))) })),
+      );
+    }
   }
 }
 

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { DeviceConfig } from '../schemas/mapping.ts';
 import { startPlant, type RunningPlant } from '../connectors/simulator/plant.ts';
 import { WritePermissions } from './broker/access.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { ConnectorHost } from './connectors/host.ts';
-import { ErrorCodes } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { StoredPacket } from './store/packet-codec.ts';
 import { openStore, type Store } from './store/store.ts';
@@ -24,6 +25,16 @@ export interface Gateway {
   readonly plant: RunningPlant | undefined;
   /** Stops the connectors, publishes the offline status, then closes the listeners, the broker and the store. */
   stop(): Promise<void>;
+}
+
+/** OPC UA PKI folders and identity files are relative to the data directory; workers get them absolute. */
+function withDataPaths(device: DeviceConfig, dataDir: string): DeviceConfig {
+  if (device.protocol !== 'opcua') return device;
+  const identity =
+    device.identity.type === 'certificate'
+      ? { ...device.identity, certificate: resolve(dataDir, device.identity.certificate), privateKey: resolve(dataDir, device.identity.privateKey) }
+      : device.identity;
+  return { ...device, pkiDir: resolve(dataDir, device.pkiDir), identity };
 }
 
 /** How long a stop waits for the offline status to reach connected clients. */
@@ -76,7 +87,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
       log.warn({ topic: tag.topic }, 'retained value is not a JSON payload; ignored');
     }
   }
-  const connected = config.devices.filter((device) => device.config.protocol === 'modbus').map((device) => device.config);
+  const connected = config.devices.map((device) => withDataPaths(device.config, config.dataDir));
   const host = new ConnectorHost(
     connected,
     {
@@ -90,11 +101,6 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   await commands.start();
   host.start();
 
-  for (const device of config.devices.filter((d) => d.config.protocol !== 'modbus')) {
-    const error = { code: ErrorCodes.CONNECTOR_UNAVAILABLE, message: `no ${device.config.protocol} connector in this version` };
-    log.warn({ device: device.config.name, ...error }, 'device not started');
-    await status.device(device.config.name, { state: 'error', timestamp: Date.now(), error });
-  }
   log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');
 
   let stopping: Promise<void> | undefined;

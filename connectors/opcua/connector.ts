@@ -1,0 +1,262 @@
+import {
+  AttributeIds,
+  DataChangeFilter,
+  DataChangeTrigger,
+  DataType,
+  DeadbandType,
+  TimestampsToReturn,
+  type ClientSession,
+  type ClientSubscription,
+  type OPCUACertificateManager,
+  type OPCUAClient,
+} from 'node-opcua';
+import type { OpcuaDeviceConfig, OpcuaTagConfig } from '../../schemas/opcua.ts';
+import { Backoff } from '../backoff.ts';
+import { ConnectorCodes, ConnectorError } from '../errors.ts';
+import { tagId, type Connector, type ConnectorContext, type Sample, type SampleValue, type WriteRequest } from '../sdk.ts';
+import { toVariant } from './coerce.ts';
+import { certificateManager, createClient, maxMonitoredItemsPerCall, resolveNodeIds, userIdentity } from './session.ts';
+import { isUntrusted, untrustedServerError } from './trust.ts';
+import { decodeDataValue } from './values.ts';
+
+const KEEP_ALIVE_COUNT = 10;
+const WATCHDOG_MS = 1000;
+
+interface Tag {
+  id: string;
+  config: OpcuaTagConfig;
+  nodeId: string | undefined;
+  dataType: DataType | undefined;
+}
+
+interface Live {
+  client: OPCUAClient;
+  session: ClientSession | undefined;
+  subscription: ClientSubscription | undefined;
+}
+
+/**
+ * One OPC UA server: a session with one subscription, monitored items created in batches within the
+ * server's limit. Any loss (socket, session, subscription, or silence past the keep-alive) tears the
+ * whole connection down, closes the session, and rebuilds it after a backoff.
+ */
+export class OpcuaConnector implements Connector {
+  private readonly tags: Tag[];
+  private readonly backoff: Backoff;
+  private context: ConnectorContext | undefined;
+  private manager: OPCUACertificateManager | undefined;
+  private live: Live | undefined;
+  private connecting = false;
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastAlive = 0;
+  private badPublished = false;
+  /** Changes of one publish response, sent to the gateway as one message. */
+  private pending: Sample[] = [];
+
+  constructor(private readonly device: OpcuaDeviceConfig) {
+    this.tags = device.tags.map((config) => ({ id: tagId(device.name, config.name), config, nodeId: undefined, dataType: undefined }));
+    this.backoff = new Backoff(device.reconnect.initialMs, device.reconnect.maxMs);
+  }
+
+  async start(context: ConnectorContext): Promise<void> {
+    this.context = context;
+    this.manager = await certificateManager(this.device.pkiDir, this.device.autoAcceptServerCertificate);
+    this.watchdog = setInterval(() => this.checkAlive(), WATCHDOG_MS);
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.watchdog);
+    await this.teardown();
+    await this.manager?.dispose();
+  }
+
+  async write(request: WriteRequest): Promise<{ value: SampleValue; timestamp: number }> {
+    const tag = this.tags.find((t) => t.id === request.tagId);
+    if (!tag?.config.writable) throw new ConnectorError(ConnectorCodes.WRITE_INVALID, `tag ${request.tagId} is not writable`);
+    const session = this.live?.session;
+    if (!session || !tag.nodeId) throw new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, `not connected to ${this.device.endpoint}`);
+    if (tag.dataType === undefined) throw new ConnectorError(ConnectorCodes.WRITE_INVALID, `the DataType of ${tag.config.nodeId} is unknown`);
+    const variant = toVariant(tag.dataType, request.value);
+    const status = await session.write({ nodeId: tag.nodeId, attributeId: AttributeIds.Value, value: { value: variant } });
+    if (!status.isGood()) {
+      throw new ConnectorError(`${ConnectorCodes.OPCUA_STATUS}`, `the server refused the write: ${status.name} (${status.description})`);
+    }
+    const readBack = decodeDataValue(await session.read({ nodeId: tag.nodeId, attributeId: AttributeIds.Value }));
+    this.context?.emit([{ tagId: tag.id, ...readBack }]);
+    return { value: readBack.value, timestamp: readBack.timestamp };
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped || this.connecting || !this.manager) return;
+    this.connecting = true;
+    this.report('connecting');
+    const client = createClient(this.device, this.manager);
+    const live: Live = { client, session: undefined, subscription: undefined };
+    this.live = live;
+    client.on('connection_lost', () => this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, 'connection lost')));
+    client.on('close', () => this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, 'connection closed')));
+    try {
+      await client.connect(this.device.endpoint);
+      live.session = await client.createSession(userIdentity(this.device));
+      live.session.on('session_closed', () => this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, 'session closed by the server')));
+      await this.subscribe(live, live.session);
+      this.connecting = false;
+      this.backoff.reset();
+      this.badPublished = false;
+      this.report('connected');
+      this.context?.log('info', 'connected', { endpoint: this.device.endpoint, tags: this.tags.length });
+    } catch (error) {
+      this.connecting = false;
+      const failure = isUntrusted(error)
+        ? untrustedServerError(this.device.pkiDir, this.device.endpoint)
+        : error instanceof ConnectorError
+          ? error
+          : new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, (error as Error).message);
+      this.lost(live, failure);
+    }
+  }
+
+  private async subscribe(live: Live, session: ClientSession): Promise<void> {
+    const resolved = await resolveNodeIds(session, this.tags.map((tag) => tag.config.nodeId));
+    for (const tag of this.tags) tag.nodeId = resolved.get(tag.config.nodeId);
+    await this.readDataTypes(session);
+    const subscription = await session.createSubscription2({
+      requestedPublishingInterval: this.device.publishingIntervalMs,
+      requestedMaxKeepAliveCount: KEEP_ALIVE_COUNT,
+      requestedLifetimeCount: KEEP_ALIVE_COUNT * 6,
+      maxNotificationsPerPublish: 0,
+      publishingEnabled: true,
+      priority: 1,
+    });
+    live.subscription = subscription;
+    this.lastAlive = Date.now();
+    // Any publish response, data or keep-alive, proves the connection is alive.
+    subscription.on('keepalive', () => (this.lastAlive = Date.now()));
+    subscription.on('terminated', () => this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, 'subscription terminated')));
+
+    const now = Date.now();
+    const missing: Sample[] = this.tags
+      .filter((tag) => tag.nodeId === undefined)
+      .map((tag) => ({ tagId: tag.id, value: null, quality: 'bad', status: 'BadNoMatch', timestamp: now }));
+    if (missing.length > 0) this.context?.emit(missing);
+
+    const serverLimit = await maxMonitoredItemsPerCall(session);
+    const batchSize = Math.min(this.device.maxItemsPerCall, serverLimit > 0 ? serverLimit : Number.POSITIVE_INFINITY);
+    for (const group of this.parameterGroups()) {
+      for (let start = 0; start < group.tags.length; start += batchSize) {
+        const batch = group.tags.slice(start, start + batchSize);
+        const items = await subscription.monitorItems(
+          batch.map((tag) => ({ nodeId: tag.nodeId ?? '', attributeId: AttributeIds.Value })),
+          group.parameters,
+          TimestampsToReturn.Both,
+        );
+        items.on('changed', (_item, dataValue, index) => {
+          this.lastAlive = Date.now();
+          const tag = batch[index];
+          if (tag) this.queue({ tagId: tag.id, ...decodeDataValue(dataValue) });
+        });
+        // A node that does not exist is that one tag, bad with its status; the device goes on.
+        const failed: Sample[] = [];
+        items.monitoredItems.forEach((item, index) => {
+          const tag = batch[index];
+          if (tag && item.statusCode.isNotGood()) failed.push({ tagId: tag.id, value: null, quality: 'bad', status: item.statusCode.name, timestamp: Date.now() });
+        });
+        if (failed.length > 0) this.context?.emit(failed);
+      }
+    }
+  }
+
+  /** Tags with the same sampling, queue and deadband share monitoring parameters, so they share calls. */
+  private parameterGroups() {
+    const groups = new Map<string, { tags: Tag[]; parameters: object }>();
+    for (const tag of this.tags) {
+      if (tag.nodeId === undefined) continue;
+      const samplingInterval = tag.config.samplingIntervalMs ?? this.device.samplingIntervalMs;
+      const absolute = tag.config.deadband && 'absolute' in tag.config.deadband ? tag.config.deadband.absolute : 0;
+      const key = `${samplingInterval}/${tag.config.queueSize}/${absolute}`;
+      let group = groups.get(key);
+      if (!group) {
+        const filter = absolute > 0 ? new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: DeadbandType.Absolute, deadbandValue: absolute }) : null;
+        group = { tags: [], parameters: { samplingInterval, queueSize: tag.config.queueSize, discardOldest: true, filter } };
+        groups.set(key, group);
+      }
+      group.tags.push(tag);
+    }
+    return [...groups.values()];
+  }
+
+  private async readDataTypes(session: ClientSession): Promise<void> {
+    const writable = this.tags.filter((tag) => tag.config.writable && tag.nodeId !== undefined);
+    if (writable.length === 0) return;
+    const values = await session.read(writable.map((tag) => ({ nodeId: tag.nodeId ?? '', attributeId: AttributeIds.DataType })));
+    writable.forEach((tag, index) => {
+      const id = values[index]?.value.value as { namespace?: number; value?: unknown } | undefined;
+      tag.dataType = id?.namespace === 0 && typeof id.value === 'number' && id.value <= 25 ? (id.value as DataType) : undefined;
+    });
+  }
+
+  private queue(sample: Sample): void {
+    if (this.pending.length === 0) {
+      setImmediate(() => {
+        const samples = this.pending;
+        this.pending = [];
+        this.context?.emit(samples);
+      });
+    }
+    this.pending.push(sample);
+  }
+
+  private checkAlive(): void {
+    const live = this.live;
+    if (!live?.subscription || this.connecting) return;
+    const limit = Math.max(3 * this.device.publishingIntervalMs * KEEP_ALIVE_COUNT, 5000);
+    if (Date.now() - this.lastAlive > limit) {
+      this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, `no notification or keep-alive for ${Math.round(limit / 1000)} s`));
+    }
+  }
+
+  /** Marks every tag bad (once), reports the error, closes what is left, and schedules a reconnect. */
+  private lost(live: Live, error: ConnectorError): void {
+    if (this.live !== live || this.stopped) return;
+    this.live = undefined;
+    this.connecting = false;
+    if (!this.badPublished) {
+      this.badPublished = true;
+      const now = Date.now();
+      this.context?.emit(this.tags.map((tag) => ({ tagId: tag.id, value: null, quality: 'bad', status: error.code, timestamp: now })));
+    }
+    this.report('error', error);
+    void this.close(live);
+    const delay = this.backoff.next();
+    this.context?.log('warn', 'OPC UA connection lost, reconnecting', { endpoint: this.device.endpoint, error: error.message, delayMs: delay });
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  private async teardown(): Promise<void> {
+    const live = this.live;
+    this.live = undefined;
+    if (live) await this.close(live);
+  }
+
+  /** Closes the session (so the server does not keep it) and the channel, whatever state they are in. */
+  private async close(live: Live): Promise<void> {
+    live.client.removeAllListeners('connection_lost');
+    live.client.removeAllListeners('close');
+    const closing = async () => {
+      await live.subscription?.terminate().catch(() => undefined);
+      await live.session?.close(true).catch(() => undefined);
+      await live.client.disconnect().catch(() => undefined);
+    };
+    await Promise.race([closing(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+  }
+
+  private report(state: 'connecting' | 'connected' | 'error', error?: ConnectorError): void {
+    this.context?.status({ device: this.device.name, state, timestamp: Date.now(), ...(error ? { error: error.toWire() } : {}) });
+  }
+}

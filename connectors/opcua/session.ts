@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import {
+  AttributeIds,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAClient,
+  SecurityPolicy,
+  UserTokenType,
+  makeBrowsePath,
+  type ClientSession,
+  type UserIdentityInfo,
+} from 'node-opcua';
+import type { OpcuaDeviceConfig } from '../../schemas/opcua.ts';
+
+/** One certificate manager per PKI folder, never node-opcua's default shared one in the home folder. */
+export async function certificateManager(pkiDir: string, autoAccept: boolean): Promise<OPCUACertificateManager> {
+  const manager = new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: autoAccept });
+  await manager.initialize();
+  return manager;
+}
+
+export function createClient(device: OpcuaDeviceConfig, manager: OPCUACertificateManager): OPCUAClient {
+  return OPCUAClient.create({
+    applicationName: 'uns-gateway',
+    endpointMustExist: false,
+    securityMode: MessageSecurityMode[device.securityMode],
+    securityPolicy: SecurityPolicy[device.securityPolicy],
+    clientCertificateManager: manager,
+    // The connector reconnects by itself, on a fresh session, so nothing is left half-restored.
+    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+    keepSessionAlive: false,
+    requestedSessionTimeout: device.sessionTimeoutMs,
+  });
+}
+
+export function userIdentity(device: OpcuaDeviceConfig): UserIdentityInfo {
+  const identity = device.identity;
+  switch (identity.type) {
+    case 'anonymous':
+      return { type: UserTokenType.Anonymous };
+    case 'username':
+      return { type: UserTokenType.UserName, userName: identity.username, password: identity.password };
+    case 'certificate':
+      return {
+        type: UserTokenType.Certificate,
+        certificateData: readFileSync(identity.certificate),
+        privateKey: readFileSync(identity.privateKey, 'utf8'),
+      } as UserIdentityInfo;
+  }
+}
+
+/** Turns browse paths (`/Objects/2:Pump/2:Speed`) into node ids; others pass through. Unresolved ones map to undefined. */
+export async function resolveNodeIds(session: ClientSession, nodeIds: readonly string[]): Promise<Map<string, string | undefined>> {
+  const resolved = new Map<string, string | undefined>();
+  const paths = nodeIds.filter((id) => id.startsWith('/'));
+  for (const id of nodeIds) if (!id.startsWith('/')) resolved.set(id, id);
+  if (paths.length === 0) return resolved;
+  const results = await session.translateBrowsePath(
+    paths.map((path) => {
+      const [, first, ...rest] = path.split('/');
+      const root = first === 'Objects' ? 'ObjectsFolder' : first === 'Root' ? 'RootFolder' : (first ?? 'ObjectsFolder');
+      return makeBrowsePath(root, rest.map((part) => `/${part}`).join(''));
+    }),
+  );
+  paths.forEach((path, index) => {
+    const target = results[index]?.targets?.[0]?.targetId;
+    resolved.set(path, results[index]?.statusCode.isGood() && target ? target.toString() : undefined);
+  });
+  return resolved;
+}
+
+/** The server's MaxMonitoredItemsPerCall (0 when it sets none). */
+export async function maxMonitoredItemsPerCall(session: ClientSession): Promise<number> {
+  const value = await session.read({ nodeId: 'ns=0;i=11714', attributeId: AttributeIds.Value });
+  return value.statusCode.isGood() ? Number(value.value.value ?? 0) : 0;
+}

@@ -1,0 +1,78 @@
+import { DataType, type DataValue, type StatusCode, type Variant } from 'node-opcua';
+import type { Quality, SampleValue, ScalarValue } from '../sdk.ts';
+
+/** Good, uncertain or bad, from the severity bits of a StatusCode [OPC 10000-4 7.39]. */
+export function qualityOf(status: StatusCode): Quality {
+  const severity = status.value >>> 30;
+  return severity === 0 ? 'good' : severity === 1 ? 'uncertain' : 'bad';
+}
+
+/** node-opcua carries Int64/UInt64 as [high, low] 32-bit words. */
+function int64(value: unknown, signed: boolean): ScalarValue {
+  let big: bigint;
+  if (typeof value === 'bigint') big = value;
+  else if (Array.isArray(value) && value.length === 2) big = (BigInt(Number(value[0]) >>> 0) << 32n) | BigInt(Number(value[1]) >>> 0);
+  else return typeof value === 'number' ? value : null;
+  if (signed) big = BigInt.asIntN(64, big);
+  return Number.isSafeInteger(Number(big)) ? Number(big) : big;
+}
+
+function scalar(dataType: DataType, value: unknown): ScalarValue {
+  if (value === null || value === undefined) return null;
+  switch (dataType) {
+    case DataType.Int64:
+      return int64(value, true);
+    case DataType.UInt64:
+      return int64(value, false);
+    case DataType.DateTime:
+      return value instanceof Date ? value.toISOString() : String(value);
+    case DataType.ByteString:
+      return Buffer.isBuffer(value) ? value.toString('base64') : String(value);
+    case DataType.LocalizedText:
+      return (value as { text?: string | null }).text ?? null;
+    case DataType.QualifiedName:
+      return (value as { name?: string | null }).name ?? null;
+    case DataType.StatusCode:
+      return (value as StatusCode).name;
+    case DataType.Boolean:
+      return Boolean(value);
+    default:
+      if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') return value;
+      // NodeId, Guid, ExtensionObject and the like: their text form.
+      return typeof (value as { toString?: () => string }).toString === 'function' ? String(value) : JSON.stringify(value);
+  }
+}
+
+/**
+ * An OPC UA Variant as JSON: numbers, booleans, strings; DateTime as an ISO string; Int64/UInt64 as
+ * numbers, kept exact (bigint) past 2^53; arrays (and typed arrays) as arrays; other types as text.
+ */
+export function jsonOf(variant: Variant): SampleValue {
+  const { dataType, value } = variant;
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+    const items = Array.from(value as ArrayLike<unknown>);
+    if ((dataType === DataType.Int64 || dataType === DataType.UInt64) && items.length === 2 && variant.arrayType === 0) {
+      return scalar(dataType, items);
+    }
+    return items.map((item) => scalar(dataType, item));
+  }
+  return scalar(dataType, value);
+}
+
+export interface DecodedValue {
+  value: SampleValue;
+  quality: Quality;
+  status?: string;
+  timestamp: number;
+}
+
+/** A DataValue as a sample: the source timestamp when the server gives one. */
+export function decodeDataValue(dataValue: DataValue): DecodedValue {
+  const quality = qualityOf(dataValue.statusCode);
+  const timestamp = (dataValue.sourceTimestamp ?? dataValue.serverTimestamp)?.getTime() ?? Date.now();
+  const value = jsonOf(dataValue.value);
+  const finite = typeof value !== 'number' || Number.isFinite(value);
+  if (quality === 'good' && finite) return { value, quality, timestamp };
+  if (!finite) return { value: null, quality: 'bad', status: 'UNS_ERR_VALUE_NOT_FINITE', timestamp };
+  return { value: quality === 'bad' ? null : value, quality, status: dataValue.statusCode.name, timestamp };
+}

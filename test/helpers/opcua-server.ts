@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import {
+  AccessLevelFlag,
+  DataType,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAServer,
+  SecurityPolicy,
+  Variant,
+  VariantArrayType,
+  type UAVariable,
+} from 'node-opcua';
+
+export interface TestVariable {
+  name: string;
+  dataType: DataType;
+  value: unknown;
+  array?: boolean;
+  writable?: boolean;
+}
+
+export interface OpcuaTestServerOptions {
+  pkiDir: string;
+  variables: TestVariable[];
+  port?: number;
+  secure?: boolean;
+  maxMonitoredItemsPerCall?: number;
+}
+
+export interface OpcuaTestServer {
+  endpoint: string;
+  port: number;
+  set(name: string, value: unknown): void;
+  get(name: string): unknown;
+  sessionCount(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real node-opcua server for tests, on port 0 (or a given port, to restart on the same one).
+ * Variables live under Objects/Plant as ns=1;s=Plant.<name>.
+ */
+export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise<OpcuaTestServer> {
+  const manager = new OPCUACertificateManager({ rootFolder: join(options.pkiDir, 'server'), automaticallyAcceptUnknownCertificate: true });
+  await manager.initialize();
+  const server = new OPCUAServer({
+    port: options.port ?? 0,
+    hostname: '127.0.0.1',
+    alternateHostname: '127.0.0.1',
+    serverCertificateManager: manager,
+    ...(options.secure
+      ? {
+          securityModes: [MessageSecurityMode.SignAndEncrypt],
+          securityPolicies: [SecurityPolicy.Basic256Sha256],
+          allowAnonymous: false,
+          userManager: { isValidUser: (user: string, password: string) => user === 'operator' && password === 'op-secret' },
+        }
+      : {}),
+    serverCapabilities: { operationLimits: { maxMonitoredItemsPerCall: options.maxMonitoredItemsPerCall ?? 1000 } },
+  });
+  await server.initialize();
+  const addressSpace = server.engine.addressSpace;
+  if (!addressSpace) throw new Error('no address space');
+  const namespace = addressSpace.getOwnNamespace();
+  const plant = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: 'Plant' });
+  const variables = new Map<string, { variable: UAVariable; spec: TestVariable }>();
+  for (const spec of options.variables) {
+    const variable = namespace.addVariable({
+      componentOf: plant,
+      browseName: spec.name,
+      nodeId: `s=Plant.${spec.name}`,
+      dataType: spec.dataType,
+      valueRank: spec.array ? 1 : -1,
+      minimumSamplingInterval: 10,
+      accessLevel: spec.writable ? AccessLevelFlag.CurrentRead | AccessLevelFlag.CurrentWrite : AccessLevelFlag.CurrentRead,
+      userAccessLevel: spec.writable ? AccessLevelFlag.CurrentRead | AccessLevelFlag.CurrentWrite : AccessLevelFlag.CurrentRead,
+    });
+    variable.setValueFromSource(new Variant({ dataType: spec.dataType, arrayType: spec.array ? VariantArrayType.Array : VariantArrayType.Scalar, value: spec.value }));
+    variables.set(spec.name, { variable, spec });
+  }
+  await server.start();
+  const endpoint = server.getEndpointUrl();
+  return {
+    endpoint,
+    port: Number(new URL(endpoint.replace('opc.tcp', 'http')).port),
+    set(name, value) {
+      const entry = variables.get(name);
+      if (!entry) throw new Error(`no variable ${name}`);
+      entry.variable.setValueFromSource(
+        new Variant({ dataType: entry.spec.dataType, arrayType: entry.spec.array ? VariantArrayType.Array : VariantArrayType.Scalar, value }),
+      );
+    },
+    get: (name) => variables.get(name)?.variable.readValue().value.value,
+    sessionCount: () => server.engine.currentSessionCount,
+    stop: async () => {
+      await server.shutdown(0);
+      await manager.dispose();
+    },
+  };
+}
