@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from './commands/config-path.ts';
+import { browseCommand } from './commands/browse.ts';
 import { passwdCommand } from './commands/passwd.ts';
+import { pkiCommand } from './commands/pki.ts';
 import { runCommand } from './commands/run.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -12,11 +14,18 @@ Commands:
   validate   check the config and every mapping file, print the topics, start nothing
   simulate   serve the demo pump station over Modbus TCP (default 127.0.0.1:5020)
   passwd     read a password on standard input, print the hash for access.users[].password
+  browse <opc.tcp://host:port> [--root <nodeId>] [--depth N] [--yaml]
+             print an OPC UA server's address space, or a mapping file for its variables
+  pki list | pki trust <certificate file | thumbprint>
+             the OPC UA server certificates the gateway trusts (PKI folders of the config's devices)
 
 Options:
   -c, --config <path>   gateway config (default: config/gateway.yaml)
       --host <address>  simulate: address to bind (default 127.0.0.1)
       --port <port>     simulate: Modbus TCP port (default 5020)
+      --root <nodeId>   browse: where to start (default ns=0;i=85, the Objects folder)
+      --depth <n>       browse: levels to follow (default 3)
+      --yaml            browse: print a mapping file instead of a tree
   -h, --help            show this help
 
 Exit codes: 0 success, 1 bad config or start failure, 2 bad usage.
@@ -32,6 +41,9 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         host: { type: 'string' },
         port: { type: 'string' },
+        root: { type: 'string' },
+        depth: { type: 'string' },
+        yaml: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -43,6 +55,16 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.values.help || command === 'help') {
     process.stdout.write(HELP);
     return 0;
+  }
+  if (command === 'browse' || command === 'pki') {
+    const configPath = parsed.values.config ?? defaultConfigPath();
+    if (command === 'pki') return pkiCommand(configPath, rest);
+    const [endpoint] = rest;
+    if (!endpoint?.startsWith('opc.tcp://') || rest.length > 1) {
+      process.stderr.write(HELP);
+      return 2;
+    }
+    return browseCommand({ endpoint, root: parsed.values.root ?? 'ns=0;i=85', depth: Number(parsed.values.depth ?? 3), yaml: parsed.values.yaml ?? false });
   }
   if (rest.length > 0 || command === undefined) {
     process.stderr.write(HELP);
