@@ -3,13 +3,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ConnectorCodes, ConnectorError } from './errors.ts';
 import type { Connector, HostToWorker, WorkerSetup, WorkerToHost } from './sdk.ts';
 
-async function createConnector(setup: WorkerSetup): Promise<Connector> {
+async function createConnector(setup: WorkerSetup, channel: Channel): Promise<Connector> {
   switch (setup.protocol) {
     case 'modbus': {
       const { createModbusConnectors } = await import('./modbus/connections.ts');
       return createModbusConnectors(setup.devices as Parameters<typeof createModbusConnectors>[0]);
     }
     case 'opcua': {
+      // Before node-opcua loads: it prints warnings to the console as it loads.
+      const { routeOpcuaLogs } = await import('./opcua/logging.ts');
+      routeOpcuaLogs((level, message) => channel.send({ type: 'log', level, message }));
       const { OpcuaConnector } = await import('./opcua/connector.ts');
       const { CompositeConnector } = await import('./composite.ts');
       const { tagId } = await import('./sdk.ts');
@@ -52,7 +55,7 @@ async function openChannel(): Promise<{ channel: Channel; setup: WorkerSetup }> 
 }
 
 const { channel, setup } = await openChannel();
-const connector = await createConnector(setup);
+const connector = await createConnector(setup, channel);
 channel.onMessage((message) => {
   if (message.type === 'stop') {
     connector.stop().finally(() => {

@@ -131,9 +131,10 @@ export const gatewaySchema = z
       .strictObject({
         enabled: z.boolean().default(false).describe('run the built-in demo plant in the gateway process'),
         host: z.string().min(1).default('127.0.0.1'),
-        modbusPort: z.number().int().min(0).max(65535).default(5020),
+        modbusPort: z.number().int().min(1).max(65535).default(5020),
+        opcuaPort: z.number().int().min(0).max(65535).default(4840).describe('0: no OPC UA server'),
       })
-      .default({ enabled: false, host: '127.0.0.1', modbusPort: 5020 }),
+      .default({ enabled: false, host: '127.0.0.1', modbusPort: 5020, opcuaPort: 4840 }),
     mappings: z
       .array(z.string().min(1))
       .default([])

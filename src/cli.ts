@@ -12,7 +12,7 @@ const HELP = `Usage: uns-gateway <command> [--config <path>]
 Commands:
   run        start the gateway: MQTT broker, connectors, namespace
   validate   check the config and every mapping file, print the topics, start nothing
-  simulate   serve the demo pump station over Modbus TCP (default 127.0.0.1:5020)
+  simulate   serve the demo pump station over Modbus TCP (127.0.0.1:5020) and OPC UA (port 4840)
   passwd     read a password on standard input, print the hash for access.users[].password
   browse <opc.tcp://host:port> [--root <nodeId>] [--depth N] [--yaml]
              print an OPC UA server's address space, or a mapping file for its variables
@@ -23,6 +23,7 @@ Options:
   -c, --config <path>   gateway config (default: config/gateway.yaml)
       --host <address>  simulate: address to bind (default 127.0.0.1)
       --port <port>     simulate: Modbus TCP port (default 5020)
+      --opcua-port <p>  simulate: OPC UA port (default 4840, 0 for none)
       --root <nodeId>   browse: where to start (default ns=0;i=85, the Objects folder)
       --depth <n>       browse: levels to follow (default 3)
       --yaml            browse: print a mapping file instead of a tree
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         host: { type: 'string' },
         port: { type: 'string' },
+        'opcua-port': { type: 'string' },
         root: { type: 'string' },
         depth: { type: 'string' },
         yaml: { type: 'boolean' },
@@ -77,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     case 'validate':
       return validateCommand(configPath);
     case 'simulate':
-      return simulateCommand(parsed.values.host ?? '127.0.0.1', Number(parsed.values.port ?? 5020));
+      return simulateCommand(parsed.values.host ?? '127.0.0.1', Number(parsed.values.port ?? 5020), Number(parsed.values['opcua-port'] ?? 4840));
     case 'passwd':
       return passwdCommand();
     default:

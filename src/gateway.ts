@@ -68,8 +68,16 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   const status = new StatusPublisher(broker, settings.id);
   await status.gateway('online');
 
-  const plant = settings.simulator.enabled ? await startPlant(settings.simulator.host, settings.simulator.modbusPort) : undefined;
-  if (plant) log.info({ modbusPort: plant.modbus.port }, 'demo plant simulator running');
+  const simulator = settings.simulator;
+  const plant = simulator.enabled
+    ? await startPlant({
+        host: simulator.host,
+        modbusPort: simulator.modbusPort,
+        ...(simulator.opcuaPort > 0 ? { opcua: { port: simulator.opcuaPort, pkiDir: resolve(config.dataDir, 'pki') } } : {}),
+        log: (level, message) => log[level]({ module: 'simulator' }, message),
+      })
+    : undefined;
+  if (plant) log.info({ modbusPort: plant.modbus.port, opcua: plant.opcua?.endpoint }, 'demo plant simulator running');
 
   const devices = new Map(config.devices.map((device) => [device.config.name, device.config]));
   const publisher = new NamespacePublisher(

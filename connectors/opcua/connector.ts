@@ -16,7 +16,6 @@ import { ConnectorCodes, ConnectorError } from '../errors.ts';
 import { tagId, type Connector, type ConnectorContext, type Sample, type SampleValue, type WriteRequest } from '../sdk.ts';
 import { toVariant } from './coerce.ts';
 import { certificateManager, createClient, maxMonitoredItemsPerCall, resolveNodeIds, userIdentity } from './session.ts';
-import { routeOpcuaLogs } from './logging.ts';
 import { isUntrusted, untrustedServerError } from './trust.ts';
 import { decodeDataValue } from './values.ts';
 
@@ -63,7 +62,6 @@ export class OpcuaConnector implements Connector {
 
   async start(context: ConnectorContext): Promise<void> {
     this.context = context;
-    routeOpcuaLogs((level, message) => context.log(level, message, { endpoint: this.device.endpoint }));
     this.manager = await certificateManager(this.device.pkiDir, this.device.autoAcceptServerCertificate);
     this.watchdog = setInterval(() => this.checkAlive(), WATCHDOG_MS);
     void this.connect();

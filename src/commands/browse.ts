@@ -11,10 +11,10 @@ export interface BrowseArgs {
 
 /** Prints the address space as a tree, or (with --yaml) a mapping file for its variables. */
 export async function browseCommand(args: BrowseArgs): Promise<number> {
-  const { browseServer, formatTree, mappingYaml } = await import('../../connectors/opcua/browse.ts');
   const { routeOpcuaLogs } = await import('../../connectors/opcua/logging.ts');
   // Standard output carries the tree or the YAML document only.
   routeOpcuaLogs((level, message) => level === 'warn' && process.stderr.write(`${message}\n`));
+  const { browseServer, formatTree, mappingYaml } = await import('../../connectors/opcua/browse.ts');
   // A throwaway client certificate: browsing uses security None and trusts nothing.
   const pkiDir = mkdtempSync(join(tmpdir(), 'uns-browse-'));
   try {
