@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DeviceConfig } from '../schemas/mapping.ts';
-import { startPlant, type RunningPlant } from '../connectors/simulator/plant.ts';
+import type { RunningPlant } from '../connectors/simulator/plant.ts';
 import { WritePermissions } from './broker/access.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
 import type { LoadedConfig } from './config/load.ts';
@@ -69,8 +69,9 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   await status.gateway('online');
 
   const simulator = settings.simulator;
+  // Loaded only when enabled: the simulator brings modbus-serial (and serialport) into the main thread.
   const plant = simulator.enabled
-    ? await startPlant({
+    ? await (await import('../connectors/simulator/plant.ts')).startPlant({
         host: simulator.host,
         modbusPort: simulator.modbusPort,
         ...(simulator.opcuaPort > 0 ? { opcua: { port: simulator.opcuaPort, pkiDir: resolve(config.dataDir, 'pki') } } : {}),

@@ -1,6 +1,7 @@
 import { planReads, type ReadRequest } from './plan.ts';
 import type { ModbusDeviceConfig } from '../../schemas/modbus.ts';
 import { Backoff } from '../backoff.ts';
+import { ChangeFilter } from '../change-filter.ts';
 import { ConnectorCodes, ConnectorError } from '../errors.ts';
 import type { Connector, ConnectorContext, Sample, SampleValue, WriteRequest } from '../sdk.ts';
 import { encodeRegisters, toWords } from './codec.ts';
@@ -35,6 +36,9 @@ export class ModbusConnector implements Connector {
   private client: ModbusClient | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private timeoutsInRow = 0;
+  private readonly changes = new ChangeFilter();
+  /** Register bytes each request read last time: an unchanged block is not decoded again. */
+  private readonly lastBlock = new Map<ReadRequest, Buffer>();
   private stopped = false;
   /** Requests sent, for tests and benchmarks that compare them with the plan. */
   requestCount = 0;
@@ -107,7 +111,7 @@ export class ModbusConnector implements Connector {
     });
     const readBack = await this.request(device, (client) => this.read(client, { table: config.register, start: config.address, count: tag.item.count, items: [tag.item] }));
     const sample = sampleFrom(tag, readBack, config.address, Date.now());
-    this.context?.emit([sample]);
+    this.emit([sample]);
     return { value: sample.value, timestamp: sample.timestamp };
   }
 
@@ -125,12 +129,18 @@ export class ModbusConnector implements Connector {
     }
   }
 
+  private emit(samples: Sample[]): void {
+    const changed = samples.filter((sample) => this.changes.changed(sample));
+    if (changed.length > 0) this.context?.emit(changed);
+  }
+
   private connectionLost(error: ConnectorError): void {
     const client = this.client;
     this.client = undefined;
     if (client) void closeClient(client);
+    this.lastBlock.clear();
     const now = Date.now();
-    this.context?.emit([...this.tags.values()].map((tag) => badSample(tag, error.code, now)));
+    this.emit([...this.tags.values()].map((tag) => badSample(tag, error.code, now)));
     this.report('error', error);
     if (this.stopped || this.reconnectTimer) return;
     const delay = this.backoff.next();
@@ -150,12 +160,17 @@ export class ModbusConnector implements Connector {
         if (!this.client) break;
         try {
           const result = await this.request(group.device, (client) => this.read(client, request));
+          const block = result.bytes ?? Buffer.from(result.bits?.map(Number) ?? []);
+          const previous = this.lastBlock.get(request);
+          if (previous?.equals(block)) continue;
+          this.lastBlock.set(request, block);
           const now = Date.now();
           for (const item of request.items) {
             const tag = this.tags.get(item.id);
             if (tag) samples.push(sampleFrom(tag, result, request.start, now));
           }
         } catch (error) {
+          this.lastBlock.delete(request);
           const failure = classify(error);
           if (isConnectionLost(failure) || this.timeoutsInRow >= TIMEOUTS_BEFORE_RECONNECT) {
             this.connectionLost(failure);
@@ -170,7 +185,7 @@ export class ModbusConnector implements Connector {
       }
     } finally {
       group.running = false;
-      if (samples.length > 0) this.context?.emit(samples);
+      this.emit(samples);
     }
   }
 

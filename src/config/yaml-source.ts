@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parse, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, type ConfigIssue } from './issues.ts';
 
@@ -7,8 +7,20 @@ import { formatPath, type ConfigIssue } from './issues.ts';
 export interface YamlSource {
   /** Path as shown to the user (relative to the working directory). */
   file: string;
-  doc: Document;
-  lines: LineCounter;
+  text: string;
+  /** The document model with positions: built only when an error must be located, since it is large. */
+  located?: { doc: Document; lines: LineCounter };
+}
+
+function parseWithPositions(text: string): { doc: Document; lines: LineCounter } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  return { doc, lines };
+}
+
+function located(source: YamlSource): { doc: Document; lines: LineCounter } {
+  source.located ??= parseWithPositions(source.text);
+  return source.located;
 }
 
 export type ReadResult = { ok: true; source: YamlSource; data: unknown } | { ok: false; issues: ConfigIssue[] };
@@ -21,9 +33,12 @@ export function readYamlSource(absolutePath: string, file: string): ReadResult {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
     return { ok: false, issues: [{ file, line: 1, column: 1, path: '', message: reason }] };
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  let data: unknown;
+  try {
+    data = parse(text, { prettyErrors: false, uniqueKeys: true });
+  } catch {
+    // Parse again with positions, to report every syntax error with its line, not only the first.
+    const { doc, lines } = parseWithPositions(text);
     const issues = doc.errors.map((error) => {
       const pos = lines.linePos(error.pos[0]);
       const firstLine = error.message.split('\n')[0] ?? error.message;
@@ -31,21 +46,22 @@ export function readYamlSource(absolutePath: string, file: string): ReadResult {
     });
     return { ok: false, issues };
   }
-  return { ok: true, source: { file, doc, lines }, data: doc.toJS() ?? {} };
+  return { ok: true, source: { file, text }, data: data ?? {} };
 }
 
 function nodeStart(source: YamlSource, node: unknown): { line: number; column: number } | undefined {
   const range = (node as Node | null)?.range;
   if (!range) return undefined;
-  const pos = source.lines.linePos(range[0]);
+  const pos = located(source).lines.linePos(range[0]);
   return { line: pos.line, column: pos.col };
 }
 
 /** Where a key path stands: the value node, or its nearest existing ancestor. */
 export function locate(source: YamlSource, path: readonly PropertyKey[], key?: string): { line: number; column: number } {
   const keys = path.map((k) => (typeof k === 'number' ? k : String(k)));
+  const { doc } = located(source);
   if (key !== undefined) {
-    const parent = keys.length === 0 ? source.doc.contents : source.doc.getIn(keys, true);
+    const parent = keys.length === 0 ? doc.contents : doc.getIn(keys, true);
     if (isMap(parent)) {
       const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === key);
       const at = pair ? nodeStart(source, pair.key) : undefined;
@@ -53,7 +69,7 @@ export function locate(source: YamlSource, path: readonly PropertyKey[], key?: s
     }
   }
   for (let depth = keys.length; depth >= 0; depth--) {
-    const node = depth === 0 ? source.doc.contents : source.doc.getIn(keys.slice(0, depth), true);
+    const node = depth === 0 ? doc.contents : doc.getIn(keys.slice(0, depth), true);
     const at = nodeStart(source, node);
     if (at) return at;
   }

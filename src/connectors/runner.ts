@@ -24,7 +24,7 @@ export interface ConnectorRunner {
  */
 export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'process'): ConnectorRunner {
   if (isolation === 'thread') {
-    const worker = new Worker(WORKER_URL, { workerData: setup });
+    const worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     return {
       post: (message) => worker.postMessage(message),
       onMessage: (handler) => worker.on('message', handler),

@@ -17,6 +17,8 @@ interface Waiter {
 }
 
 export interface BatchWriterOptions {
+  /** Longest a write that nobody waits for may wait for its batch (a durable write flushes at once). */
+  lazyMs: number;
   /** Wait between attempts while the database cannot be written. */
   retryMs: number;
   /** Writes kept for retry while failing; beyond it the oldest are dropped and counted. */
@@ -44,7 +46,8 @@ function isIoError(error: unknown): boolean {
 export class BatchWriter {
   private ops: Staged[] = [];
   private waiters: Waiter[] = [];
-  private scheduled = false;
+  private scheduled: 'soon' | 'lazy' | undefined;
+  private lazyTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly stats: WriterStats = { batches: 0, failures: 0, droppedOps: 0, failing: false };
@@ -52,12 +55,17 @@ export class BatchWriter {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly log: Logger,
-    private readonly options: BatchWriterOptions = { retryMs: 1000, maxPendingOps: 200_000 },
+    private readonly options: BatchWriterOptions = { lazyMs: 50, retryMs: 1000, maxPendingOps: 200_000 },
   ) {}
 
+  /**
+   * Stages a write nobody waits for (a retained value, a queue update): it goes with the next durable
+   * write's batch, or within `lazyMs`. A message queued and acknowledged inside that time never
+   * reaches the disk.
+   */
   stage(run: WriteOp, committed?: () => void): void {
     this.ops.push({ run, committed });
-    this.schedule();
+    this.schedule('lazy');
   }
 
   /** Stages `op` (if any) and resolves once it, and everything staged before it, is committed. */
@@ -66,13 +74,14 @@ export class BatchWriter {
       return Promise.reject(new GatewayError(ErrorCodes.STORE_WRITE, 'the store cannot be written at the moment'));
     }
     if (op) this.ops.push({ run: op, committed: undefined });
-    this.schedule();
+    this.schedule('soon');
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /** Commits what is staged now, synchronously (before a read that must see it). */
   flush(): void {
-    this.scheduled = false;
+    this.scheduled = undefined;
+    clearTimeout(this.lazyTimer);
     if (this.ops.length === 0) {
       this.settle();
       return;
@@ -97,14 +106,21 @@ export class BatchWriter {
 
   close(): void {
     clearTimeout(this.retryTimer);
+    clearTimeout(this.lazyTimer);
     if (!this.stats.failing) this.flush();
     this.closed = true;
     this.settle(new GatewayError(ErrorCodes.STORE_WRITE, 'store closed'));
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.stats.failing || this.closed) return;
-    this.scheduled = true;
+  private schedule(when: 'soon' | 'lazy'): void {
+    if (this.stats.failing || this.closed || this.scheduled === 'soon' || this.scheduled === when) return;
+    if (when === 'lazy') {
+      this.scheduled = 'lazy';
+      this.lazyTimer = setTimeout(() => this.flush(), this.options.lazyMs);
+      return;
+    }
+    clearTimeout(this.lazyTimer);
+    this.scheduled = 'soon';
     setImmediate(() => this.flush());
   }
 

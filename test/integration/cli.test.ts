@@ -37,7 +37,7 @@ describe('uns-gateway validate', () => {
   it('accepts the committed default config and prints the topics it would publish', async () => {
     const result = await runCli(['validate'], root);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('config/gateway.yaml: valid (1 mapping files, 1 devices, 9 tags)');
+    expect(result.stdout).toContain('config/gateway.yaml: valid (2 mapping files, 2 devices, 15 tags)');
     expect(result.stdout).toContain('  _gateway/uns-gateway/status  (retained, online/offline)');
     expect(result.stdout).toContain('  demo-plant/pumping/pump-101/discharge-pressure  (retained, qos 1, demo-pump-station/discharge-pressure, bar)');
   });

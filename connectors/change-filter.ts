@@ -1,0 +1,24 @@
+import type { Sample, SampleValue } from './sdk.ts';
+
+function sameValue(a: SampleValue, b: SampleValue): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => item === b[index]);
+  return a === b;
+}
+
+/**
+ * Passes a sample only when its value, quality or status differs from the last one passed for its tag,
+ * so that a poll that finds nothing new sends nothing to the main thread. Deadbands and heartbeats
+ * stay with the gateway's publisher.
+ */
+export class ChangeFilter {
+  private readonly last = new Map<string, Sample>();
+
+  changed(sample: Sample): boolean {
+    const previous = this.last.get(sample.tagId);
+    if (previous && previous.quality === sample.quality && previous.status === sample.status && sameValue(previous.value, sample.value)) {
+      return false;
+    }
+    this.last.set(sample.tagId, sample);
+    return true;
+  }
+}
