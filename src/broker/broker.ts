@@ -3,6 +3,7 @@ import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type Pu
 import type { GatewayConfig } from '../../schemas/gateway.ts';
 import type { Logger } from '../log.ts';
 import { createAccessHandlers, type AccessPolicy, type DurablePublish, type WritePermissions } from './access.ts';
+import { coalesceWrites } from './coalesce.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
 
 export interface BrokerOptions {
@@ -83,7 +84,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   try {
     await options.beforeListen?.(publishPacket);
     for (const [index, listener] of config.listeners.entries()) {
-      const bound = await bindListener(listener, index, (stream, req) => aedes.handle(stream, req), options.configDir);
+      const bound = await bindListener(listener, index, (stream, req) => aedes.handle(coalesceWrites(stream), req), options.configDir);
       listeners.push(bound);
       log.info({ protocol: bound.protocol, host: bound.host, port: bound.port }, 'listener ready');
     }
