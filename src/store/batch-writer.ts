@@ -39,15 +39,21 @@ function isIoError(error: unknown): boolean {
 }
 
 /**
- * Group commit: every write staged during one turn of the event loop goes into one transaction,
- * so that one fsync covers them all. `durable()` resolves only after that transaction committed.
- * While the disk cannot be written, durable writes fail at once, staged ones wait for a retry.
+ * Group commit in two lanes. Durable writes made during one turn of the event loop go into one
+ * transaction at the end of it, so that one fsync covers them all, and `durable()` resolves once it
+ * committed. Staged writes, which nobody waits for, wait up to `lazyMs` and go together; a durable
+ * flush does not take them, so that a queued message acknowledged meanwhile never reaches the disk.
+ * Within each lane writes keep their order; a write that must stay ordered after a durable one goes
+ * in the durable lane. While the disk cannot be written, durable writes fail at once, and what was
+ * staged waits for a retry.
  */
 export class BatchWriter {
+  private durableOps: Staged[] = [];
   private ops: Staged[] = [];
   private waiters: Waiter[] = [];
-  private scheduled: 'soon' | 'lazy' | undefined;
   private lazyTimer: NodeJS.Timeout | undefined;
+  private lazyPending = false;
+  private soonPending = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly stats: WriterStats = { batches: 0, failures: 0, droppedOps: 0, failing: false };
@@ -68,26 +74,37 @@ export class BatchWriter {
     this.schedule('lazy');
   }
 
-  /** Stages `op` (if any) and resolves once it, and everything staged before it, is committed. */
-  durable(op?: WriteOp): Promise<void> {
+  /** Runs `op` in the next durable batch, at the end of this turn of the event loop; resolves once committed. */
+  durable(op: WriteOp): Promise<void> {
     if (this.stats.failing || this.closed) {
       return Promise.reject(new GatewayError(ErrorCodes.STORE_WRITE, 'the store cannot be written at the moment'));
     }
-    if (op) this.ops.push({ run: op, committed: undefined });
+    this.durableOps.push({ run: op, committed: undefined });
     this.schedule('soon');
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Commits what is staged now, synchronously (before a read that must see it). */
+  /** Commits everything waiting, both lanes, synchronously. */
   flush(): void {
-    this.scheduled = undefined;
     clearTimeout(this.lazyTimer);
-    if (this.ops.length === 0) {
+    this.lazyPending = false;
+    const ops = this.durableOps.concat(this.ops);
+    this.durableOps = [];
+    this.ops = [];
+    this.commit(ops);
+  }
+
+  private flushDurable(): void {
+    const ops = this.durableOps;
+    this.durableOps = [];
+    this.commit(ops);
+  }
+
+  private commit(ops: Staged[]): void {
+    if (ops.length === 0) {
       this.settle();
       return;
     }
-    const ops = this.ops;
-    this.ops = [];
     try {
       this.db.transaction(() => {
         for (const op of ops) op.run();
@@ -106,22 +123,28 @@ export class BatchWriter {
 
   close(): void {
     clearTimeout(this.retryTimer);
-    clearTimeout(this.lazyTimer);
     if (!this.stats.failing) this.flush();
+    clearTimeout(this.lazyTimer);
     this.closed = true;
     this.settle(new GatewayError(ErrorCodes.STORE_WRITE, 'store closed'));
   }
 
   private schedule(when: 'soon' | 'lazy'): void {
-    if (this.stats.failing || this.closed || this.scheduled === 'soon' || this.scheduled === when) return;
-    if (when === 'lazy') {
-      this.scheduled = 'lazy';
-      this.lazyTimer = setTimeout(() => this.flush(), this.options.lazyMs);
-      return;
+    if (this.stats.failing || this.closed) return;
+    if (when === 'lazy' && !this.lazyPending) {
+      this.lazyPending = true;
+      this.lazyTimer = setTimeout(() => {
+        this.lazyPending = false;
+        this.flush();
+      }, this.options.lazyMs);
     }
-    clearTimeout(this.lazyTimer);
-    this.scheduled = 'soon';
-    setImmediate(() => this.flush());
+    if (when === 'soon' && !this.soonPending) {
+      this.soonPending = true;
+      setImmediate(() => {
+        this.soonPending = false;
+        this.flushDurable();
+      });
+    }
   }
 
   private settle(error?: Error): void {

@@ -37,7 +37,8 @@ export class IncomingStore {
 
   delete(clientId: string, messageId: number): boolean {
     const existed = this.byClient.get(clientId)?.delete(messageId) ?? false;
-    if (existed) this.writer.stage(() => this.remove.run(clientId, messageId));
+    // In the durable lane, so that it stays ordered before a later store that reuses the message id.
+    if (existed) this.writer.durable(() => this.remove.run(clientId, messageId)).catch(() => undefined);
     return existed;
   }
 

@@ -4,7 +4,7 @@ import type { BatchWriter } from './batch-writer.ts';
 import type { SqliteDatabase } from './database.ts';
 import { decodePacket, encodePacket, normalizePacket, type StoredPacket } from './packet-codec.ts';
 
-/** One queued message; `packet` is held in memory only until its row is written. */
+/** One queued message; `packet` is held in memory until its row is written, or while it is in flight. */
 interface Entry {
   seq: number;
   clientId: string;
@@ -113,7 +113,8 @@ export class OutgoingQueues {
       () => this.write(entry),
       () => {
         entry.written = true;
-        entry.packet = undefined;
+        // In flight to a connected client: its PUBACK comes soon and wants the packet back.
+        if (entry.messageId === undefined) entry.packet = undefined;
       },
     );
   }

@@ -1,0 +1,34 @@
+import net from 'node:net';
+
+/** Ask the OS for a free TCP port on 127.0.0.1 (bind port 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('could not get a free port'))));
+    });
+  });
+}
+
+/** Resolve once a TCP connection to 127.0.0.1:port succeeds (polling). */
+export async function waitForPort(port: number, timeoutMs: number, isAlive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect({ host: '127.0.0.1', port });
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (!isAlive()) throw new Error('process exited before listening');
+    if (Date.now() > deadline) throw new Error(`port ${port} not listening after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Messages exchanged between the orchestrator (bench/broker.ts) and the
+ * load-generator child (bench/lib/load-generator.ts).
+ *
+ * The orchestrator passes a LoadConfig as JSON in argv[2]. The child prints
+ * one JSON object per line on stdout: `ready` once clients are connected and
+ * warmed up, then `result` (or `error`). The orchestrator writes "go\n" on the
+ * child's stdin between the two, so it can sample broker CPU time exactly
+ * around the measured part.
+ */
+
+export type PhaseName = 'fanin' | 'rtt';
+
+export interface LoadConfig {
+  phase: PhaseName;
+  host: string;
+  port: number;
+  /** Messages in the measured part of the phase. */
+  messages: number;
+  /** Messages sent (and not measured) before reporting `ready`. */
+  warmup: number;
+  /** fanin: number of publisher clients. rtt: ignored. */
+  publishers: number;
+  payloadBytes: number;
+  /** fanin: max messages published but not yet received. rtt: max outstanding round trips. */
+  window: number;
+  /** Hard limit for the measured part, in ms. */
+  timeoutMs: number;
+  /** fanin: stop waiting after this long without receiving anything (QoS 0 loss). */
+  idleMs: number;
+  /** Topic prefix; must be below `bench/`. */
+  topicPrefix: string;
+}
+
+export interface FaninResult {
+  phase: 'fanin';
+  sent: number;
+  received: number;
+  elapsedMs: number;
+  msgPerSec: number;
+  /** CPU time used by the load generator itself during the measured part. */
+  loadgenCpuMs: number;
+}
+
+export interface RttResult {
+  phase: 'rtt';
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  elapsedMs: number;
+  loadgenCpuMs: number;
+}
+
+export type PhaseResult = FaninResult | RttResult;
+
+export type GeneratorEvent =
+  | { event: 'ready' }
+  | { event: 'result'; result: PhaseResult }
+  | { event: 'error'; message: string };
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function hasNumbers(v: Record<string, unknown>, keys: readonly string[]): boolean {
+  return keys.every((k) => typeof v[k] === 'number');
+}
+
+/** Parse one stdout line of the child; returns null for anything else. */
+export function parseGeneratorEvent(line: string): GeneratorEvent | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!isRecord(v)) return null;
+  if (v.event === 'ready') return { event: 'ready' };
+  if (v.event === 'error') return { event: 'error', message: String(v.message) };
+  if (v.event !== 'result' || !isRecord(v.result)) return null;
+  const r = v.result;
+  if (r.phase === 'fanin' && hasNumbers(r, ['sent', 'received', 'elapsedMs', 'msgPerSec', 'loadgenCpuMs'])) {
+    return { event: 'result', result: r as unknown as FaninResult };
+  }
+  if (r.phase === 'rtt' && hasNumbers(r, ['samples', 'p50Ms', 'p99Ms', 'maxMs', 'elapsedMs', 'loadgenCpuMs'])) {
+    return { event: 'result', result: r as unknown as RttResult };
+  }
+  return null;
+}
