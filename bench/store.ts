@@ -201,7 +201,13 @@ function readLine(label: string, m: Measured<ReadResult>, expected: number): str
 }
 
 async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
+  let opts: Options;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench/store: ${err instanceof Error ? err.message : String(err)} (see --help)\n`);
+    process.exit(2);
+  }
   const root = makeTempDir('uns-bench-store-');
   const bench = new Bench(opts, root);
   try {

@@ -10,7 +10,7 @@
  * since it was loaded, or tsx compiles differently) its positions are left
  * unmapped.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,9 +22,14 @@ export interface Frame {
 }
 
 interface Compiled {
-  /** Generated code by line (for checking function names), when known. */
-  code: string[] | undefined;
+  /** Generated code by line, for checking the mapping against function names. */
+  code: string[];
   lookup: Lookup;
+  /**
+   * Set for built .js files: true when no source is newer than the .js (the
+   * map is then exact, no check needed), false when the build is stale.
+   */
+  fresh: boolean | undefined;
 }
 
 type Esbuild = typeof import('esbuild');
@@ -82,14 +87,14 @@ function parseMappings(mappings: string): Segment[][] {
 type Lookup = (line0: number, col0: number) => { file: string; line: number } | undefined;
 
 /** `mapFile`: where the map is, to resolve its relative `sources` against. */
-function makeLookup(mapJson: string, mapFile: string): Lookup {
+function makeLookup(mapJson: string, mapFile: string): { lookup: Lookup; sources: string[] } {
   const parsed: unknown = JSON.parse(mapJson);
   const rec = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
   const mappings = typeof rec.mappings === 'string' ? rec.mappings : '';
   const root = typeof rec.sourceRoot === 'string' ? rec.sourceRoot : '';
   const sources = Array.isArray(rec.sources) ? rec.sources.map((x) => path.resolve(path.dirname(mapFile), root, String(x))) : [];
   const lines = parseMappings(mappings);
-  return (line0, col0) => {
+  const lookup: Lookup = (line0, col0) => {
     const segs = lines[line0];
     if (segs === undefined || segs.length === 0) return undefined;
     let lo = 0;
@@ -103,6 +108,7 @@ function makeLookup(mapJson: string, mapFile: string): Lookup {
     const file = seg === undefined ? undefined : sources[seg[1]];
     return seg === undefined || file === undefined ? undefined : { file, line: seg[2] + 1 };
   };
+  return { lookup, sources };
 }
 
 export interface SourceLine {
@@ -153,13 +159,13 @@ export async function createSourceLocator(repoRoot: string): Promise<SourceLocat
       sourcefile: file,
       tsconfigRaw,
     });
-    const lookup = makeLookup(out.map, file);
+    const { lookup } = makeLookup(out.map, file);
     // The map names the source by `sourcefile`; every position is in `file` anyway.
     const inFile: Lookup = (l, c) => {
       const r = lookup(l, c);
       return r === undefined ? undefined : { file, line: r.line };
     };
-    return { code: out.code.split('\n'), lookup: inFile };
+    return { code: out.code.split('\n'), lookup: inFile, fresh: undefined };
   };
 
   const fromJs = (file: string): Compiled | null => {
@@ -167,7 +173,16 @@ export async function createSourceLocator(repoRoot: string): Promise<SourceLocat
     const m = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(code);
     if (!m?.[1] || m[1].startsWith('data:')) return null;
     const mapFile = path.resolve(path.dirname(file), m[1]);
-    return { code: code.split('\n'), lookup: makeLookup(readFileSync(mapFile, 'utf8'), mapFile) };
+    const { lookup, sources } = makeLookup(readFileSync(mapFile, 'utf8'), mapFile);
+    const built = statSync(file).mtimeMs;
+    const fresh = sources.every((src) => {
+      try {
+        return statSync(src).mtimeMs <= built;
+      } catch {
+        return false;
+      }
+    });
+    return { code: code.split('\n'), lookup, fresh };
   };
 
   const own = (url: string): string | undefined => {
@@ -196,21 +211,25 @@ export async function createSourceLocator(repoRoot: string): Promise<SourceLocat
       const score = new Map<string, { ok: number; all: number }>();
       for (const f of frames) {
         if (own(f.url) === undefined || f.functionName === '' || f.functionName.startsWith('(')) continue;
-        const code = compile(f.url)?.code;
-        if (code === undefined) continue;
-        const line = code[f.lineNumber] ?? '';
+        const c = compile(f.url);
+        if (c === null || c.fresh !== undefined) continue;
+        const line = c.code[f.lineNumber] ?? '';
         const around = line.slice(Math.max(0, f.columnNumber - 40), f.columnNumber + 20);
         const s = score.get(f.url) ?? { ok: 0, all: 0 };
         s.all++;
-        if (around.includes(f.functionName)) s.ok++;
+        // A class shows up under its own name at its constructor.
+        if (around.includes(f.functionName) || around.includes('constructor')) s.ok++;
         score.set(f.url, s);
       }
       for (const [url, s] of score) trusted.set(url, s.all > 0 && s.ok / s.all >= 0.8);
     },
     locate(frame) {
-      const trust = trusted.get(frame.url);
-      if (trust === false) return undefined;
-      const pos = compile(frame.url)?.lookup(frame.lineNumber, frame.columnNumber);
+      const c = compile(frame.url);
+      if (c === null) return undefined;
+      const trust = c.fresh ?? trusted.get(frame.url);
+      // A stale build still maps to roughly the right place: show it, marked unverified.
+      if (trust === false && c.fresh === undefined) return undefined;
+      const pos = c.lookup(frame.lineNumber, frame.columnNumber);
       return pos === undefined ? undefined : { ...pos, verified: trust === true };
     },
   };

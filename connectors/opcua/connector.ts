@@ -249,7 +249,7 @@ export class OpcuaConnector implements Connector {
     live.client.removeAllListeners('connection_lost');
     live.client.removeAllListeners('close');
     const closing = async () => {
-      await live.subscription?.terminate().catch(() => undefined);
+      // Closing the session with deleteSubscriptions removes the subscription on the server too.
       await live.session?.close(true).catch(() => undefined);
       await live.client.disconnect().catch(() => undefined);
     };

@@ -147,6 +147,8 @@ export class ConnectorHost {
         this.log[message.level]({ worker: slot.key, ...message.data }, message.message);
         return;
       case 'stopped':
+        // Its connections are closed: libraries' leftover timers must not hold the worker up.
+        slot.worker?.kill();
         return;
     }
   }
