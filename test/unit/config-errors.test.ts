@@ -133,14 +133,14 @@ describe('config errors name file:line:col and the key path', () => {
   });
 
   it('refuses two listeners on one port and a device name used twice', () => {
-    const gateway = `${GATEWAY}`.replace('      port: 0', '      port: 1883\n    - protocol: ws\n      port: 1883');
+    const gateway = `${GATEWAY}`.replace('      port: 0', '      port: 18830\n    - protocol: ws\n      port: 18830');
     const errors = errorsOf({
       'gateway.yaml': gateway,
       'mappings/a.yaml': device(tag('a')),
       'mappings/b.yaml': device(tag('b')),
     });
     expect(errors).toEqual([
-      'gateway.yaml:7:13 broker.listeners[1].port: listeners[0] already binds 0.0.0.0:1883',
+      'gateway.yaml:7:13 broker.listeners[1].port: listeners[0] already binds 0.0.0.0:18830',
       'mappings/b.yaml:2:11 devices[0].name: device "plc-1" is already defined in mappings/a.yaml',
     ]);
   });
