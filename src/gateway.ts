@@ -101,8 +101,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     connected,
     {
       samples: (samples) => publisher.onSamples(samples),
-      status: (report) =>
-        void status.device(report.device, report.error ? { state: report.state, timestamp: report.timestamp, error: report.error } : { state: report.state, timestamp: report.timestamp }),
+      status: ({ device, ...report }) => void status.device(device, report),
     },
     log.child({ module: 'connectors' }),
   );
