@@ -21,6 +21,8 @@ export interface Sample {
   status?: string;
   /** Epoch ms: source time when the device gives one, else read time. */
   timestamp: number;
+  /** Engineering unit the device reports, for tags mapped without one. */
+  unit?: string;
 }
 
 export interface WriteRequest {

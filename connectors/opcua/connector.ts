@@ -15,7 +15,7 @@ import { Backoff } from '../backoff.ts';
 import { ConnectorCodes, ConnectorError } from '../errors.ts';
 import { tagId, type Connector, type ConnectorContext, type Sample, type SampleValue, type WriteRequest } from '../sdk.ts';
 import { toVariant } from './coerce.ts';
-import { certificateManager, createClient, maxMonitoredItemsPerCall, resolveNodeIds, userIdentity } from './session.ts';
+import { certificateManager, createClient, engineeringUnits, maxMonitoredItemsPerCall, resolveNodeIds, userIdentity } from './session.ts';
 import { isUntrusted, untrustedServerError } from './trust.ts';
 import { decodeDataValue } from './values.ts';
 
@@ -27,6 +27,8 @@ interface Tag {
   config: OpcuaTagConfig;
   nodeId: string | undefined;
   dataType: DataType | undefined;
+  /** From the node's EngineeringUnits, when the mapping gives no unit. */
+  unit: string | undefined;
 }
 
 interface Live {
@@ -56,7 +58,7 @@ export class OpcuaConnector implements Connector {
   private pending: Sample[] = [];
 
   constructor(private readonly device: OpcuaDeviceConfig) {
-    this.tags = device.tags.map((config) => ({ id: tagId(device.name, config.name), config, nodeId: undefined, dataType: undefined }));
+    this.tags = device.tags.map((config) => ({ id: tagId(device.name, config.name), config, nodeId: undefined, dataType: undefined, unit: undefined }));
     this.backoff = new Backoff(device.reconnect.initialMs, device.reconnect.maxMs);
   }
 
@@ -125,6 +127,7 @@ export class OpcuaConnector implements Connector {
     const resolved = await resolveNodeIds(session, this.tags.map((tag) => tag.config.nodeId));
     for (const tag of this.tags) tag.nodeId = resolved.get(tag.config.nodeId);
     await this.readDataTypes(session);
+    await this.readUnits(session);
     const subscription = await session.createSubscription2({
       requestedPublishingInterval: this.device.publishingIntervalMs,
       requestedMaxKeepAliveCount: KEEP_ALIVE_COUNT,
@@ -158,7 +161,7 @@ export class OpcuaConnector implements Connector {
         items.on('changed', (_item, dataValue, index) => {
           this.lastAlive = Date.now();
           const tag = batch[index];
-          if (tag) this.queue({ tagId: tag.id, ...decodeDataValue(dataValue) });
+          if (tag) this.queue({ tagId: tag.id, ...decodeDataValue(dataValue), ...(tag.unit === undefined ? {} : { unit: tag.unit }) });
         });
         // A node that does not exist is that one tag, bad with its status; the device goes on.
         const failed: Sample[] = [];
@@ -209,6 +212,12 @@ export class OpcuaConnector implements Connector {
       });
     }
     this.pending.push(sample);
+  }
+
+  private async readUnits(session: ClientSession): Promise<void> {
+    const unitless = this.tags.filter((tag) => tag.config.unit === undefined && tag.nodeId !== undefined);
+    const units = await engineeringUnits(session, unitless.map((tag) => tag.nodeId ?? ''));
+    unitless.forEach((tag, index) => (tag.unit = units[index]));
   }
 
   private checkAlive(): void {

@@ -69,6 +69,22 @@ export async function resolveNodeIds(session: ClientSession, nodeIds: readonly s
   return resolved;
 }
 
+/** The display name of each node's EngineeringUnits property (EUInformation), where it has one. */
+export async function engineeringUnits(session: ClientSession, nodeIds: readonly string[]): Promise<Array<string | undefined>> {
+  if (nodeIds.length === 0) return [];
+  const paths = await session.translateBrowsePath(nodeIds.map((nodeId) => makeBrowsePath(nodeId, '.EngineeringUnits')));
+  const targets = paths.map((path) => (path.statusCode.isGood() ? path.targets?.[0]?.targetId.toString() : undefined));
+  const found = targets.flatMap((target, index) => (target ? [{ index, target }] : []));
+  const units: Array<string | undefined> = nodeIds.map(() => undefined);
+  if (found.length === 0) return units;
+  const values = await session.read(found.map(({ target }) => ({ nodeId: target, attributeId: AttributeIds.Value })));
+  found.forEach(({ index }, i) => {
+    const information = values[i]?.value.value as { displayName?: { text?: string | null } } | null | undefined;
+    units[index] = information?.displayName?.text ?? undefined;
+  });
+  return units;
+}
+
 /** The server's MaxMonitoredItemsPerCall (0 when it sets none). */
 export async function maxMonitoredItemsPerCall(session: ClientSession): Promise<number> {
   const value = await session.read({ nodeId: 'ns=0;i=11714', attributeId: AttributeIds.Value });

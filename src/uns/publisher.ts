@@ -13,6 +13,8 @@ interface TagState {
   latest: Sample | undefined;
   published: { value: SampleValue; quality: Sample['quality']; status: string | undefined } | undefined;
   publishedAt: number;
+  /** The unit the device reported, for a tag mapped without one. */
+  deviceUnit: string | undefined;
 }
 
 const HEARTBEAT_CHECK_MS = 1000;
@@ -41,6 +43,7 @@ export class NamespacePublisher {
         latest: undefined,
         published: undefined,
         publishedAt: 0,
+        deviceUnit: undefined,
       });
     }
     if ([...this.states.values()].some((state) => state.heartbeatMs !== undefined)) {
@@ -69,6 +72,7 @@ export class NamespacePublisher {
         continue;
       }
       state.latest = sample;
+      if (sample.unit !== undefined) state.deviceUnit = sample.unit;
       if (sample.quality === 'good') state.lastGood = sample.value;
       if (this.changed(state, sample)) this.publish(state, sample, sample.timestamp);
     }
@@ -99,7 +103,7 @@ export class NamespacePublisher {
     state.published = { value, quality: sample.quality, status: sample.status };
     state.publishedAt = Date.now();
     const { tag } = state;
-    const payload = encodeValuePayload({ value, timestamp, quality: sample.quality, status: sample.status, unit: tag.unit });
+    const payload = encodeValuePayload({ value, timestamp, quality: sample.quality, status: sample.status, unit: tag.unit ?? state.deviceUnit });
     this.published++;
     this.broker.publish(tag.topic, payload, { qos: tag.qos, retain: true }).catch((error: unknown) => {
       this.log.error({ topic: tag.topic, err: (error as Error).message }, 'value publish failed');

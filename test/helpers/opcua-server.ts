@@ -6,6 +6,7 @@ import {
   OPCUACertificateManager,
   OPCUAServer,
   SecurityPolicy,
+  standardUnits,
   Variant,
   VariantArrayType,
   type UAVariable,
@@ -17,6 +18,8 @@ export interface TestVariable {
   value: unknown;
   array?: boolean;
   writable?: boolean;
+  /** Make it an AnalogItem with this EngineeringUnits (a standardUnits entry). */
+  unit?: keyof typeof standardUnits;
 }
 
 export interface OpcuaTestServerOptions {
@@ -65,7 +68,7 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
   const plant = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: 'Plant' });
   const variables = new Map<string, { variable: UAVariable; spec: TestVariable }>();
   for (const spec of options.variables) {
-    const variable = namespace.addVariable({
+    const options = {
       componentOf: plant,
       browseName: spec.name,
       nodeId: `s=Plant.${spec.name}`,
@@ -74,7 +77,10 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
       minimumSamplingInterval: 10,
       accessLevel: spec.writable ? AccessLevelFlag.CurrentRead | AccessLevelFlag.CurrentWrite : AccessLevelFlag.CurrentRead,
       userAccessLevel: spec.writable ? AccessLevelFlag.CurrentRead | AccessLevelFlag.CurrentWrite : AccessLevelFlag.CurrentRead,
-    });
+    };
+    const variable = spec.unit
+      ? namespace.addAnalogDataItem({ ...options, engineeringUnits: standardUnits[spec.unit], engineeringUnitsRange: { low: 0, high: 1000 } })
+      : namespace.addVariable(options);
     variable.setValueFromSource(new Variant({ dataType: spec.dataType, arrayType: spec.array ? VariantArrayType.Array : VariantArrayType.Scalar, value: spec.value }));
     variables.set(spec.name, { variable, spec });
   }

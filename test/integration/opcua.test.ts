@@ -15,6 +15,7 @@ const VARIABLES = [
   { name: 'Profile', dataType: DataType.Double, value: [1.5, 2.5, 3.5], array: true },
   { name: 'Setpoint', dataType: DataType.Int16, value: 10, writable: true },
   { name: 'Locked', dataType: DataType.Int16, value: 1 },
+  { name: 'Temperature', dataType: DataType.Double, value: 21.5, unit: 'degree_celsius' as const },
 ];
 
 const mapping = (endpoint: string) => `devices:
@@ -39,6 +40,7 @@ const mapping = (endpoint: string) => `devices:
       - { name: setpoint, nodeId: "ns=1;s=Plant.Setpoint", writable: true, min: 0, max: 100 }
       - { name: locked, nodeId: "ns=1;s=Plant.Locked", writable: true }
       - { name: ghost, nodeId: "ns=1;s=Plant.DoesNotExist" }
+      - { name: temperature, nodeId: "ns=1;s=Plant.Temperature" }
 `;
 
 let dir: TempDir;
@@ -79,7 +81,7 @@ describe('OPC UA server → namespace', () => {
     const sub = await pool.connect(gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('plant/line2/filler/+', { qos: 1 });
-    await until(() => Object.keys(latest(inbox.messages)).length === 10);
+    await until(() => Object.keys(latest(inbox.messages)).length === 11);
     const values = latest(inbox.messages);
     expect(Object.fromEntries(Object.entries(values).map(([tag, payload]) => [tag, payload.value]))).toEqual({
       pressure: 4.25,
@@ -92,7 +94,10 @@ describe('OPC UA server → namespace', () => {
       setpoint: 10,
       locked: 1,
       ghost: null,
+      temperature: 21.5,
     });
+    // No unit in the mapping: it comes from the node's EngineeringUnits.
+    expect(values.temperature).toMatchObject({ quality: 'good', unit: '°C' });
     expect(values.ghost).toMatchObject({ quality: 'bad', status: 'BadNodeIdUnknown' });
     expect(values.pressure).toMatchObject({ quality: 'good', unit: 'bar' });
     expect(inbox.messages.find((m) => m.topic.endsWith('/energy'))?.payload).toMatch(/^\{"value":9007199254740993,/);
@@ -144,7 +149,7 @@ describe('OPC UA server restart', () => {
     const sub = await pool.connect(gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('plant/line2/filler/+', { qos: 1 });
-    await until(() => Object.keys(latest(inbox.messages)).length === 10);
+    await until(() => Object.keys(latest(inbox.messages)).length === 11);
     const port = server.port;
     const mark = inbox.messages.length;
     await server.stop();
@@ -160,7 +165,7 @@ describe('OPC UA server restart', () => {
     expect(Object.fromEntries(badPerTag)).toEqual(
       Object.fromEntries([...badPerTag.keys()].map((topic) => [topic, topic.endsWith('/ghost') ? 2 : 1])),
     );
-    expect(badPerTag.size).toBe(10);
+    expect(badPerTag.size).toBe(11);
     await until(() => server.sessionCount() === 1);
     await sleep(1000);
     expect(server.sessionCount()).toBe(1);
