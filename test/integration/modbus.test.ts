@@ -221,3 +221,49 @@ describe('faults', () => {
     expect(server.connections()).toBe(1);
   });
 });
+
+describe('isolation', () => {
+  it('keeps polling a healthy device at its rate while another one never answers', async () => {
+    // A Modbus TCP "device" that accepts connections and never replies: every request times out.
+    const { createServer } = await import('node:net');
+    const sockets = new Set<import('node:net').Socket>();
+    const blackHole = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const deadPort = (blackHole.address() as import('node:net').AddressInfo).port;
+    const healthyBank = new RegisterBank();
+    const healthyPort = await freePort();
+    const healthy = await serveModbusTcp(healthyBank, '127.0.0.1', healthyPort);
+    const device = (name: string, port: number) => `
+  - name: ${name}
+    protocol: modbus
+    transport: { type: tcp, host: 127.0.0.1, port: ${port} }
+    timeoutMs: 500
+    pollGroups: { default: { intervalMs: 100 } }
+    site: plant
+    area: isolation
+    asset: ${name}
+    tags:
+      - { name: counter, register: holding, address: 0, dataType: uint16 }
+`;
+    const isolated = await startTestGateway({ mappings: { 'two.yaml': `devices:${device('dead', deadPort)}${device('healthy', healthyPort)}` } });
+    try {
+      const sub = await pool.connect(isolated.url());
+      const inbox = new Inbox(sub);
+      await sub.subscribeAsync('plant/isolation/healthy/counter', { qos: 0 });
+      await inbox.waitFor(1);
+      for (let i = 1; i <= 10; i++) {
+        healthyBank.holding[0] = i;
+        await sleep(150);
+      }
+      await sleep(300);
+      const seen = new Set(inbox.messages.map((m) => JSON.parse(m.payload).value as number));
+      // Polled every 100 ms, changed every 150 ms: every value is read despite the dead neighbour's 500 ms timeouts.
+      expect([...Array(10).keys()].map((i) => i + 1).filter((v) => !seen.has(v))).toEqual([]);
+    } finally {
+      await isolated.stop();
+      await healthy.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => blackHole.close(resolve));
+    }
+  });
+});
