@@ -33,7 +33,8 @@ const INTEGER_TYPES = new Set(['int16', 'uint16', 'int32', 'uint32', 'int64', 'u
 
 /** Checks a setpoint against the tag's kind of value and its min/max; returns what the connector gets. */
 export function checkSetValue(tag: TagConfig, value: unknown): WriteRequest['value'] {
-  const dataType = 'dataType' in tag ? tag.dataType : undefined;
+  if (!('dataType' in tag)) return checkUntyped(tag, value);
+  const dataType = tag.dataType;
   if (dataType === 'bool' || dataType === 'bit') {
     if (typeof value === 'boolean') return value;
     if (value === 0 || value === 1) return value === 1;
@@ -49,11 +50,28 @@ export function checkSetValue(tag: TagConfig, value: unknown): WriteRequest['val
     throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} takes a number, got ${JSON.stringify(value)}`);
   }
   const numeric = Number(value);
-  if (dataType !== undefined && INTEGER_TYPES.has(dataType) && 'scale' in tag && tag.scale === 1 && tag.offset === 0 && !Number.isInteger(numeric)) {
+  if (INTEGER_TYPES.has(dataType) && tag.scale === 1 && tag.offset === 0 && !Number.isInteger(numeric)) {
     throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} is an integer (${dataType}), got ${String(value)}`);
   }
-  if ((tag.min !== undefined && numeric < tag.min) || (tag.max !== undefined && numeric > tag.max)) {
-    throw new GatewayError(ErrorCodes.SET_RANGE, `${String(value)} is outside ${tag.min ?? '-∞'} … ${tag.max ?? '+∞'} for tag ${tag.name}`);
-  }
+  checkRange(tag, numeric);
   return bigDigits ? BigInt(value as string) : numeric;
+}
+
+function checkRange(tag: TagConfig, value: number): void {
+  if ((tag.min !== undefined && value < tag.min) || (tag.max !== undefined && value > tag.max)) {
+    throw new GatewayError(ErrorCodes.SET_RANGE, `${value} is outside ${tag.min ?? '-∞'} … ${tag.max ?? '+∞'} for tag ${tag.name}`);
+  }
+}
+
+/**
+ * A tag whose type the mapping does not say (OPC UA: the node's DataType decides, in the connector):
+ * any JSON scalar, with min/max on numbers.
+ */
+function checkUntyped(tag: TagConfig, value: unknown): WriteRequest['value'] {
+  if (typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value !== 'number') {
+    throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} takes a number, a boolean or a string, got ${JSON.stringify(value)}`);
+  }
+  checkRange(tag, value);
+  return value;
 }
