@@ -39,8 +39,15 @@ async function openChannel(): Promise<{ channel: Channel; setup: WorkerSetup }> 
       channel: { send: (m) => port.postMessage(m), onMessage: (h) => port.on('message', h), close: () => port.close() },
     };
   }
+  // Messages that come while the connector loads wait for its handler.
+  const early: HostToWorker[] = [];
+  let handler: ((message: HostToWorker) => void) | undefined;
   const setup = await new Promise<WorkerSetup>((resolve) =>
-    process.once('message', (message: { type: 'setup'; setup: WorkerSetup }) => resolve(message.setup)),
+    process.on('message', (message: HostToWorker | { type: 'setup'; setup: WorkerSetup }) => {
+      if (message.type === 'setup') resolve(message.setup);
+      else if (handler) handler(message);
+      else early.push(message);
+    }),
   );
   // The gateway going away must take its connectors with it.
   process.once('disconnect', () => process.exit(0));
@@ -48,7 +55,10 @@ async function openChannel(): Promise<{ channel: Channel; setup: WorkerSetup }> 
     setup,
     channel: {
       send: (m) => process.send?.(m),
-      onMessage: (h) => process.on('message', h),
+      onMessage: (h) => {
+        handler = h;
+        for (const message of early.splice(0)) h(message);
+      },
       close: () => process.disconnect(),
     },
   };

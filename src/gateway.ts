@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { RunningPlant } from '../connectors/simulator/plant.ts';
-import { WritePermissions } from './broker/access.ts';
+import { admitClientPublish, WritePermissions } from './broker/access.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { ConnectorHost } from './connectors/host.ts';
@@ -47,19 +47,20 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   const store = settings.store.engine === 'sqlite' ? openStore(settings.store, config.dataDir, log.child({ module: 'store' })) : undefined;
   const permissions = new WritePermissions();
   const ownedTopics = new Set(config.tags.flatMap((tag) => [tag.topic, tag.topic + SET_SUFFIX + RESULT_SUFFIX]));
+  const policy = { gatewayOwnedTopics: ownedTopics, access: settings.access };
   let broker: Broker;
   try {
     broker = await startBroker({
       config: settings.broker,
       configDir: config.configDir,
       id: settings.id,
-      policy: { gatewayOwnedTopics: ownedTopics, access: settings.access },
+      policy,
       permissions,
       log: log.child({ module: 'broker' }),
       persistence: store?.persistence,
-      durablePublish: store ? (packet) => store.persistence.recordPublish(packet as StoredPacket) : undefined,
+      durablePublish: store ? (packet, clientId) => store.persistence.recordPublish(packet as StoredPacket, clientId) : undefined,
       counterFloor: store?.persistence.outgoing.maxBrokerCounter(),
-      beforeListen: store ? async (publish) => void (await store.recover(publish)) : undefined,
+      beforeListen: store ? async (publish) => void (await store.recover(publish, (will) => admitClientPublish(will, policy))) : undefined,
     });
   } catch (error) {
     await store?.close();

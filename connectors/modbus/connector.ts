@@ -111,6 +111,8 @@ export class ModbusConnector implements Connector {
     });
     const readBack = await this.request(device, (client) => this.read(client, { table: config.register, start: config.address, count: tag.item.count, items: [tag.item] }));
     const sample = sampleFrom(tag, readBack, config.address, Date.now());
+    // The PLC may move the value back (a command coil it resets, a setpoint it clamps): read it fresh.
+    this.lastBlock.clear();
     this.emit([sample]);
     return { value: sample.value, timestamp: sample.timestamp };
   }
@@ -152,7 +154,8 @@ export class ModbusConnector implements Connector {
   }
 
   private async scan(group: PollGroup): Promise<void> {
-    if (group.running || !this.client || this.stopped) return;
+    const client = this.client;
+    if (group.running || !client || this.stopped) return;
     group.running = true;
     const samples: Sample[] = [];
     try {
@@ -173,7 +176,9 @@ export class ModbusConnector implements Connector {
           this.lastBlock.delete(request);
           const failure = classify(error);
           if (isConnectionLost(failure) || this.timeoutsInRow >= TIMEOUTS_BEFORE_RECONNECT) {
-            this.connectionLost(failure);
+            // What this scan read before the loss must not follow the bad samples out.
+            samples.length = 0;
+            if (this.client === client) this.connectionLost(failure);
             return;
           }
           const now = Date.now();
@@ -185,7 +190,8 @@ export class ModbusConnector implements Connector {
       }
     } finally {
       group.running = false;
-      this.emit(samples);
+      // Only the connection the scan started on may report good values.
+      if (this.client === client) this.emit(samples);
     }
   }
 

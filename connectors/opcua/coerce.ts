@@ -1,4 +1,4 @@
-import { DataType, Variant } from 'node-opcua';
+import { DataType, Variant, VariantArrayType } from 'node-opcua';
 import { ConnectorCodes, ConnectorError } from '../errors.ts';
 
 const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
@@ -45,7 +45,7 @@ export function toVariant(dataType: DataType, value: number | bigint | boolean |
     case DataType.Int64:
     case DataType.UInt64:
       if (typeof value === 'boolean') throw invalid(`${name} takes an integer`);
-      return new Variant({ dataType, value: toInt64Words(value, dataType === DataType.Int64) });
+      return new Variant({ dataType, arrayType: VariantArrayType.Scalar, value: toInt64Words(value, dataType === DataType.Int64) });
     case DataType.DateTime: {
       const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
       if (Number.isNaN(date.getTime())) throw invalid(`${name} takes an ISO 8601 date string`);

@@ -159,6 +159,7 @@ export class OpcuaConnector implements Connector {
           TimestampsToReturn.Both,
         );
         items.on('changed', (_item, dataValue, index) => {
+          if (this.live !== live) return;
           this.lastAlive = Date.now();
           const tag = batch[index];
           if (tag) this.queue({ tagId: tag.id, ...decodeDataValue(dataValue), ...(tag.unit === undefined ? {} : { unit: tag.unit }) });
@@ -223,7 +224,9 @@ export class OpcuaConnector implements Connector {
   private checkAlive(): void {
     const live = this.live;
     if (!live?.subscription || this.connecting) return;
-    const limit = Math.max(3 * this.device.publishingIntervalMs * KEEP_ALIVE_COUNT, 5000);
+    // The server may revise the publishing interval and keep-alive count: go by what it granted.
+    const { publishingInterval, maxKeepAliveCount } = live.subscription;
+    const limit = Math.max(3 * (publishingInterval || this.device.publishingIntervalMs) * (maxKeepAliveCount || KEEP_ALIVE_COUNT), 5000);
     if (Date.now() - this.lastAlive > limit) {
       this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, `no notification or keep-alive for ${Math.round(limit / 1000)} s`));
     }

@@ -20,12 +20,27 @@ export interface AccessPolicy {
   access: AccessConfig;
 }
 
-/** Who may write setpoints: decided at CONNECT, looked up by client id when a /set arrives. */
-export class WritePermissions {
-  private readonly byClient = new Map<string, { writer: boolean; username: string | undefined }>();
+interface Grant {
+  writer: boolean;
+  username: string | undefined;
+}
 
-  grant(clientId: string, username: string | undefined, writer: boolean): void {
-    this.byClient.set(clientId, { writer, username });
+/**
+ * Who may write setpoints: decided at CONNECT, looked up by client id when a /set arrives. A grant
+ * takes effect only once the client is registered, after aedes has closed an older connection with
+ * the same id, so that the old connection cannot write with the new one's rights.
+ */
+export class WritePermissions {
+  private readonly byClient = new Map<string, Grant>();
+  private readonly pending = new WeakMap<Client, Grant>();
+
+  grant(client: Client, username: string | undefined, writer: boolean): void {
+    this.pending.set(client, { writer, username });
+  }
+
+  /** The client is registered (aedes' `client` event). */
+  activate(client: Client): void {
+    this.byClient.set(client.id, this.pending.get(client) ?? { writer: false, username: undefined });
   }
 
   canWrite(clientId: string | undefined): boolean {
@@ -53,7 +68,17 @@ export function publishRefusal(topic: string, policy: AccessPolicy): string | un
 }
 
 /** Makes an accepted publish durable before it is acknowledged; undefined when nothing needs it. */
-export type DurablePublish = (packet: PublishPacket) => Promise<void> | undefined;
+export type DurablePublish = (packet: PublishPacket, clientId: string) => Promise<void> | undefined;
+
+/**
+ * A client's publish as the broker lets it through, or undefined when refused: a retained setpoint
+ * loses its retain flag, since it would be written to the PLC again after every restart.
+ */
+export function admitClientPublish<T extends { topic: string; retain?: boolean }>(packet: T, policy: AccessPolicy): T | undefined {
+  if (publishRefusal(packet.topic, policy) !== undefined) return undefined;
+  if (packet.retain && packet.topic.endsWith(SET_SUFFIX)) packet.retain = false;
+  return packet;
+}
 
 /** The broker's connect and publish checks; accepted publishes pass through `durable` before PUBACK. */
 export function createAccessHandlers(
@@ -87,7 +112,7 @@ export function createAccessHandlers(
           callback(authError(NOT_AUTHORIZED, 'a username is required'), false);
           return;
         }
-        permissions.grant(client.id, undefined, policy.access.anonymousWrite);
+        permissions.grant(client, undefined, policy.access.anonymousWrite);
         callback(null, true);
         return;
       }
@@ -100,7 +125,7 @@ export function createAccessHandlers(
             callback(authError(BAD_USERNAME_OR_PASSWORD, 'bad username or password'), false);
             return;
           }
-          permissions.grant(client.id, username, user.write);
+          permissions.grant(client, username, user.write);
           callback(null, true);
         },
         (error: Error) => callback(authError(BAD_USERNAME_OR_PASSWORD, error.message), false),
@@ -111,15 +136,13 @@ export function createAccessHandlers(
         callback(null);
         return;
       }
-      const refusal = publishRefusal(packet.topic, policy);
-      if (refusal === undefined) {
-        // A retained setpoint would be written to the PLC again after every restart.
-        if (packet.retain && packet.topic.endsWith(SET_SUFFIX)) packet.retain = false;
-        const pending = durable?.(packet);
+      if (admitClientPublish(packet, policy)) {
+        const pending = durable?.(packet, client.id);
         if (pending === undefined) callback(null);
         else pending.then(() => callback(null), (error: Error) => callback(error));
         return;
       }
+      const refusal = publishRefusal(packet.topic, policy) ?? 'refused';
       // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
       log.warn({ code: ErrorCodes.PUBLISH_REFUSED, clientId: client.id, topic: packet.topic }, `publish refused: ${refusal}`);
       callback(new GatewayError(ErrorCodes.PUBLISH_REFUSED, refusal, { topic: packet.topic }));

@@ -71,6 +71,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
   const clients = new Set<Client>();
   aedes.on('client', (client) => {
+    options.permissions.activate(client);
     clients.add(client);
     log.debug({ clientId: client.id }, 'client connected');
   });
@@ -84,7 +85,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   try {
     await options.beforeListen?.(publishPacket);
     for (const [index, listener] of config.listeners.entries()) {
-      const bound = await bindListener(listener, index, (stream, req) => aedes.handle(coalesceWrites(stream), req), options.configDir);
+      const bound = await bindListener(listener, index, (stream, req) => aedes.handle(coalesceWrites(stream), req), options.configDir, (error) =>
+        log.error({ protocol: listener.protocol, port: listener.port, err: error.message }, 'listener error'),
+      );
       listeners.push(bound);
       log.info({ protocol: bound.protocol, host: bound.host, port: bound.port }, 'listener ready');
     }

@@ -50,6 +50,8 @@ function createServerFor(config: ListenerConfig, handle: ConnectionHandler, conf
       const http: HttpServer =
         config.protocol === 'ws' ? createHttpServer() : createHttpsServer(readTlsFiles(config, configDir, index));
       const wss = new WebSocketServer({ server: http, path: config.path });
+      // The HTTP server's errors reach the listener's own handler; without this one, ws rethrows them.
+      wss.on('error', () => undefined);
       wss.on('connection', (socket, req) => handle(createWebSocketStream(socket), req));
       http.on('close', () => wss.close());
       return http;
@@ -79,6 +81,7 @@ export async function bindListener(
   index: number,
   handle: ConnectionHandler,
   configDir: string,
+  onError: (error: Error) => void,
 ): Promise<BoundListener> {
   const server = createServerFor(config, handle, configDir, index);
   const sockets = new Set<Socket>();
@@ -90,6 +93,8 @@ export async function bindListener(
     server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(config, index, error)));
     server.listen(config.port, config.host, () => resolvePromise());
   });
+  // Later errors (EMFILE on accept, …) are logged; they must not crash the gateway.
+  server.on('error', onError);
   const address = server.address() as AddressInfo;
   return {
     protocol: config.protocol,

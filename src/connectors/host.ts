@@ -40,7 +40,7 @@ export function groupDevices(devices: readonly DeviceConfig[]): Map<string, Devi
 export class ConnectorHost {
   private readonly slots: WorkerSlot[] = [];
   private readonly slotByDevice = new Map<string, WorkerSlot>();
-  private readonly pending = new Map<number, { resolve: (result: WriteResult) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, { resolve: (result: WriteResult) => void; timer: NodeJS.Timeout; slot: WorkerSlot }>();
   private nextRequestId = 1;
   private stopping = false;
 
@@ -72,8 +72,9 @@ export class ConnectorHost {
   /** Sends a write to the device's worker; resolves with its outcome, never rejects. */
   write(device: string, tagName: string, value: WriteRequest['value']): Promise<WriteResult> {
     const requestId = this.nextRequestId++;
-    const worker = this.slotByDevice.get(device)?.worker;
-    if (!worker) {
+    const slot = this.slotByDevice.get(device);
+    const worker = slot?.worker;
+    if (!slot || !worker) {
       return Promise.resolve({ requestId, ok: false, error: { code: ConnectorCodes.WORKER_CRASHED, message: `device ${device} has no running connector` } });
     }
     return new Promise((resolve) => {
@@ -81,7 +82,7 @@ export class ConnectorHost {
         this.pending.delete(requestId);
         resolve({ requestId, ok: false, error: { code: ConnectorCodes.WRITE_FAILED, message: `no answer from the connector within ${WRITE_TIMEOUT_MS} ms` } });
       }, WRITE_TIMEOUT_MS);
-      this.pending.set(requestId, { resolve, timer });
+      this.pending.set(requestId, { resolve, timer, slot });
       const message: HostToWorker = { type: 'write', request: { requestId, tagId: tagId(device, tagName), value } };
       worker.post(message);
     });
@@ -107,6 +108,7 @@ export class ConnectorHost {
     const worker = spawnConnector(slot.setup, slot.key.startsWith(RTU_PREFIX) ? 'process' : 'thread');
     slot.worker = worker;
     worker.onMessage((message) => this.onMessage(slot, message));
+    worker.onError((error) => this.log.error({ worker: slot.key, err: error.message }, 'connector failed'));
     worker.onExit((code) => {
       slot.worker = undefined;
       if (this.stopping) return;
@@ -115,6 +117,12 @@ export class ConnectorHost {
   }
 
   private crashed(slot: WorkerSlot, code: number): void {
+    for (const [requestId, pending] of this.pending) {
+      if (pending.slot !== slot) continue;
+      clearTimeout(pending.timer);
+      this.pending.delete(requestId);
+      pending.resolve({ requestId, ok: false, error: { code: ConnectorCodes.WORKER_CRASHED, message: 'the connector stopped before answering' } });
+    }
     const delay = slot.backoff.next();
     const error = { code: ConnectorCodes.WORKER_CRASHED, message: `connector worker exited with code ${code}; restarting in ${delay} ms` };
     this.log.error({ worker: slot.key, ...error }, 'connector worker exited');

@@ -15,6 +15,8 @@ export interface ConnectorRunner {
   post(message: HostToWorker): void;
   onMessage(handler: (message: WorkerToHost) => void): void;
   onExit(handler: (code: number) => void): void;
+  /** An uncaught error in the connector; its exit follows. Without a listener it would crash the gateway. */
+  onError(handler: (error: Error) => void): void;
   kill(): void;
 }
 
@@ -29,6 +31,7 @@ export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'proces
       post: (message) => worker.postMessage(message),
       onMessage: (handler) => worker.on('message', handler),
       onExit: (handler) => worker.on('exit', handler),
+      onError: (handler) => worker.on('error', handler),
       kill: () => void worker.terminate(),
     };
   }
@@ -41,6 +44,7 @@ export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'proces
     },
     onMessage: (handler) => child.on('message', (message) => handler(message as WorkerToHost)),
     onExit: (handler) => child.on('exit', (code, signal) => handler(code ?? (signal ? 128 : 0))),
+    onError: (handler) => child.on('error', handler),
     kill: () => void child.kill('SIGKILL'),
   };
 }

@@ -9,7 +9,12 @@ interface Staged {
   run: WriteOp;
   /** Called once the transaction that ran `run` has committed. */
   committed: (() => void) | undefined;
+  /** Kept for a retry when its batch fails; false for writes whose caller was told they failed. */
+  retry: boolean;
 }
+
+/** What a durable write does when the store cannot be written. */
+export type OnFailure = 'abandon' | 'retry';
 
 interface Waiter {
   resolve: () => void;
@@ -61,6 +66,8 @@ export class BatchWriter {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly log: Logger,
+    /** A small real write, to test the disk while failing. */
+    private readonly probe: WriteOp,
     private readonly options: BatchWriterOptions = { lazyMs: 50, retryMs: 1000, maxPendingOps: 200_000 },
   ) {}
 
@@ -70,16 +77,23 @@ export class BatchWriter {
    * reaches the disk.
    */
   stage(run: WriteOp, committed?: () => void): void {
-    this.ops.push({ run, committed });
+    this.ops.push({ run, committed, retry: true });
     this.schedule('lazy');
   }
 
-  /** Runs `op` in the next durable batch, at the end of this turn of the event loop; resolves once committed. */
-  durable(op: WriteOp): Promise<void> {
+  /**
+   * Runs `op` in the next durable batch, at the end of this turn of the event loop; resolves once
+   * committed. When the store cannot be written it rejects; `onFailure` says whether the write is then
+   * abandoned (the caller undoes what it promised: a refused publish) or kept for the retry, in order
+   * (a delete that must not come back after a restart).
+   */
+  durable(op: WriteOp, onFailure: OnFailure = 'abandon'): Promise<void> {
+    const retry = onFailure === 'retry';
     if (this.stats.failing || this.closed) {
+      if (retry && !this.closed) this.ops.push({ run: op, committed: undefined, retry });
       return Promise.reject(new GatewayError(ErrorCodes.STORE_WRITE, 'the store cannot be written at the moment'));
     }
-    this.durableOps.push({ run: op, committed: undefined });
+    this.durableOps.push({ run: op, committed: undefined, retry });
     this.schedule('soon');
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
@@ -101,16 +115,16 @@ export class BatchWriter {
   }
 
   private commit(ops: Staged[]): void {
-    if (ops.length === 0) {
-      this.settle();
-      return;
-    }
     try {
-      this.db.transaction(() => {
-        for (const op of ops) op.run();
-      })();
-      this.stats.batches++;
-      for (const op of ops) op.committed?.();
+      // While failing with nothing left to retry, a probe write tells whether the disk takes writes again.
+      const run = ops.length === 0 && this.stats.failing ? [{ run: this.probe, committed: undefined, retry: false }] : ops;
+      if (run.length > 0) {
+        this.db.transaction(() => {
+          for (const op of run) op.run();
+        })();
+        this.stats.batches++;
+        for (const op of run) op.committed?.();
+      }
       if (this.stats.failing) {
         this.stats.failing = false;
         this.log.warn({ code: ErrorCodes.STORE_WRITE, failures: this.stats.failures }, 'store writable again');
@@ -166,7 +180,7 @@ export class BatchWriter {
       this.log.error({ code: failure.code, err: (error as Error).message, ops: ops.length }, 'store write failed; batch dropped');
       return;
     }
-    this.ops = ops.concat(this.ops);
+    this.ops = ops.filter((op) => op.retry && op.run !== this.probe).concat(this.ops);
     const excess = this.ops.length - this.options.maxPendingOps;
     if (excess > 0) {
       this.ops.splice(0, excess);

@@ -26,9 +26,11 @@ export class IncomingStore {
   store(clientId: string, packet: StoredPacket, messageId: number): Promise<void> {
     const copy = normalizePacket(packet);
     copy.messageId = messageId;
-    this.packets(clientId).set(messageId, copy);
     const encoded = encodePacket(copy);
-    return this.writer.durable(() => this.insert.run(clientId, messageId, encoded.payload, encoded.meta));
+    // Known only once durable: a refused QoS 2 publish must not look received when the client sends it again.
+    return this.writer.durable(() => this.insert.run(clientId, messageId, encoded.payload, encoded.meta)).then(() => {
+      this.packets(clientId).set(messageId, copy);
+    });
   }
 
   get(clientId: string, messageId: number | undefined): StoredPacket | undefined {
@@ -38,7 +40,7 @@ export class IncomingStore {
   delete(clientId: string, messageId: number): boolean {
     const existed = this.byClient.get(clientId)?.delete(messageId) ?? false;
     // In the durable lane, so that it stays ordered before a later store that reuses the message id.
-    if (existed) this.writer.durable(() => this.remove.run(clientId, messageId)).catch(() => undefined);
+    if (existed) this.writer.durable(() => this.remove.run(clientId, messageId), 'retry').catch(() => undefined);
     return existed;
   }
 

@@ -11,6 +11,8 @@ import { decodePacket, type StoredPacket } from './packet-codec.ts';
 export class PublishJournal {
   /** Keyed by payload: aedes wraps the packet in a new object, but keeps its payload buffer. */
   private readonly ids = new WeakMap<Buffer, number>();
+  /** Entries written and not settled yet, with when they were written. */
+  private readonly open = new Map<number, number>();
   private nextId: number;
   private readonly insert;
   private readonly remove;
@@ -28,6 +30,7 @@ export class PublishJournal {
   record(packet: StoredPacket): Promise<void> {
     const id = this.nextId++;
     this.ids.set(packet.payload, id);
+    this.open.set(id, Date.now());
     // The fields a replay needs, written by hand: this runs for every acknowledged publish.
     const meta = `{"cmd":"publish","topic":${JSON.stringify(packet.topic)},"qos":${packet.qos},"retain":${packet.retain === true}}`;
     const payload = packet.payload;
@@ -39,6 +42,26 @@ export class PublishJournal {
     const id = this.ids.get(packet.payload);
     if (id === undefined) return;
     this.ids.delete(packet.payload);
+    this.forget(id);
+  }
+
+  /**
+   * Drops entries older than `maxAgeMs` that were never settled: aedes did not route them (a QoS 1
+   * whose PUBACK could not be written, a refused QoS 2). A routed publish settles in milliseconds,
+   * so only a crash leaves an entry that must be replayed.
+   */
+  sweep(maxAgeMs: number, now = Date.now()): number {
+    let dropped = 0;
+    for (const [id, at] of this.open) {
+      if (now - at < maxAgeMs) break;
+      this.forget(id);
+      dropped++;
+    }
+    return dropped;
+  }
+
+  private forget(id: number): void {
+    this.open.delete(id);
     this.writer.stage(() => this.remove.run(id));
   }
 

@@ -119,34 +119,37 @@ export class OutgoingQueues {
     );
   }
 
-  /** Records the message id given to a queued packet; throws when no such packet is queued. */
+  /**
+   * Records what aedes sends for a queued message: the message id given to a PUBLISH, found by its
+   * broker counter; or the PUBREL that takes the place of a QoS 2 PUBLISH [MQTT-4.3.3], found by message
+   * id. Throws when no such packet is queued.
+   */
   update(clientId: string, packet: StoredPacket): void {
     const queue = this.queues.get(clientId);
-    const byCounter = queue?.byCounter.get(counterKey(packet.brokerId ?? '', packet.brokerCounter ?? 0));
-    if (queue && byCounter) {
-      this.setMessageId(queue, byCounter, packet.messageId);
-      if (byCounter.packet) byCounter.packet.messageId = packet.messageId;
-      else this.writer.stage(() => !byCounter.removed && this.updateId.run(packet.messageId ?? null, byCounter.seq));
-      return;
-    }
-    const sameId = packet.messageId === undefined ? undefined : queue?.byMessageId.get(packet.messageId);
-    if (queue && sameId) {
-      // A PUBREL takes the place of the PUBLISH it follows [MQTT-4.3.3].
-      queue.byCounter.delete(counterKey(sameId.brokerId, sameId.brokerCounter));
-      sameId.brokerId = packet.brokerId ?? '';
-      sameId.brokerCounter = packet.brokerCounter ?? 0;
-      queue.byCounter.set(counterKey(sameId.brokerId, sameId.brokerCounter), sameId);
-      const copy = { ...packet };
-      if (sameId.packet) {
-        sameId.packet = copy;
+    if (packet.cmd === 'publish' && packet.brokerId !== undefined) {
+      const entry = queue?.byCounter.get(counterKey(packet.brokerId, packet.brokerCounter ?? 0));
+      if (queue && entry) {
+        this.setMessageId(queue, entry, packet.messageId);
+        if (entry.packet) entry.packet.messageId = packet.messageId;
+        if (entry.written) this.writer.stage(() => !entry.removed && this.updateId.run(packet.messageId ?? null, entry.seq));
         return;
       }
-      const encoded = encodePacket(copy);
-      this.writer.stage(
-        () =>
-          !sameId.removed &&
-          this.replace.run(copy.brokerId ?? '', copy.brokerCounter ?? 0, copy.messageId ?? null, encoded.payload, encoded.meta, sameId.seq),
-      );
+    }
+    const entry = packet.messageId === undefined ? undefined : queue?.byMessageId.get(packet.messageId);
+    if (queue && entry) {
+      queue.byCounter.delete(counterKey(entry.brokerId, entry.brokerCounter));
+      const copy = { ...packet };
+      entry.brokerId = copy.brokerId ?? '';
+      entry.brokerCounter = copy.brokerCounter ?? 0;
+      // A PUBREL is found by message id only: it is not indexed by counter.
+      if (copy.cmd === 'publish') queue.byCounter.set(counterKey(entry.brokerId, entry.brokerCounter), entry);
+      if (entry.packet) entry.packet = copy;
+      if (entry.written) {
+        const encoded = encodePacket(copy);
+        this.writer.stage(
+          () => !entry.removed && this.replace.run(entry.brokerId, entry.brokerCounter, copy.messageId ?? null, encoded.payload, encoded.meta, entry.seq),
+        );
+      }
       return;
     }
     throw new Error('no such packet');

@@ -26,6 +26,9 @@ export interface SqlitePersistenceOptions {
   ownsDatabase: boolean;
 }
 
+/** How long an accepted publish may stay unrouted before its journal entry counts as abandoned. */
+const JOURNAL_MAX_AGE_MS = 10_000;
+
 function noSuchPacket(): Error {
   return new Error('no such packet');
 }
@@ -43,17 +46,21 @@ export class SqlitePersistence {
   readonly wills: WillStore;
   readonly journal: PublishJournal;
   private brokerRef: BrokerRef | undefined;
+  private readonly journalSweep: NodeJS.Timeout;
   private destroyed = false;
 
   constructor(private readonly options: SqlitePersistenceOptions) {
     const { db, log } = options;
-    this.writer = new BatchWriter(db, log);
+    const probe = db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('written_at', ?)");
+    this.writer = new BatchWriter(db, log, () => probe.run(new Date().toISOString()));
     this.retained = new RetainedStore(db, this.writer);
     this.subscriptions = new SubscriptionStore(db, this.writer);
     this.outgoing = new OutgoingQueues(db, this.writer, log, options.maxQueuedPerClient);
     this.incoming = new IncomingStore(db, this.writer);
     this.wills = new WillStore(db, this.writer);
     this.journal = new PublishJournal(db, this.writer);
+    this.journalSweep = setInterval(() => this.journal.sweep(JOURNAL_MAX_AGE_MS), JOURNAL_MAX_AGE_MS / 2);
+    this.journalSweep.unref();
   }
 
   get broker(): BrokerRef | undefined {
@@ -68,8 +75,10 @@ export class SqlitePersistence {
    * Makes an accepted publish durable before aedes acknowledges it, when anything durable depends
    * on it: a retained message, or a persistent session that will queue it. Otherwise undefined.
    */
-  recordPublish(packet: StoredPacket): Promise<void> | undefined {
+  recordPublish(packet: StoredPacket, clientId: string): Promise<void> | undefined {
     if (packet.qos === 0) return undefined;
+    // A QoS 2 retransmission of a message already received is not published again [MQTT-4.3.3].
+    if (packet.qos === 2 && this.incoming.get(clientId, packet.messageId)) return undefined;
     if (!packet.retain && this.subscriptions.matching(packet.topic).length === 0) return undefined;
     return this.journal.record(packet);
   }
@@ -174,6 +183,7 @@ export class SqlitePersistence {
   async destroy(): Promise<void> {
     if (this.destroyed) throw new Error('destroyed called twice!');
     this.destroyed = true;
+    clearInterval(this.journalSweep);
     this.writer.close();
     if (this.options.ownsDatabase) this.options.db.close();
   }

@@ -14,8 +14,14 @@ export interface Store {
   readonly file: string;
   readonly database: SqliteDatabase;
   readonly sizeGuard: SizeGuard;
-  /** Publishes what a crash left behind: journaled publishes and the wills of clients that were connected. */
-  recover(publish: (packet: StoredPacket) => Promise<void>): Promise<{ publishes: number; wills: number }>;
+  /**
+   * Publishes what a crash left behind: journaled publishes, and the wills of clients that were
+   * connected, each through `admitWill` (the checks a client's publish goes through), which may refuse it.
+   */
+  recover(
+    publish: (packet: StoredPacket) => Promise<void>,
+    admitWill: (will: StoredPacket) => StoredPacket | undefined,
+  ): Promise<{ publishes: number; wills: number }>;
   close(): Promise<void>;
 }
 
@@ -30,13 +36,15 @@ export function openStore(config: StoreConfig, dataDir: string, log: Logger): St
     file,
     database: db,
     sizeGuard: guard,
-    async recover(publish) {
+    async recover(publish, admitWill) {
       const publishes = persistence.journal.unfinished();
       for (const packet of publishes) await publish(packet);
       const wills: StoredPacket[] = [];
       for await (const will of persistence.streamWill({})) wills.push(will as StoredPacket);
       for (const will of wills) {
-        await publish(will);
+        const admitted = admitWill(will);
+        if (admitted) await publish(admitted);
+        else log.warn({ clientId: will.clientId, topic: will.topic }, 'stored will refused');
         await persistence.delWill({ id: String(will.clientId) });
       }
       if (publishes.length + wills.length > 0) {

@@ -73,7 +73,7 @@ export class SubscriptionStore {
     }
     return this.writer.durable(() => {
       for (const topic of topics) this.remove.run(clientId, topic);
-    });
+    }, 'retry');
   }
 
   clean(clientId: string): Promise<void> {
@@ -81,7 +81,7 @@ export class SubscriptionStore {
     if (stored === undefined) return Promise.resolve();
     for (const [topic, record] of stored) if (record.qos > 0) this.trie.remove(topic, { clientId, topic });
     this.byClient.delete(clientId);
-    return this.writer.durable(() => this.removeClient.run(clientId));
+    return this.writer.durable(() => this.removeClient.run(clientId), 'retry');
   }
 
   byClientId(clientId: string): Subscription[] {

@@ -86,7 +86,8 @@ export class NamespacePublisher {
     const published = state.published;
     if (published === undefined) return true;
     if (published.quality !== sample.quality || published.status !== sample.status) return true;
-    if (sample.quality !== 'good') return false;
+    // An uncertain value is still a value (UncertainLastUsableValue, EU range exceeded): it moves.
+    if (sample.quality === 'bad') return false;
     return beyondDeadband(published.value, sample.value, state.tag.config.deadband);
   }
 

@@ -68,7 +68,12 @@ function checkRange(tag: TagConfig, value: number): void {
  * any JSON scalar, with min/max on numbers.
  */
 function checkUntyped(tag: TagConfig, value: unknown): WriteRequest['value'] {
-  if (typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    // A number sent as a string (an Int64 past 2^53) is held to min/max like any number.
+    if (/^-?\d+(\.\d+)?$/.test(value)) checkRange(tag, Number(value));
+    return value;
+  }
   if (typeof value !== 'number') {
     throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} takes a number, a boolean or a string, got ${JSON.stringify(value)}`);
   }

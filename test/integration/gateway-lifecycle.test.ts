@@ -82,6 +82,14 @@ describe('listeners', () => {
     });
   });
 
+  it('reports a WebSocket port in use the same way, instead of crashing', async () => {
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker?.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const attempt = startTestGateway({ listeners: `\n    - protocol: ws\n      host: 127.0.0.1\n      port: ${port}` });
+    await expect(attempt).rejects.toMatchObject({ code: ErrorCodes.PORT_IN_USE, message: expect.stringContaining(`ws listener 127.0.0.1:${port}`) });
+  });
+
   it('serves MQTT over TLS with the configured certificate', async () => {
     const certDir = makeTempDir();
     const { cert, key } = selfSignedCertificate(certDir.path);

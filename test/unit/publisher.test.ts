@@ -74,6 +74,17 @@ describe('report by exception', () => {
     ]);
   });
 
+  it('publishes changes of an uncertain value too', () => {
+    const { broker, sent } = recorder();
+    const publisher = new NamespacePublisher([tag('p')], () => undefined, broker, log);
+    const uncertain = (value: number) => ({ tagId: 'plc/p', value, quality: 'uncertain' as const, status: 'UncertainLastUsableValue', timestamp: 1 });
+    publisher.onSamples([uncertain(10), uncertain(10), uncertain(55)]);
+    expect(sent.map((s) => [s.payload.value, s.payload.quality])).toEqual([
+      [10, 'uncertain'],
+      [55, 'uncertain'],
+    ]);
+  });
+
   it('publishes null when there has never been a good value', () => {
     const { broker, sent } = recorder();
     new NamespacePublisher([tag('p')], () => undefined, broker, log).onSamples([bad('p', 'UNS_ERR_MODBUS_TIMEOUT')]);

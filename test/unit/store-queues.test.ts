@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.ts';
+import { createLogger } from '../../src/log.ts';
+import type { StoredPacket } from '../../src/store/packet-codec.ts';
+import { SqlitePersistence } from '../../src/store/persistence.ts';
+
+let persistence: SqlitePersistence | undefined;
+afterEach(async () => {
+  await persistence?.destroy();
+  persistence = undefined;
+});
+
+const open = () => {
+  persistence = new SqlitePersistence({ db: openDatabase(':memory:', 'full'), log: createLogger('silent'), maxQueuedPerClient: 100, ownsDatabase: true });
+  return persistence;
+};
+const publish = (counter: number): StoredPacket => ({ cmd: 'publish', topic: 't', payload: Buffer.from(`m${counter}`), qos: 2, retain: false, dup: false, brokerId: 'b', brokerCounter: counter });
+const client = { id: 'sub' };
+
+async function queued(p: SqlitePersistence): Promise<string[]> {
+  const out: string[] = [];
+  for await (const packet of p.outgoingStream(client)) out.push(`${(packet as StoredPacket).cmd}:${String((packet as StoredPacket).messageId)}`);
+  return out;
+}
+
+describe('outgoing QoS 2 queue', () => {
+  it.each([false, true])('replaces each PUBLISH by its own PUBREL, and PUBCOMP clears it (written to disk first: %s)', async (written) => {
+    const p = open();
+    await p.outgoingEnqueueCombi([{ clientId: 'sub' }], publish(1));
+    await p.outgoingEnqueueCombi([{ clientId: 'sub' }], publish(2));
+    await p.outgoingUpdate(client, { ...publish(1), messageId: 11 });
+    await p.outgoingUpdate(client, { ...publish(2), messageId: 12 });
+    if (written) p.writer.flush();
+    await p.outgoingUpdate(client, { cmd: 'pubrel', messageId: 11 } as StoredPacket);
+    await p.outgoingUpdate(client, { cmd: 'pubrel', messageId: 12 } as StoredPacket);
+    expect(await queued(p)).toEqual(['pubrel:11', 'pubrel:12']);
+    expect((await p.outgoingClearMessageId(client, { messageId: 11 } as StoredPacket))?.cmd).toBe('pubrel');
+    expect(await queued(p)).toEqual(['pubrel:12']);
+    expect((await p.outgoingClearMessageId(client, { messageId: 12 } as StoredPacket))?.cmd).toBe('pubrel');
+    expect(await queued(p)).toEqual([]);
+  });
+
+  it('writes a PUBREL for a message that was on disk already, so a restart owes a PUBREL, not the PUBLISH', async () => {
+    const p = open();
+    await p.outgoingEnqueueCombi([{ clientId: 'sub' }], publish(1));
+    await p.outgoingUpdate(client, { ...publish(1), messageId: 11 });
+    p.writer.flush();
+    await p.outgoingUpdate(client, { cmd: 'pubrel', messageId: 11 } as StoredPacket);
+    p.writer.flush();
+    const row = p.writer['db'].prepare('SELECT meta FROM outgoing').get() as { meta: string };
+    expect(JSON.parse(row.meta)).toMatchObject({ cmd: 'pubrel', messageId: 11 });
+  });
+});
+
+describe('publish journal', () => {
+  it('drops entries aedes never routed after a while, and keeps the young ones', async () => {
+    const p = open();
+    const routed = { cmd: 'publish', topic: 'a', payload: Buffer.from('1'), qos: 1, retain: true } as StoredPacket;
+    const never = { cmd: 'publish', topic: 'a', payload: Buffer.from('2'), qos: 1, retain: true } as StoredPacket;
+    await p.recordPublish(routed, 'c');
+    await p.recordPublish(never, 'c');
+    await p.outgoingEnqueueCombi([], routed);
+    expect(p.journal.sweep(10_000, Date.now())).toBe(0);
+    expect(p.journal.sweep(10_000, Date.now() + 10_001)).toBe(1);
+    p.writer.flush();
+    expect(p.journal.unfinished()).toEqual([]);
+  });
+
+  it('does not journal a QoS 2 retransmission of a message already received', async () => {
+    const p = open();
+    const packet = { cmd: 'publish', topic: 'a', payload: Buffer.from('x'), qos: 2, retain: true, messageId: 7 } as StoredPacket;
+    expect(p.recordPublish(packet, 'c')).toBeInstanceOf(Promise);
+    await p.incomingStorePacket({ id: 'c' }, packet);
+    expect(p.recordPublish({ ...packet, dup: true }, 'c')).toBeUndefined();
+  });
+});
