@@ -41,16 +41,22 @@ const LOADS: Record<string, { pattern: LoadPattern; label: string }> = {
 
 const USAGE = `usage: node --import tsx bench/opcua.ts [options]
   --items N            Double variables on the server, all mapped (default 10000)
-  --loads LIST         comma-separated change patterns, measured in this order (default full,tenth):
+  --loads LIST         comma-separated change patterns, measured in this order (default tenth,full):
                          full   every item changes every 100 ms (items × 10 changes/s)
                          tenth  a rotating 10 % of the items changes every 100 ms
                          1s     every item changes every 1 s
   --warmup S           seconds of load before each window (default 10)
   --window S           steady-state window per load, seconds (default 20)
   --publishing-ms N    the device's publishingIntervalMs (default 50)
-  --sampling-ms N      the device's samplingIntervalMs and the variables' MinimumSamplingInterval (default 50)
+  --sampling-ms LIST   comma-separated samplingIntervalMs of the device, also the variables'
+                       MinimumSamplingInterval; the whole run (server, gateway, every load) is repeated
+                       for each. 0 = exception-based monitored items: the server reports each change
+                       as it is made instead of sampling every item on a timer (default 50,0)
+  --budget S           soft time budget in seconds: a load (or a configuration) that would end after
+                       it is skipped and reported as such (default 170)
   --cpu-prof DIR       run the gateway under node --cpu-prof, keep the profiles in DIR and print the
-                       top self-time functions of each window (CPU figures are then inflated)
+                       top self-time functions of each window (CPU figures are then inflated; the
+                       profiled gateway is slower to start and stop, so give it a larger --budget)
   -h, --help           this help
 Targets (from the issue): every change delivered, p99 source → subscriber < ${TARGET_P99_MS} ms, gateway RSS < ${TARGET_RSS_MB} MB.`;
 
@@ -60,7 +66,8 @@ interface Options {
   warmupMs: number;
   windowMs: number;
   publishingMs: number;
-  samplingMs: number;
+  samplingMs: number[];
+  budgetMs: number;
   cpuProfDir: string | undefined;
 }
 
@@ -81,12 +88,13 @@ function parseOptions(argv: string[]): Options | null {
       window: { type: 'string' },
       'publishing-ms': { type: 'string' },
       'sampling-ms': { type: 'string' },
+      budget: { type: 'string' },
       'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return null;
-  const loads = (values.loads ?? 'full,tenth').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const loads = (values.loads ?? 'tenth,full').split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const name of loads) if (LOADS[name] === undefined) throw new Error(`--loads: unknown pattern "${name}" (known: ${Object.keys(LOADS).join(', ')})`);
   if (loads.length === 0) throw new Error('--loads: give at least one pattern');
   return {
@@ -95,7 +103,8 @@ function parseOptions(argv: string[]): Options | null {
     warmupMs: intOption(values.warmup, 10, 'warmup', 0, 600) * 1000,
     windowMs: intOption(values.window, 20, 'window', 1, 600) * 1000,
     publishingMs: intOption(values['publishing-ms'], 50, 'publishing-ms', 10, 60_000),
-    samplingMs: intOption(values['sampling-ms'], 50, 'sampling-ms', 0, 60_000),
+    samplingMs: (values['sampling-ms'] ?? '50,0').split(',').map((v) => intOption(v.trim(), 50, 'sampling-ms', 0, 60_000)),
+    budgetMs: intOption(values.budget, 170, 'budget', 10, 3600) * 1000,
     cpuProfDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
   };
 }
@@ -108,10 +117,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number, alive: () => boolean, what: () => string): Promise<void> {
+async function waitFor(condition: () => boolean, timeoutMs: number, alive: () => boolean, what: () => string, exited?: () => Error): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (!alive()) throw new Error(`a process exited while waiting for ${what()}`);
+    if (!alive()) throw exited?.() ?? new Error(`a process exited while waiting for ${what()}`);
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
     await sleep(100);
   }
@@ -186,7 +195,8 @@ async function runPhase(ctx: Context, name: string): Promise<PhaseResult> {
   const messages0 = subscriber.valueMessages;
   const rssSamples: number[] = [gateway.rssBytes()];
   const rssTimer = setInterval(() => {
-    if (gateway.alive()) rssSamples.push(gateway.rssBytes());
+    const rss = statusField(gateway.pid, 'VmRSS') * 1024; // NaN once the gateway is gone
+    if (Number.isFinite(rss)) rssSamples.push(rss);
   }, 1000);
   await sleep(options.windowMs);
   clearInterval(rssTimer);
@@ -205,17 +215,17 @@ async function runPhase(ctx: Context, name: string): Promise<PhaseResult> {
   rssSamples.push(gateway.rssBytes());
 
   // Stop changing and wait for the window's last changes to come through: until all arrived, or
-  // nothing at all arrived for 1.5 s (whatever is still queued somewhere is then lost), or 15 s.
+  // nothing at all arrived for 1.5 s (whatever is still queued somewhere is then lost), or 5 s.
   server.setLoad(null);
   const stopAt = Date.now();
   const expected = after.changes - before.changes;
   await waitFor(
-    () => tally.delivered >= expected || Date.now() - Math.max(subscriber.lastMessageAt, stopAt) > 1500 || Date.now() - stopAt > 15_000,
+    () => tally.delivered >= expected || Date.now() - Math.max(subscriber.lastMessageAt, stopAt) > 1500 || Date.now() - stopAt > 5000,
     20_000,
     () => alive(ctx),
     () => 'the last changes of the window',
+    () => exitedError(ctx, 'after the window'),
   );
-  if (!alive(ctx)) throw exitedError(ctx, 'after the window');
   const drainMs = Math.max(0, tally.lastDelivery - stopAt);
   return {
     name,
@@ -242,13 +252,14 @@ async function runPhase(ctx: Context, name: string): Promise<PhaseResult> {
 
 interface Measurements {
   options: Options;
-  /** Busy share of the host (all cores) over 2 s before anything started: other people's load. */
-  hostBusyBefore: number;
+  samplingMs: number;
   gatewayPid: number;
   serverStartupMs: number;
   gatewayStartupMs: number;
   allValuesMs: number;
   phases: PhaseResult[];
+  /** Loads left out because they would have ended after the time budget. */
+  skipped: string[];
   peakRssBytes: number;
   problems: string[];
   badMessages: number;
@@ -258,24 +269,28 @@ interface Measurements {
   stopTail: string;
 }
 
-async function run(options: Options): Promise<Measurements> {
+function samplingLabel(samplingMs: number): string {
+  return samplingMs === 0 ? 'exception-based (samplingIntervalMs 0)' : `samplingIntervalMs ${samplingMs}`;
+}
+
+/** One configuration: a fresh server and gateway, every load in turn. */
+/** Wall time one load takes: warm-up, window, counts and drain (typically well under 3 s). */
+function phaseMs(options: Options): number {
+  return options.warmupMs + options.windowMs + 3000;
+}
+
+async function run(options: Options, samplingMs: number, deadline: number): Promise<Measurements> {
   const dir = makeTempDir('uns-bench-opcua-');
   let server: OpcuaServerProcess | undefined;
   let gateway: GatewayProcess | undefined;
   let subscriber: OpcuaSubscriber | undefined;
   try {
-    const stale = distWarning(REPO_ROOT);
-    if (stale !== undefined) progress(`warning: ${stale}`);
-    const host0 = hostBusyCpuSeconds();
-    await sleep(2000);
-    const hostBusyBefore = (hostBusyCpuSeconds() - host0) / 2 / availableParallelism();
-    progress(`host busy before the start: ${fmtNum(hostBusyBefore * 100, 0)} % of ${availableParallelism()} cores`);
-    progress(`starting the OPC UA server (node-opcua, ${fmtInt(options.items)} Double variables) in a child process`);
+    progress(`${samplingLabel(samplingMs)}: starting the OPC UA server (node-opcua, ${fmtInt(options.items)} Double variables) in a child process`);
     server = await startOpcuaServer(
       {
         items: options.items,
         pkiDir: path.join(dir, 'server-pki'),
-        minimumSamplingIntervalMs: options.samplingMs,
+        minimumSamplingIntervalMs: samplingMs,
         maxMonitoredItemsPerCall: SERVER_MAX_ITEMS_PER_CALL,
       },
       REPO_ROOT,
@@ -286,10 +301,9 @@ async function run(options: Options): Promise<Measurements> {
       items: options.items,
       endpoint: srv.endpoint,
       publishingIntervalMs: options.publishingMs,
-      samplingIntervalMs: options.samplingMs,
+      samplingIntervalMs: samplingMs,
       maxItemsPerCall: SERVER_MAX_ITEMS_PER_CALL,
     });
-    if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true });
     progress(`server at ${srv.endpoint} after ${fmtNum(srv.startupMs / 1000, 1)} s; starting the gateway${options.cpuProfDir === undefined ? '' : ` (under --cpu-prof → ${options.cpuProfDir})`}`);
     const started = Date.now();
     const gw = await startGatewayProcess({ repoRoot: REPO_ROOT, configFile, startTimeoutMs: 60_000, cpuProfDir: options.cpuProfDir });
@@ -303,13 +317,19 @@ async function run(options: Options): Promise<Measurements> {
       90_000,
       () => alive(ctx),
       () => `a good value on all ${options.items} item topics (have ${sub.goodCount})\n--- gateway ---\n${gw.logTail()}`,
+      () => exitedError(ctx, 'before every item was published'),
     );
     const allValuesMs = Date.now() - started;
     progress(`all ${fmtInt(options.items)} items published ${fmtNum(allValuesMs / 1000, 1)} s after the gateway started`);
 
     const phases: PhaseResult[] = [];
     let peakRssBytes = 0;
+    const skipped: string[] = [];
     for (const name of options.loads) {
+      if (Date.now() + phaseMs(options) > deadline) {
+        skipped.push(name);
+        continue;
+      }
       const phase = await runPhase(ctx, name);
       phases.push(phase);
       peakRssBytes = Math.max(peakRssBytes, ...phase.rssSamples);
@@ -321,19 +341,21 @@ async function run(options: Options): Promise<Measurements> {
     await sub.client.endAsync();
     subscriber = undefined;
     progress('stopping');
-    const stop = await gw.stop(15_000);
+    // Under --cpu-prof the profiles are only written by a clean exit: give a backlogged gateway longer.
+    const stop = await gw.stop(options.cpuProfDir === undefined ? 8000 : 60_000);
     gateway = undefined;
     // Let readline deliver the last lines.
     await sleep(100);
     const stopTail = gw.logTail();
     return {
       options,
-      hostBusyBefore,
+      samplingMs,
       gatewayPid: gw.pid,
       serverStartupMs: srv.startupMs,
       gatewayStartupMs,
       allValuesMs,
       phases,
+      skipped,
       peakRssBytes,
       problems,
       badMessages: sub.badMessages,
@@ -360,6 +382,11 @@ function formatTable(headers: readonly string[], rows: readonly (readonly string
       .join('  ')
       .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Milliseconds, or n/a when there is no sample. */
+function ms(v: number): string {
+  return Number.isFinite(v) ? `${fmtNum(v, 0)} ms` : 'n/a';
 }
 
 function verdict(ok: boolean): string {
@@ -420,13 +447,14 @@ function report(m: Measurements): { text: string; failures: string[] } {
   const pctOfCore = (seconds: number, p: PhaseResult): string => `${fmtNum((seconds / p.windowS) * 100, 0)} %`;
   const rows: string[][] = [
     ['Changes made by the server /s', '', ...col((p, x) => `${fmtInt(x.changesPerS)} of ${fmtInt(x.nominalPerS)}`)],
+    ['Data changes sent by the server /s', '', ...col((p) => fmtInt((p.after.notificationsSent - p.before.notificationsSent) / ((p.after.at - p.before.at) / 1000)))],
     ['Values received by the subscriber /s', '', ...col((p) => fmtInt(p.messagesInWindow / p.windowS))],
     ['Changes delivered (distinct)', 'all', ...col((p, x) => `${fmtNum(x.deliveredRatio * 100, 2)} % ${verdict(x.allDelivered)}`)],
     ['  delivered / made in the window', '', ...col((p, x) => `${fmtInt(p.tally.delivered)} / ${fmtInt(x.changes)}`)],
-    ['Source timestamp → subscriber p50', '', ...col((p, x) => `${fmtNum(x.p50, 0)} ms`)],
-    ['Source timestamp → subscriber p99', `< ${TARGET_P99_MS} ms`, ...col((p, x) => `${fmtNum(x.p99, 0)} ms ${verdict(x.p99Ok)}`)],
-    ['  mean / max', '', ...col((p) => `${fmtNum(p.tally.latency.mean(), 1)} / ${fmtInt(p.tally.latency.max)} ms`)],
-    ['  age of values received in the window p50 / p99', '', ...col((p) => `${fmtNum(p.receiptLatency.percentile(50), 0)} / ${fmtNum(p.receiptLatency.percentile(99), 0)} ms`)],
+    ['Source timestamp → subscriber p50', '', ...col((p, x) => ms(x.p50))],
+    ['Source timestamp → subscriber p99', `< ${TARGET_P99_MS} ms`, ...col((p, x) => `${ms(x.p99)} ${verdict(x.p99Ok)}`)],
+    ['  mean / max', '', ...col((p) => (p.tally.latency.count > 0 ? `${fmtNum(p.tally.latency.mean(), 1)} / ${fmtInt(p.tally.latency.max)} ms` : 'n/a'))],
+    ['  age of values received in the window p50 / p99', '', ...col((p) => `${ms(p.receiptLatency.percentile(50))} / ${ms(p.receiptLatency.percentile(99))}`)],
     ['Gateway CPU, % of one core', '', ...col((p) => `${fmtNum((p.gatewayCpuSeconds / p.windowS) * 100, 1)} %`)],
     ['  main / busiest other thread / rest', '', ...col((p) => threadsText(p, m.gatewayPid))],
     ['Gateway RSS, peak in the window', `< ${TARGET_RSS_MB} MB`, ...col((p, x) => `${fmtNum(x.rssPeakMb, 0)} MB ${verdict(x.rssOk)}`)],
@@ -441,17 +469,17 @@ function report(m: Measurements): { text: string; failures: string[] } {
   const headers = ['measure', 'target', ...m.phases.map((p) => `${p.name}: ${p.label}`)];
   const lines = [
     `OPC UA connector benchmark: node-opcua server (child process) with ${fmtInt(o.items)} Double variables → gateway (1 session, 1 subscription) → MQTT.js subscriber on bench/ua/# at QoS 0`,
-    `publishingIntervalMs ${o.publishingMs}, samplingIntervalMs ${o.samplingMs} (MinimumSamplingInterval ${o.samplingMs}), ${SERVER_MAX_ITEMS_PER_CALL} items per CreateMonitoredItems call; ` +
+    `publishingIntervalMs ${o.publishingMs}, ${samplingLabel(m.samplingMs)} (MinimumSamplingInterval ${m.samplingMs}), ${SERVER_MAX_ITEMS_PER_CALL} items per CreateMonitoredItems call; ` +
       `each load: ${o.warmupMs / 1000} s warm-up, ${o.windowMs / 1000} s window`,
-    `(server ready ${fmtNum(m.serverStartupMs / 1000, 1)} s; gateway start → listener ready ${fmtNum(m.gatewayStartupMs / 1000, 1)} s, → all ${fmtInt(o.items)} items published ${fmtNum(m.allValuesMs / 1000, 1)} s; ` +
-      `host ${fmtNum(m.hostBusyBefore * 100, 0)} % busy before the start)`,
+    `(server ready ${fmtNum(m.serverStartupMs / 1000, 1)} s; gateway start → listener ready ${fmtNum(m.gatewayStartupMs / 1000, 1)} s, → all ${fmtInt(o.items)} items published ${fmtNum(m.allValuesMs / 1000, 1)} s)`,
     '',
     formatTable(headers, rows),
     '',
     `Gateway RSS peak over the whole run (VmHWM): ${fmtNum(m.peakRssBytes / MB, 0)} MB ${verdict(m.peakRssBytes / MB < TARGET_RSS_MB)} (target < ${TARGET_RSS_MB} MB).`,
     'Delivered = distinct (item, tick) changes of the window\'s ticks that reached the subscriber, whenever they arrived; made = setValueFromSource calls in those ticks.',
     'Latency = Date.now() at the subscriber − the payload timestamp (the OPC UA source timestamp set by setValueFromSource); it includes the server\'s',
-    `sampling (up to ${o.samplingMs} ms) and publishing (up to ${o.publishingMs} ms) waits. MB = 10^6 bytes (VmRSS); CPU = utime+stime / window wall time.`,
+    `${m.samplingMs === 0 ? 'publishing' : `sampling (up to ${m.samplingMs} ms) and publishing`} (up to ${o.publishingMs} ms) wait${m.samplingMs === 0 ? '' : 's'}. MB = 10^6 bytes (VmRSS); CPU = utime+stime / window wall time;`,
+    'gateway threads: the main thread / the busiest other thread (the OPC UA worker) / all other threads (GC helpers, libuv).',
   ];
   for (const p of m.phases) {
     const x = figures(p, o.items);
@@ -465,21 +493,26 @@ function report(m: Measurements): { text: string; failures: string[] } {
         `Targets: delivery ${verdict(x.allDelivered)}, p99 ${verdict(x.p99Ok)}, RSS ${verdict(x.rssOk)}.`,
     );
   }
+  if (m.skipped.length > 0) lines.push(`Skipped, they would have ended after the ${o.budgetMs / 1000} s budget (--budget): ${m.skipped.join(', ')}.`);
   lines.push(
     `${fmtInt(m.badMessages)} bad-quality and ${fmtInt(m.malformed)} malformed messages; ${m.problems.length} gateway warn/error log lines.`,
-    `Gateway stop: ${m.stop === undefined ? 'n/a' : `exit code ${m.stop.code}${m.stop.signal ? `, signal ${m.stop.signal}` : ''}${m.stop.forced ? ' (killed after the grace period)' : ''}`}.`,
+    `Gateway stop: ${m.stop === undefined ? 'n/a' : `exit code ${m.stop.code}${m.stop.signal ? `, signal ${m.stop.signal}` : ''}${m.stop.forced ? ' (still running after the grace period that followed SIGINT: killed)' : ''}`}.`,
   );
   for (const line of m.problems.slice(0, 5)) lines.push(`  gateway: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
   if (m.stop !== undefined && m.stop.code !== 0) {
-    for (const line of m.stopTail.split('\n').slice(-6)) lines.push(`  gateway (last lines): ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
+    // The error itself rather than its stack: stderr lines that are not stack frames, else the last lines.
+    const tail = m.stopTail.split('\n');
+    const errors = tail.filter((line) => line.startsWith('[stderr]') && !/^\[stderr\]\s+at /.test(line) && line.trim() !== '[stderr]');
+    for (const line of (errors.length > 0 ? errors : tail).slice(-6)) lines.push(`  gateway: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
   }
 
+  // Misses are results; only a broken pipeline is a failure.
   const failures: string[] = [];
   for (const p of m.phases) {
-    if (p.tally.delivered === 0) failures.push(`load ${p.name}: no change reached the subscriber`);
+    if (p.messagesInWindow === 0) failures.push(`load ${p.name}: the subscriber received nothing in the window`);
     if (p.after.changes === p.before.changes) failures.push(`load ${p.name}: the server made no change`);
   }
-  if (m.stop !== undefined && m.stop.code !== 0) failures.push(`the gateway did not stop cleanly (code ${m.stop.code}, signal ${m.stop.signal})`);
+  if (m.stop !== undefined && m.stop.code !== 0 && !m.stop.forced) failures.push(`the gateway exited with code ${m.stop.code}${m.stop.signal ? `, signal ${m.stop.signal}` : ''} when stopped`);
   return { text: lines.join('\n'), failures };
 }
 
@@ -488,21 +521,26 @@ function formatFunctions(functions: readonly FunctionCost[], n: number): string 
   return formatTable(['function', 'where', 'self ms', 'of busy'], rows);
 }
 
-function profileReport(dir: string, phases: readonly PhaseResult[]): string {
-  const files = profileFiles(dir);
+/** CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile → pid. */
+function profilePid(file: string): number {
+  return Number(path.basename(file).split('.')[3]);
+}
+
+function profileReport(dir: string, m: Measurements): string {
+  const files = profileFiles(dir).filter((file) => profilePid(file) === m.gatewayPid);
   const lines: string[] = [];
-  for (const phase of phases) {
+  for (const phase of m.phases) {
     const window = phase.monotonic;
     const windowS = (window.to - window.from) / 1e6;
     const profiles = files.map((file) => summariseProfile(file, REPO_ROOT, window));
     const main = profiles.find((p) => p.threadId === 0);
     const workers = profiles.filter((p) => p.threadId !== 0 && p.sampledMs > 0);
-    lines.push(`=== CPU profile, window of load "${phase.name}" (${phase.label})`);
+    lines.push(`=== Gateway CPU profile: ${samplingLabel(m.samplingMs)}, window of load "${phase.name}" (${phase.label})`);
     if (main === undefined) {
-      lines.push(`no main-thread profile in ${dir}`);
+      lines.push(`no main-thread profile of pid ${m.gatewayPid} in ${dir}`);
     } else {
       lines.push(
-        `Gateway main thread (${path.basename(main.file)}): busy ${fmtNum(main.busyMs, 0)} ms of ${fmtNum(main.sampledMs, 0)} ms sampled (${fmtNum((main.busyMs / 1000 / windowS) * 100, 1)} % of a core)`,
+        `Main thread (${path.basename(main.file)}): busy ${fmtNum(main.busyMs, 0)} ms of ${fmtNum(main.sampledMs, 0)} ms sampled (${fmtNum((main.busyMs / 1000 / windowS) * 100, 1)} % of a core)`,
         formatFunctions(main.functions, 15),
       );
     }
@@ -510,7 +548,7 @@ function profileReport(dir: string, phases: readonly PhaseResult[]): string {
       const merged = mergeProfiles(workers);
       lines.push(
         '',
-        `Connector worker thread${workers.length === 1 ? '' : 's'} (${workers.map((w) => path.basename(w.file)).join(', ')}): busy ${fmtNum(merged.busyMs, 0)} ms (${fmtNum((merged.busyMs / 1000 / windowS) * 100, 1)} % of a core)`,
+        `OPC UA connector worker thread${workers.length === 1 ? '' : 's'} (${workers.map((w) => path.basename(w.file)).join(', ')}): busy ${fmtNum(merged.busyMs, 0)} ms (${fmtNum((merged.busyMs / 1000 / windowS) * 100, 1)} % of a core)`,
         formatFunctions(merged.functions, 15),
       );
     }
@@ -532,16 +570,57 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const measurements = await run(options);
-  const { text, failures } = report(measurements);
-  process.stdout.write(`\n${text}\n`);
-  if (options.cpuProfDir !== undefined) {
+  const stale = distWarning(REPO_ROOT);
+  if (stale !== undefined) progress(`warning: ${stale}`);
+  const cores = availableParallelism();
+  const host0 = hostBusyCpuSeconds();
+  await sleep(1000);
+  const hostBusyBefore = (hostBusyCpuSeconds() - host0) / cores;
+  progress(`host busy before the start: ${fmtNum(hostBusyBefore * 100, 0)} % of ${cores} cores`);
+  if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true });
+
+  const started = Date.now();
+  const failures: string[] = [];
+  const verdicts: string[] = [];
+  const deadline = started + options.budgetMs;
+  for (const samplingMs of options.samplingMs) {
+    // A configuration needs its start (server, gateway, every item published: ~10 s) and one load.
+    if (Date.now() + 15_000 + phaseMs(options) > deadline) {
+      verdicts.push(`  ${samplingLabel(samplingMs)}: skipped, it would end after the ${options.budgetMs / 1000} s budget (--budget)`);
+      continue;
+    }
+    let measurements: Measurements;
     try {
-      process.stdout.write(`\n${profileReport(options.cpuProfDir, measurements.phases)}\n`);
+      measurements = await run(options, samplingMs, deadline);
     } catch (error) {
-      process.stdout.write(`\nprofile summary failed: ${(error as Error).message}\n`);
+      const message = error instanceof Error ? error.message : String(error);
+      process.stdout.write(`\n${samplingLabel(samplingMs)}: the run failed: ${message}\n`);
+      failures.push(`${samplingLabel(samplingMs)}: ${message.split('\n')[0] ?? ''}`);
+      continue;
+    }
+    const result = report(measurements);
+    process.stdout.write(`\n${result.text}\n`);
+    failures.push(...result.failures.map((f) => `${samplingLabel(samplingMs)}: ${f}`));
+    for (const name of measurements.skipped) verdicts.push(`  ${samplingLabel(samplingMs)}, ${name}: skipped, it would end after the ${options.budgetMs / 1000} s budget (--budget)`);
+    for (const p of measurements.phases) {
+      const x = figures(p, options.items);
+      verdicts.push(
+        `  ${samplingLabel(samplingMs)}, ${p.name} (${p.label}): ${fmtInt(x.changesPerS)} changes/s made, ` +
+          `delivered ${fmtNum(x.deliveredRatio * 100, 2)} % ${verdict(x.allDelivered)}, p99 ${ms(x.p99)} ${verdict(x.p99Ok)}, ` +
+          `RSS ${fmtNum(x.rssPeakMb, 0)} MB ${verdict(x.rssOk)}, gateway CPU ${fmtNum((p.gatewayCpuSeconds / p.windowS) * 100, 0)} %`,
+      );
+    }
+    if (options.cpuProfDir !== undefined) {
+      try {
+        process.stdout.write(`\n${profileReport(options.cpuProfDir, measurements)}\n`);
+      } catch (error) {
+        process.stdout.write(`\nprofile summary failed: ${(error as Error).message}\n`);
+      }
     }
   }
+  process.stdout.write(
+    `\nSummary (host ${fmtNum(hostBusyBefore * 100, 0)} % busy before the start, ${cores} cores; total ${fmtNum((Date.now() - started) / 1000, 0)} s):\n${verdicts.length > 0 ? verdicts.join('\n') : '  no load was measured'}\n`,
+  );
   if (failures.length > 0) {
     process.stdout.write(`\nFAILED: ${failures.join('; ')}\n`);
     return 1;

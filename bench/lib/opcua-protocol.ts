@@ -31,6 +31,10 @@ export interface ServerCounts {
   ticks: number;
   /** Variable changes (setValueFromSource calls) so far. */
   changes: number;
+  /** Data change notifications sent to clients in publish responses, so far (subscription diagnostics). */
+  notificationsSent: number;
+  /** Values a monitored item's queue discarded for a newer one, so far (subscription diagnostics). */
+  queueOverflows: number;
   /** Tick slots skipped because the previous tick ended too late, so far. */
   skippedSlots: number;
   /** Since the previous snapshot: busy time of the longest tick and the mean, ms. */

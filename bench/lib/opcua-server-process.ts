@@ -100,11 +100,28 @@ function setLoad(next: LoadPattern | null): void {
   timer = setTimeout(runTick, next.tickMs);
 }
 
+/**
+ * Subscription diagnostics summed over every session: notifications sent, queue overflows. Closed
+ * subscriptions drop out, so the benchmark compares snapshots of the same (live) subscription.
+ */
+function notificationCounts(): { notificationsSent: number; queueOverflows: number } {
+  let notificationsSent = 0;
+  let queueOverflows = 0;
+  for (const session of server?.engine.getSessions() ?? []) {
+    for (const subscription of session.publishEngine.subscriptions) {
+      notificationsSent += subscription.subscriptionDiagnostics.dataChangeNotificationsCount;
+      queueOverflows += subscription.subscriptionDiagnostics.monitoringQueueOverflowCount;
+    }
+  }
+  return { notificationsSent, queueOverflows };
+}
+
 function snapshot(): ServerCounts {
   const counts: ServerCounts = {
     at: Date.now(),
     ticks,
     changes,
+    ...notificationCounts(),
     skippedSlots,
     maxTickMs: tickBusyMax,
     meanTickMs: tickCount > 0 ? tickBusySum / tickCount : 0,
