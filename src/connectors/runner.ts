@@ -26,7 +26,7 @@ export interface ConnectorRunner {
  */
 export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'process'): ConnectorRunner {
   if (isolation === 'thread') {
-    const worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    const worker = new Worker(WORKER_URL, { workerData: setup });
     return {
       post: (message) => worker.postMessage(message),
       onMessage: (handler) => worker.on('message', handler),

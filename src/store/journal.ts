@@ -37,6 +37,11 @@ export class PublishJournal {
     return this.writer.durable(() => this.insert.run(id, payload, meta));
   }
 
+  /** Whether `packet` is a journaled publish (acknowledged to a client, not settled yet). */
+  covers(packet: StoredPacket): boolean {
+    return this.ids.has(packet.payload);
+  }
+
   /** The publish has been queued for every persistent subscriber: its log entry can go. */
   settle(packet: StoredPacket): void {
     const id = this.ids.get(packet.payload);

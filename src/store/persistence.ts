@@ -84,7 +84,7 @@ export class SqlitePersistence {
   }
 
   async storeRetained(packet: StoredPacket): Promise<void> {
-    this.retained.store(packet);
+    this.retained.store(packet, this.journal.covers(packet));
   }
 
   createRetainedStream(pattern: string): Readable {
@@ -184,6 +184,7 @@ export class SqlitePersistence {
     if (this.destroyed) throw new Error('destroyed called twice!');
     this.destroyed = true;
     clearInterval(this.journalSweep);
+    this.retained.writeDeferred();
     this.writer.close();
     if (this.options.ownsDatabase) this.options.db.close();
   }

@@ -9,10 +9,17 @@ const MATCH_OPTIONS = { wildcard_one: '+', wildcard_some: '#', separator: '/' };
 /** Retained messages: all held in memory for fast subscribe, written through to SQLite. */
 export class RetainedStore {
   private readonly byTopic = new Map<string, StoredPacket>();
+  /** Topics whose latest value is not written yet. */
+  private readonly dirty = new Set<string>();
+  private deferTimer: NodeJS.Timeout | undefined;
   private readonly upsert;
   private readonly remove;
 
-  constructor(db: SqliteDatabase, private readonly writer: BatchWriter) {
+  constructor(
+    db: SqliteDatabase,
+    private readonly writer: BatchWriter,
+    private readonly deferMs = 1000,
+  ) {
     this.upsert = db.prepare('INSERT OR REPLACE INTO retained (topic, payload, meta) VALUES (?, ?, ?)');
     this.remove = db.prepare('DELETE FROM retained WHERE topic = ?');
     for (const row of db.prepare('SELECT payload, meta FROM retained').iterate() as Iterable<{ payload: Buffer; meta: string }>) {
@@ -29,20 +36,48 @@ export class RetainedStore {
     return this.byTopic.size;
   }
 
-  /** An empty payload clears the topic [MQTT-3.3.1-10]. */
-  store(packet: StoredPacket): void {
+  /**
+   * An empty payload clears the topic [MQTT-3.3.1-10]. An `urgent` write (a client's QoS 1/2 publish,
+   * whose journal entry goes in the same batch) is staged at once; others (the gateway's own tag values,
+   * QoS 0) are written at most once per `deferMs` per topic, the latest value only: a tag that changes
+   * ten times a second costs one row write a second, and its value is read from the device again after
+   * a restart anyway.
+   */
+  store(packet: StoredPacket, urgent: boolean): void {
     const topic = packet.topic;
-    if (packet.payload.length === 0) {
-      this.byTopic.delete(topic);
+    const cleared = packet.payload.length === 0;
+    if (cleared) this.byTopic.delete(topic);
+    else this.byTopic.set(topic, { ...packet });
+    if (urgent) {
+      this.dirty.delete(topic);
+      this.stageWrite(topic);
+      return;
+    }
+    this.dirty.add(topic);
+    if (!this.deferTimer) {
+      this.deferTimer = setTimeout(() => this.writeDeferred(), this.deferMs);
+      this.deferTimer.unref();
+    }
+  }
+
+  /** Stages what is deferred now (before a clean stop). */
+  writeDeferred(): void {
+    clearTimeout(this.deferTimer);
+    this.deferTimer = undefined;
+    for (const topic of this.dirty) this.stageWrite(topic);
+    this.dirty.clear();
+  }
+
+  private stageWrite(topic: string): void {
+    const packet = this.byTopic.get(topic);
+    if (!packet) {
       this.writer.stage(() => this.remove.run(topic));
       return;
     }
-    const copy = { ...packet };
-    this.byTopic.set(topic, copy);
     this.writer.stage(() => {
       // A later store of the same topic in this batch supersedes this one.
-      if (this.byTopic.get(topic) !== copy) return;
-      const encoded = encodePacket(copy);
+      if (this.byTopic.get(topic) !== packet) return;
+      const encoded = encodePacket(packet);
       this.upsert.run(topic, encoded.payload, encoded.meta);
     });
   }

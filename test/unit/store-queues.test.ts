@@ -74,3 +74,23 @@ describe('publish journal', () => {
     expect(p.recordPublish({ ...packet, dup: true }, 'c')).toBeUndefined();
   });
 });
+
+describe('retained values', () => {
+  const rows = (p: SqlitePersistence) => p.writer['db'].prepare('SELECT topic, payload FROM retained').all() as Array<{ topic: string; payload: Buffer }>;
+
+  it('writes a tag value at most once per deferral, the latest one, and an acknowledged client publish at once', async () => {
+    const p = open();
+    for (const v of ['1', '2', '3']) await p.storeRetained({ cmd: 'publish', topic: 'plant/a/b/t', payload: Buffer.from(v), qos: 1, retain: true });
+    p.writer.flush();
+    expect(rows(p)).toEqual([]);
+    p.retained.writeDeferred();
+    p.writer.flush();
+    expect(rows(p).map((r) => [r.topic, r.payload.toString()])).toEqual([['plant/a/b/t', '3']]);
+
+    const acknowledged = { cmd: 'publish', topic: 'client/setpoint', payload: Buffer.from('9'), qos: 1, retain: true } as StoredPacket;
+    await p.recordPublish(acknowledged, 'scada');
+    await p.storeRetained(acknowledged);
+    p.writer.flush();
+    expect(rows(p).map((r) => r.topic).sort()).toEqual(['client/setpoint', 'plant/a/b/t']);
+  });
+});
