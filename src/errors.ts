@@ -4,7 +4,6 @@ import { ConnectorCodes } from '../connectors/errors.ts';
 export const ErrorCodes = {
   ...ConnectorCodes,
   CONFIG_INVALID: 'UNS_ERR_CONFIG_INVALID',
-  CONFIG_READ: 'UNS_ERR_CONFIG_READ',
   TOPIC_INVALID: 'UNS_ERR_TOPIC_INVALID',
   PORT_IN_USE: 'UNS_ERR_PORT_IN_USE',
   LISTEN_FAILED: 'UNS_ERR_LISTEN_FAILED',
