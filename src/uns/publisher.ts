@@ -60,8 +60,8 @@ export class NamespacePublisher {
     const state = this.states.get(tagId);
     if (!state || (retained.quality !== 'good' && retained.quality !== 'uncertain' && retained.quality !== 'bad')) return;
     const value = (retained.value ?? null) as SampleValue;
+    // Only the value: the first reading after a start is always published, with a fresh timestamp.
     if (retained.quality === 'good' || value !== null) state.lastGood = value;
-    state.published = { value, quality: retained.quality, status: typeof retained.status === 'string' ? retained.status : undefined };
   }
 
   onSamples(samples: readonly Sample[]): void {

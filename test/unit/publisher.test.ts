@@ -74,6 +74,14 @@ describe('report by exception', () => {
     ]);
   });
 
+  it('publishes the first reading after a restart even when it equals the retained value (fresh timestamp)', () => {
+    const { broker, sent } = recorder();
+    const publisher = new NamespacePublisher([tag('p')], () => undefined, broker, log);
+    publisher.seed('plc/p', { value: 3.5, timestamp: 1, quality: 'good' });
+    publisher.onSamples([good('p', 3.5, 9000), good('p', 3.5, 9500)]);
+    expect(sent.map((s) => s.payload.timestamp)).toEqual([9000]);
+  });
+
   it('publishes changes of an uncertain value too', () => {
     const { broker, sent } = recorder();
     const publisher = new NamespacePublisher([tag('p')], () => undefined, broker, log);
