@@ -26,13 +26,19 @@ const HEARTBEAT_CHECK_MS = 1000;
 export class NamespacePublisher {
   private readonly states = new Map<string, TagState>();
   private readonly timer: NodeJS.Timeout | undefined;
+  /** Publishes handed to the broker and not finished: bounded, so that a slow broker cannot exhaust memory. */
+  private inFlight = 0;
+  private readonly waiting = new Map<string, { tag: NamespaceTag; payload: string }>();
   published = 0;
+  /** Payloads replaced by a newer one of the same tag while the broker was behind. */
+  conflated = 0;
 
   constructor(
     tags: readonly NamespaceTag[],
     heartbeatS: (tag: NamespaceTag) => number | undefined,
     private readonly broker: Broker,
     private readonly log: Logger,
+    private readonly maxInFlight = 2000,
   ) {
     for (const tag of tags) {
       const seconds = heartbeatS(tag);
@@ -105,9 +111,29 @@ export class NamespacePublisher {
     state.publishedAt = Date.now();
     const { tag } = state;
     const payload = encodeValuePayload({ value, timestamp, quality: sample.quality, status: sample.status, unit: tag.unit ?? state.deviceUnit });
-    this.published++;
-    this.broker.publish(tag.topic, payload, { qos: tag.qos, retain: true }).catch((error: unknown) => {
-      this.log.error({ topic: tag.topic, err: (error as Error).message }, 'value publish failed');
-    });
+    if (this.inFlight >= this.maxInFlight) {
+      // The broker is behind: keep only the latest payload of each tag until it catches up.
+      if (this.waiting.delete(tag.topic)) this.conflated++;
+      this.waiting.set(tag.topic, { tag, payload });
+      return;
+    }
+    this.send(tag, payload);
   }
+
+  private send(tag: NamespaceTag, payload: string): void {
+    this.published++;
+    this.inFlight++;
+    this.broker
+      .publish(tag.topic, payload, { qos: tag.qos, retain: true })
+      .catch((error: unknown) => this.log.error({ topic: tag.topic, err: (error as Error).message }, 'value publish failed'))
+      .finally(() => {
+        this.inFlight--;
+        for (const [topic, next] of this.waiting) {
+          if (this.inFlight >= this.maxInFlight) break;
+          this.waiting.delete(topic);
+          this.send(next.tag, next.payload);
+        }
+      });
+  }
+
 }

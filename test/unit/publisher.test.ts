@@ -122,3 +122,23 @@ describe('heartbeat', () => {
     publisher.stop();
   });
 });
+
+describe('backpressure', () => {
+  it('keeps at most maxInFlight publishes in the broker and, meanwhile, only the latest value of each tag', async () => {
+    const released: Array<() => void> = [];
+    const sent: Array<{ topic: string; value: unknown }> = [];
+    const broker = {
+      publish: (topic: string, payload: string) => {
+        sent.push({ topic, value: (JSON.parse(payload) as { value: unknown }).value });
+        return new Promise<void>((resolve) => released.push(resolve));
+      },
+    } as unknown as Broker;
+    const publisher = new NamespacePublisher([tag('a'), tag('b')], () => undefined, broker, log, 2);
+    publisher.onSamples([good('a', 1), good('b', 1), good('a', 2), good('a', 3), good('b', 2), good('a', 4)]);
+    expect(sent.map((s) => `${s.topic.at(-1)}${String(s.value)}`)).toEqual(['a1', 'b1']);
+    expect(publisher.conflated).toBe(2);
+    for (const release of released.splice(0)) release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent.map((s) => `${s.topic.at(-1)}${String(s.value)}`)).toEqual(['a1', 'b1', 'b2', 'a4']);
+  });
+});
