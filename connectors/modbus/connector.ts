@@ -168,7 +168,12 @@ export class ModbusConnector implements Connector {
           if (previous?.equals(block)) continue;
           this.lastBlock.set(request, block);
           const now = Date.now();
+          const width = result.bytes ? 2 : 1;
           for (const item of request.items) {
+            // Only the tags whose own registers (or bits) changed are decoded again.
+            const from = (item.address - request.start) * width;
+            const to = from + item.count * width;
+            if (previous && previous.compare(block, from, to, from, to) === 0) continue;
             const tag = this.tags.get(item.id);
             if (tag) samples.push(sampleFrom(tag, result, request.start, now));
           }
