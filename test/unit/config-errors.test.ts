@@ -57,6 +57,17 @@ describe('config errors name file:line:col and the key path', () => {
     for (const error of errors) expect(error).toMatch(/^mappings\/a\.yaml:[34]:\d+ YAML syntax error: /);
   });
 
+  it('reports a key written twice in one mapping', () => {
+    expect(errorsOf({ 'gateway.yaml': 'id: gw\nid: other\n' })).toEqual([expect.stringMatching(/^gateway\.yaml:2:1 YAML syntax error: Map keys must be unique/)]);
+  });
+
+  it('reads a date-like value as text (YAML 1.2 core schema), so a string field takes it', () => {
+    dir = makeTempDir();
+    dir.write('gateway.yaml', GATEWAY);
+    dir.write('mappings/a.yaml', device(tag('speed', '        description: 2026-01-01\n')));
+    expect(loadConfig(`${dir.path}/gateway.yaml`).tags[0]?.config.description).toBe('2026-01-01');
+  });
+
   it('points an unknown key at the key itself (.strict())', () => {
     expect(errorsOf({ 'gateway.yaml': GATEWAY, 'mappings/a.yaml': device(tag('speed', '        scael: 2\n')) })).toEqual([
       'mappings/a.yaml:13:9 devices[0].tags[0].scael: unknown key',
