@@ -1,4 +1,5 @@
 /** Formatting for bench/store.ts. */
+import { fmtInt, fmtNum, fmtPct, formatTable } from './table.ts';
 
 export type Verdict = 'PASS' | 'MISS' | 'FAIL' | '';
 
@@ -11,29 +12,11 @@ export interface ReportRow {
 
 /** Plain-text table: label left-aligned, value right-aligned, then target and verdict. */
 export function formatReport(rows: readonly ReportRow[]): string {
-  const headers = ['measurement', 'value', 'target / note', ''];
   const cells = rows.map((r) => [r.label, r.value, r.target, r.verdict]);
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: readonly string[]): string =>
-    c
-      .map((s, i) => (i === 1 ? s.padStart(widths[i] ?? 0) : s.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [line(headers), rule, ...cells.map(line)].join('\n');
+  return formatTable(['measurement', 'value', 'target / note', ''], cells, (column) => column === 1);
 }
 
-export function fmtInt(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a';
-}
-
-export function fmtNum(n: number, digits: number): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
-}
-
-export function fmtPct(fraction: number): string {
-  return Number.isFinite(fraction) ? `${Math.round(fraction * 100)}%` : 'n/a';
-}
+export { fmtInt, fmtNum, fmtPct };
 
 export function fmtMiB(bytes: number): string {
   return Number.isFinite(bytes) ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : 'n/a';

@@ -1,9 +1,13 @@
-/** Plain-text table: first column left-aligned, the others right-aligned. */
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/** Plain-text table; by default the first column is left-aligned and the others right-aligned. */
+export function formatTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAligned: (column: number) => boolean = (column) => column > 0,
+): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .map((c, i) => (rightAligned(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
