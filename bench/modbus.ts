@@ -23,6 +23,7 @@ import { percentile } from './lib/stats.ts';
 import { fmtInt, fmtNum } from './lib/table.ts';
 import { tagTopic, totalTags, writableTopic, writeGatewayConfig, type BenchLayout } from './lib/modbus-config.ts';
 import { distWarning, startGatewayProcess, type GatewayProcess } from './lib/modbus-gateway.ts';
+import { startNodeFlags } from './lib/start-flags.ts';
 import { matchChanges, type ChangeLatencies, type Reception } from './lib/modbus-latency.ts';
 import { mergeProfiles, monotonicNowUs, profileFiles, summariseProfile, type FunctionCost, type MonotonicWindowUs } from './lib/modbus-profile.ts';
 import type { DeviceCounts } from './lib/modbus-protocol.ts';
@@ -46,6 +47,8 @@ const USAGE = `usage: node --import tsx bench/modbus.ts [options]
   --window S           steady-state window in seconds (default 30)
   --writes N           /set round trips, one at a time, spread over the window (default 100)
   --sub-qos 0|1        QoS of the bench/# subscription (default 1)
+  --start LIST         npm scripts to run the gateway as, one measurement each, comma-separated
+                       (default start,start:lowmem: V8's default heap, then the low-memory profile)
   --cpu-prof DIR       run the gateway under node --cpu-prof, keep the profiles in DIR and print
                        the top self-time functions of the window (CPU figures are then inflated)
   -h, --help           this help
@@ -62,6 +65,7 @@ interface Options {
   writes: number;
   subQos: 0 | 1;
   cpuProfDir: string | undefined;
+  scripts: string[];
 }
 
 function intOption(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
@@ -84,6 +88,7 @@ function parseOptions(argv: string[]): Options | null {
       writes: { type: 'string' },
       'sub-qos': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      start: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,6 +103,7 @@ function parseOptions(argv: string[]): Options | null {
     writes: intOption(values.writes, 100, 'writes', 0, 100_000),
     subQos: intOption(values['sub-qos'], 1, 'sub-qos', 0, 1) === 0 ? 0 : 1,
     cpuProfDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
+    scripts: (values.start ?? 'start,start:lowmem').split(',').filter((script) => script !== ''),
   };
 }
 
@@ -246,6 +252,9 @@ async function runWrites(subscriber: Subscriber, layout: BenchLayout, count: num
 
 interface Measurements {
   layout: Options & { tags: number };
+  /** The npm script the gateway ran as, and its node flags. */
+  script: string;
+  nodeFlags: string[];
   startupMs: number;
   allValuesMs: number;
   windowS: number;
@@ -277,7 +286,7 @@ async function waitFor(condition: () => boolean, timeoutMs: number, alive: () =>
   }
 }
 
-async function run(options: Options): Promise<Measurements> {
+async function run(options: Options, script: string): Promise<Measurements> {
   const layout: BenchLayout = {
     devices: options.devices,
     registers: options.registers,
@@ -303,7 +312,7 @@ async function run(options: Options): Promise<Measurements> {
     if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true });
     progress(`starting the gateway: ${tags.toLocaleString('en-US')} tags${options.cpuProfDir === undefined ? '' : ` (under --cpu-prof → ${options.cpuProfDir})`}`);
     const started = Date.now();
-    const gw = await startGatewayProcess({ repoRoot: REPO_ROOT, configFile, startTimeoutMs: 60_000, cpuProfDir: options.cpuProfDir });
+    const gw = await startGatewayProcess({ repoRoot: REPO_ROOT, configFile, startTimeoutMs: 60_000, cpuProfDir: options.cpuProfDir, script });
     gateway = gw;
     const startupMs = Date.now() - started;
     const sub = await connectSubscriber(gw.port, options.subQos);
@@ -359,6 +368,8 @@ async function run(options: Options): Promise<Measurements> {
     return {
       layout: { ...options, tags },
       startupMs,
+      script,
+      nodeFlags: startNodeFlags(REPO_ROOT, script),
       allValuesMs,
       windowS: (t1 - t0) / 1000,
       cpuSeconds,
@@ -451,6 +462,7 @@ function report(m: Measurements): { text: string; failures: string[]; targetsMet
   ];
   const lines = [
     `Modbus connector benchmark: ${o.devices} simulated Modbus TCP device${o.devices === 1 ? '' : 's'} in a separate process, gateway at 127.0.0.1`,
+    `gateway run as \`npm run ${m.script}\`: node ${m.nodeFlags.length === 0 ? '(no flags)' : m.nodeFlags.join(' ')}`,
     `(gateway start → listener ready ${fmtNum(m.startupMs / 1000, 1)} s, → all ${fmtInt(o.tags)} tags published ${fmtNum(m.allValuesMs / 1000, 1)} s)`,
     '',
     formatTable(['measure', 'value', 'target / reference', 'verdict'], rows),
@@ -515,14 +527,18 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const measurements = await run(options);
-  const { text, failures } = report(measurements);
-  process.stdout.write(`\n${text}\n`);
-  if (options.cpuProfDir !== undefined) {
-    try {
-      process.stdout.write(`\n${profileReport(options.cpuProfDir, measurements.monotonicWindow)}\n`);
-    } catch (error) {
-      process.stdout.write(`\nprofile summary failed: ${(error as Error).message}\n`);
+  const failures: string[] = [];
+  for (const script of options.scripts) {
+    const measurements = await run(options, script);
+    const result = report(measurements);
+    failures.push(...result.failures.map((failure) => `${script}: ${failure}`));
+    process.stdout.write(`\n${result.text}\n`);
+    if (options.cpuProfDir !== undefined) {
+      try {
+        process.stdout.write(`\n${profileReport(options.cpuProfDir, measurements.monotonicWindow)}\n`);
+      } catch (error) {
+        process.stdout.write(`\nprofile summary failed: ${(error as Error).message}\n`);
+      }
     }
   }
   if (failures.length > 0) {

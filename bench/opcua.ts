@@ -306,7 +306,7 @@ async function run(options: Options, samplingMs: number, deadline: number): Prom
     });
     progress(`server at ${srv.endpoint} after ${fmtNum(srv.startupMs / 1000, 1)} s; starting the gateway${options.cpuProfDir === undefined ? '' : ` (under --cpu-prof → ${options.cpuProfDir})`}`);
     const started = Date.now();
-    const gw = await startGatewayProcess({ repoRoot: REPO_ROOT, configFile, startTimeoutMs: 60_000, cpuProfDir: options.cpuProfDir });
+    const gw = await startGatewayProcess({ repoRoot: REPO_ROOT, configFile, startTimeoutMs: 60_000, cpuProfDir: options.cpuProfDir, script: 'start' });
     gateway = gw;
     const gatewayStartupMs = Date.now() - started;
     const sub = await OpcuaSubscriber.connect(gw.port, options.items);

@@ -9,10 +9,10 @@ import { ConnectorHost } from './connectors/host.ts';
 import type { Logger } from './log.ts';
 import type { StoredPacket } from './store/packet-codec.ts';
 import { openStore, type Store } from './store/store.ts';
-import { CommandHandler, RESULT_SUFFIX } from './uns/commands.ts';
+import { CommandHandler } from './uns/commands.ts';
 import { NamespacePublisher } from './uns/publisher.ts';
 import { StatusPublisher } from './uns/status.ts';
-import { SET_SUFFIX } from './uns/topic.ts';
+import { TagIndex } from './uns/tag-index.ts';
 
 export interface Gateway {
   readonly config: LoadedConfig;
@@ -46,8 +46,8 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   mkdirSync(config.dataDir, { recursive: true });
   const store = settings.store.engine === 'sqlite' ? openStore(settings.store, config.dataDir, log.child({ module: 'store' })) : undefined;
   const permissions = new WritePermissions();
-  const ownedTopics = new Set(config.tags.flatMap((tag) => [tag.topic, tag.topic + SET_SUFFIX + RESULT_SUFFIX]));
-  const policy = { gatewayOwnedTopics: ownedTopics, access: settings.access };
+  const index = new TagIndex(config.tags);
+  const policy = { ownedByGateway: (topic: string) => index.ownedByGateway(topic), access: settings.access };
   let broker: Broker;
   try {
     broker = await startBroker({
@@ -106,7 +106,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     },
     log.child({ module: 'connectors' }),
   );
-  const commands = new CommandHandler(config.tags, broker, host, permissions, log.child({ module: 'write' }));
+  const commands = new CommandHandler(index, broker, host, permissions, log.child({ module: 'write' }));
   await commands.start();
   host.start();
 

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeTempDir } from './cleanup.js';
 import { isAlive, spawnBroker, stopChild, type BrokerHandle } from './broker-process.js';
+import { startNodeFlags } from './start-flags.js';
 
 /** Config for the gateway: one TCP listener on an OS-chosen loopback port, no mappings. */
 function gatewayConfigYaml(dataDir: string): string {
@@ -37,14 +38,14 @@ function listenerPort(line: string): number | null {
 }
 
 /**
- * Start the gateway (`node <bin> run --config <tmp>/gateway.yaml`) and wait
+ * Start the gateway as `npm start` does (`node <its flags> <bin> run --config <tmp>/gateway.yaml`) and wait
  * for its "listener ready" log line.
  */
 export async function startGateway(bin: string, cwd: string, startTimeoutMs: number): Promise<BrokerHandle> {
   const dir = makeTempDir('uns-bench-gw-');
   const configFile = path.join(dir, 'gateway.yaml');
   writeFileSync(configFile, gatewayConfigYaml(path.join(dir, 'data')));
-  const proc = spawnBroker(process.execPath, [bin, 'run', '--config', configFile], cwd);
+  const proc = spawnBroker(process.execPath, [...startNodeFlags(cwd), bin, 'run', '--config', configFile], cwd);
   const { child, tail } = proc;
   const stop = (): ReturnType<BrokerHandle['stop']> => stopChild(child, 5000, dir);
 

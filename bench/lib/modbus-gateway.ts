@@ -1,6 +1,7 @@
 /**
- * Runs the gateway under test: `node [--cpu-prof …] bin/uns-gateway.js run --config <file>`, waits for
- * its "listener ready" log line, reads its CPU time and RSS from /proc, stops it with SIGINT.
+ * Runs the gateway under test as an npm start script does, `node <its flags> [--cpu-prof …] bin/uns-gateway.js run
+ * --config <file>`, waits for its "listener ready" log line, reads its CPU time and RSS from /proc, stops
+ * it with SIGINT.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { trackChild } from './cleanup.ts';
 import { processTreeCpuSeconds } from './proc-cpu.ts';
+import { startNodeFlags } from './start-flags.ts';
 
 export interface GatewayProcess {
   pid: number;
@@ -87,13 +89,15 @@ export interface GatewayStart {
   startTimeoutMs: number;
   /** Run under `node --cpu-prof`, profiles (one per thread) written here on exit. */
   cpuProfDir?: string | undefined;
+  /** The npm script whose node flags the gateway runs with. */
+  script: string;
 }
 
 export async function startGatewayProcess(options: GatewayStart): Promise<GatewayProcess> {
   const bin = path.join(options.repoRoot, 'bin', 'uns-gateway.js');
   const profArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`];
   const child = trackChild(
-    spawn(process.execPath, [...profArgs, bin, 'run', '--config', options.configFile], {
+    spawn(process.execPath, [...startNodeFlags(options.repoRoot, options.script), ...profArgs, bin, 'run', '--config', options.configFile], {
       cwd: options.repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

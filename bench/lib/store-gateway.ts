@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { trackChild } from './cleanup.js';
+import { startNodeFlags } from './start-flags.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GATEWAY_BIN = path.join(REPO_ROOT, 'bin', 'uns-gateway.js');
@@ -171,7 +172,7 @@ export async function startGateway(opts: GatewayStartOptions): Promise<RunningGa
   const nodeArgs = opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`];
   const t0 = performance.now();
   const child = trackChild(
-    spawn(process.execPath, [...nodeArgs, GATEWAY_BIN, 'run', '--config', configFile], {
+    spawn(process.execPath, [...startNodeFlags(REPO_ROOT), ...nodeArgs, GATEWAY_BIN, 'run', '--config', configFile], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

@@ -1,4 +1,4 @@
-import type { ByteOrder, ModbusDataType } from '../../schemas/modbus.ts';
+import type { ByteOrder, ModbusDataType } from '../../schemas/modbus-layout.ts';
 
 /** What a register-backed tag needs to be decoded or encoded. */
 export interface RegisterCodecSpec {

@@ -1,4 +1,5 @@
 import { planReads, type ReadRequest } from './plan.ts';
+import type { ReadCoilResult, ReadRegisterResult } from 'modbus-serial/ModbusRTU.js';
 import type { ModbusDeviceConfig } from '../../schemas/modbus.ts';
 import { Backoff } from '../backoff.ts';
 import { ChangeFilter } from '../change-filter.ts';
@@ -8,7 +9,7 @@ import { encodeRegisters, toWords } from './codec.ts';
 import { classify, isConnectionLost } from './errors.ts';
 import { toRaw } from './scaling.ts';
 import { badSample, compileTags, sampleFrom, type CompiledTag, type ReadResult } from './tag-map.ts';
-import { closeClient, describeTransport, openClient, RequestQueue, type ModbusClient } from './transport.ts';
+import { call, closeClient, describeTransport, openClient, RequestQueue, type ModbusClient } from './transport.ts';
 
 /** Timeouts in a row, with no reply in between, after which the connection counts as lost. */
 const TIMEOUTS_BEFORE_RECONNECT = 3;
@@ -101,12 +102,14 @@ export class ModbusConnector implements Connector {
     }
     await this.request(device, async (client) => {
       if (coil !== undefined) {
-        if (config.writeMultiple) await client.writeCoils(config.address, [coil]);
-        else await client.writeCoil(config.address, coil);
+        const state = coil;
+        if (config.writeMultiple) await call((done) => client.writeFC15(client.getID(), config.address, [state], done));
+        else await call((done) => client.writeFC5(client.getID(), config.address, state, done));
       } else if (words.length === 1 && !config.writeMultiple) {
-        await client.writeRegister(config.address, words[0] ?? 0);
+        const word = words[0] ?? 0;
+        await call((done) => client.writeFC6(client.getID(), config.address, word, done));
       } else {
-        await client.writeRegisters(config.address, words);
+        await call((done) => client.writeFC16(client.getID(), config.address, words, done));
       }
     });
     const readBack = await this.request(device, (client) => this.read(client, { table: config.register, start: config.address, count: tag.item.count, items: [tag.item] }));
@@ -219,15 +222,17 @@ export class ModbusConnector implements Connector {
   }
 
   private async read(client: ModbusClient, request: ReadRequest): Promise<ReadResult> {
+    const { start, count } = request;
+    const unit = client.getID();
     switch (request.table) {
       case 'coil':
-        return { bits: (await client.readCoils(request.start, request.count)).data };
+        return { bits: (await call<ReadCoilResult>((done) => client.writeFC1(unit, start, count, done))).data };
       case 'discrete':
-        return { bits: (await client.readDiscreteInputs(request.start, request.count)).data };
+        return { bits: (await call<ReadCoilResult>((done) => client.writeFC2(unit, start, count, done))).data };
       case 'input':
-        return { bytes: (await client.readInputRegisters(request.start, request.count)).buffer };
+        return { bytes: (await call<ReadRegisterResult>((done) => client.writeFC4(unit, start, count, done))).buffer };
       case 'holding':
-        return { bytes: (await client.readHoldingRegisters(request.start, request.count)).buffer };
+        return { bytes: (await call<ReadRegisterResult>((done) => client.writeFC3(unit, start, count, done))).buffer };
     }
   }
 

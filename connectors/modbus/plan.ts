@@ -1,4 +1,4 @@
-import type { RegisterTable } from '../../schemas/modbus.ts';
+import type { RegisterTable } from '../../schemas/modbus-layout.ts';
 
 /** One tag's place in a Modbus table. */
 export interface PlanItem {

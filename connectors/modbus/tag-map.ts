@@ -1,4 +1,5 @@
-import { registerCount, type ModbusDeviceConfig, type ModbusTagConfig } from '../../schemas/modbus.ts';
+import type { ModbusDeviceConfig, ModbusTagConfig } from '../../schemas/modbus.ts';
+import { registerCount } from '../../schemas/modbus-layout.ts';
 import { ConnectorCodes } from '../errors.ts';
 import { tagId, type Sample } from '../sdk.ts';
 import { decodeRegisters } from './codec.ts';

@@ -16,7 +16,7 @@ const DOLLAR = 0x24;
 
 export interface AccessPolicy {
   /** Topics only the gateway itself may publish to (tag value and /set/result topics). */
-  gatewayOwnedTopics: ReadonlySet<string>;
+  ownedByGateway(topic: string): boolean;
   access: AccessConfig;
 }
 
@@ -63,7 +63,7 @@ export function publishRefusal(topic: string, policy: AccessPolicy): string | un
   const first = topic.charCodeAt(0);
   if (first === UNDERSCORE) return 'topics starting with "_" are reserved for the gateway';
   if (first === DOLLAR) return 'topics starting with "$" are reserved for the broker';
-  if (policy.gatewayOwnedTopics.has(topic)) return 'tag value topics are published by the gateway only';
+  if (policy.ownedByGateway(topic)) return 'tag value topics are published by the gateway only';
   return undefined;
 }
 

@@ -1,10 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
+import mqttPacket from 'mqtt-packet';
 import type { GatewayConfig } from '../../schemas/gateway.ts';
 import type { Logger } from '../log.ts';
 import { createAccessHandlers, type AccessPolicy, type DurablePublish, type WritePermissions } from './access.ts';
 import { coalesceWrites } from './coalesce.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
+
+// mqtt-packet (aedes' encoder) would otherwise build a Buffer for each of the 65,536 two-byte numbers
+// on the first packet it writes: 7.4 MB of heap kept for the process's life, to save one tiny allocation.
+mqttPacket.writeToStream.cacheNumbers = false;
 
 export interface BrokerOptions {
   config: GatewayConfig['broker'];

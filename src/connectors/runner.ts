@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { HostToWorker, WorkerSetup, WorkerToHost } from '../../connectors/sdk.ts';
 
 /**
@@ -9,6 +9,16 @@ import type { HostToWorker, WorkerSetup, WorkerToHost } from '../../connectors/s
 const WORKER_URL = import.meta.url.endsWith('.ts')
   ? new URL('../../dist/connectors/worker.js', import.meta.url)
   : new URL('../../connectors/worker.js', import.meta.url);
+
+/**
+ * Polling allocates little and briefly, so a Modbus thread does with a 1 MB semi-space (3 MB young
+ * generation) where V8 would grow it to 16 MB: 30 MB less RSS. OPC UA keeps V8's default, for its
+ * notification bursts. A `--max-semi-space-size` given to node overrides both.
+ */
+const YOUNG_GENERATION: Record<WorkerSetup['protocol'], ResourceLimits | undefined> = {
+  modbus: { maxYoungGenerationSizeMb: 3 },
+  opcua: undefined,
+};
 
 /** A running connector: a worker thread, or a child process for serial lines. */
 export interface ConnectorRunner {
@@ -26,7 +36,7 @@ export interface ConnectorRunner {
  */
 export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'process'): ConnectorRunner {
   if (isolation === 'thread') {
-    const worker = new Worker(WORKER_URL, { workerData: setup });
+    const worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits: YOUNG_GENERATION[setup.protocol] });
     return {
       post: (message) => worker.postMessage(message),
       onMessage: (handler) => worker.on('message', handler),

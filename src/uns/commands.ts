@@ -6,9 +6,8 @@ import type { Logger } from '../log.ts';
 import type { NamespaceTag } from './namespace.ts';
 import { jsonValue } from './payload.ts';
 import { checkSetValue, parseSetPayload } from './set-command.ts';
+import { RESULT_SUFFIX, type TagIndex } from './tag-index.ts';
 import { SET_SUFFIX } from './topic.ts';
-
-export const RESULT_SUFFIX = '/result';
 
 /**
  * `<tag>/set` → checks (payload, writable, permission, type, range) → write request to the worker →
@@ -16,7 +15,7 @@ export const RESULT_SUFFIX = '/result';
  */
 export class CommandHandler {
   constructor(
-    private readonly tags: readonly NamespaceTag[],
+    private readonly index: TagIndex,
     private readonly broker: Broker,
     private readonly host: ConnectorHost,
     private readonly permissions: WritePermissions,
@@ -24,7 +23,11 @@ export class CommandHandler {
   ) {}
 
   async start(): Promise<void> {
-    await Promise.all(this.tags.map((tag) => this.broker.subscribe(tag.topic + SET_SUFFIX, (packet) => void this.handle(tag, packet))));
+    const route = (packet: InboundPacket): void => {
+      const tag = this.index.bySetTopic(packet.topic);
+      if (tag !== undefined) void this.handle(tag, packet);
+    };
+    await Promise.all(this.index.setFilters().map((filter) => this.broker.subscribe(filter, route)));
   }
 
   private async handle(tag: NamespaceTag, packet: InboundPacket): Promise<void> {

@@ -5,13 +5,18 @@ import { beyondDeadband } from './exception.ts';
 import type { NamespaceTag } from './namespace.ts';
 import { encodeValuePayload } from './payload.ts';
 
+/** One per tag, kept flat: with 10,000 tags every field counts. */
 interface TagState {
   tag: NamespaceTag;
   heartbeatMs: number | undefined;
   /** Last value read with good quality: what a bad sample keeps publishing. */
   lastGood: SampleValue;
+  /** The latest sample, kept only for a tag with a heartbeat, which publishes it again. */
   latest: Sample | undefined;
-  published: { value: SampleValue; quality: Sample['quality']; status: string | undefined } | undefined;
+  /** What was published last; `quality` is undefined until the first publish. */
+  value: SampleValue;
+  quality: Sample['quality'] | undefined;
+  status: string | undefined;
   publishedAt: number;
   /** The unit the device reported, for a tag mapped without one. */
   deviceUnit: string | undefined;
@@ -47,7 +52,9 @@ export class NamespacePublisher {
         heartbeatMs: seconds === undefined ? undefined : seconds * 1000,
         lastGood: null,
         latest: undefined,
-        published: undefined,
+        value: null,
+        quality: undefined,
+        status: undefined,
         publishedAt: 0,
         deviceUnit: undefined,
       });
@@ -77,7 +84,7 @@ export class NamespacePublisher {
         this.log.warn({ tagId: sample.tagId }, 'sample for an unknown tag');
         continue;
       }
-      state.latest = sample;
+      if (state.heartbeatMs !== undefined) state.latest = sample;
       if (sample.unit !== undefined) state.deviceUnit = sample.unit;
       if (sample.quality === 'good') state.lastGood = sample.value;
       if (this.changed(state, sample)) this.publish(state, sample, sample.timestamp);
@@ -89,12 +96,10 @@ export class NamespacePublisher {
   }
 
   private changed(state: TagState, sample: Sample): boolean {
-    const published = state.published;
-    if (published === undefined) return true;
-    if (published.quality !== sample.quality || published.status !== sample.status) return true;
+    if (state.quality !== sample.quality || state.status !== sample.status) return true;
     // An uncertain value is still a value (UncertainLastUsableValue, EU range exceeded): it moves.
     if (sample.quality === 'bad') return false;
-    return beyondDeadband(published.value, sample.value, state.tag.config.deadband);
+    return beyondDeadband(state.value, sample.value, state.tag.config.deadband);
   }
 
   private heartbeat(): void {
@@ -107,7 +112,9 @@ export class NamespacePublisher {
 
   private publish(state: TagState, sample: Sample, timestamp: number): void {
     const value = sample.quality === 'good' ? sample.value : (sample.value ?? state.lastGood);
-    state.published = { value, quality: sample.quality, status: sample.status };
+    state.value = value;
+    state.quality = sample.quality;
+    state.status = sample.status;
     state.publishedAt = Date.now();
     const { tag } = state;
     const payload = encodeValuePayload({ value, timestamp, quality: sample.quality, status: sample.status, unit: tag.unit ?? state.deviceUnit });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRegisters, encodeRegisters, EncodeError, type RegisterCodecSpec } from '../../connectors/modbus/codec.ts';
-import type { ByteOrder, ModbusDataType } from '../../schemas/modbus.ts';
+import type { ByteOrder, ModbusDataType } from '../../schemas/modbus-layout.ts';
 
 type Vector = [ModbusDataType, number | bigint | string, Record<ByteOrder, string>];
 
