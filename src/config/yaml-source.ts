@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import jsYaml from 'js-yaml';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, type ConfigIssue } from './issues.ts';
 
@@ -13,9 +14,17 @@ export interface YamlSource {
   located?: { doc: Document; lines: LineCounter };
 }
 
+let yamlModule: typeof import('yaml') | undefined;
+
+/** The document model of `yaml`, loaded only to locate an error: a gateway with a valid config never needs it. */
+function yaml(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
+}
+
 function parseWithPositions(text: string): { doc: Document; lines: LineCounter } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const lines = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   return { doc, lines };
 }
 
@@ -68,8 +77,8 @@ export function locate(source: YamlSource, path: readonly PropertyKey[], key?: s
   const { doc } = located(source);
   if (key !== undefined) {
     const parent = keys.length === 0 ? doc.contents : doc.getIn(keys, true);
-    if (isMap(parent)) {
-      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === key);
+    if (yaml().isMap(parent)) {
+      const pair = parent.items.find((item) => yaml().isScalar(item.key) && item.key.value === key);
       const at = pair ? nodeStart(source, pair.key) : undefined;
       if (at) return at;
     }

@@ -1,10 +1,9 @@
 import { createRequire } from 'node:module';
 
-/** A publish packet as aedes hands it to its persistence. */
-export interface StoredPacket {
+/** Every field of a stored publish packet but its payload. */
+export interface PacketFields {
   cmd: string;
   topic: string;
-  payload: Buffer;
   qos: number;
   retain: boolean;
   dup?: boolean;
@@ -12,6 +11,11 @@ export interface StoredPacket {
   brokerId?: string;
   brokerCounter?: number;
   [field: string]: unknown;
+}
+
+/** A publish packet as aedes hands it to its persistence. */
+export interface StoredPacket extends PacketFields {
+  payload: Buffer;
 }
 
 /** Payload as a BLOB, every other field as JSON; a field set to undefined is kept as such. */

@@ -2,13 +2,28 @@ import { Readable } from 'node:stream';
 import { QlobberTrue } from 'qlobber';
 import type { BatchWriter } from './batch-writer.ts';
 import type { SqliteDatabase } from './database.ts';
-import { decodePacket, encodePacket, type StoredPacket } from './packet-codec.ts';
+import { decodePacket, encodePacket, type PacketFields, type StoredPacket } from './packet-codec.ts';
 
 const MATCH_OPTIONS = { wildcard_one: '+', wildcard_some: '#', separator: '/' };
 
+/**
+ * A retained message in memory. The payload is kept as a latin1 string (byte for byte, one byte per
+ * character) and not as the Buffer it came in: a small Buffer is a view of a shared 8 KB pool slab
+ * (or of a socket read), and one kept view keeps the whole slab. Kept for hours by slow tags, those
+ * views pinned tens of megabytes.
+ */
+interface RetainedEntry {
+  fields: PacketFields;
+  bytes: string;
+}
+
+function toPacket(entry: RetainedEntry): StoredPacket {
+  return { ...entry.fields, payload: Buffer.from(entry.bytes, 'latin1') };
+}
+
 /** Retained messages: all held in memory for fast subscribe, written through to SQLite. */
 export class RetainedStore {
-  private readonly byTopic = new Map<string, StoredPacket>();
+  private readonly byTopic = new Map<string, RetainedEntry>();
   /** Topics whose latest value is not written yet. */
   private readonly dirty = new Set<string>();
   private deferTimer: NodeJS.Timeout | undefined;
@@ -23,13 +38,14 @@ export class RetainedStore {
     this.upsert = db.prepare('INSERT OR REPLACE INTO retained (topic, payload, meta) VALUES (?, ?, ?)');
     this.remove = db.prepare('DELETE FROM retained WHERE topic = ?');
     for (const row of db.prepare('SELECT payload, meta FROM retained').iterate() as Iterable<{ payload: Buffer; meta: string }>) {
-      const packet = decodePacket(row.payload, row.meta);
-      this.byTopic.set(packet.topic, packet);
+      const { payload, ...fields } = decodePacket(row.payload, row.meta);
+      this.byTopic.set(fields.topic, { fields, bytes: payload.toString('latin1') });
     }
   }
 
   get(topic: string): StoredPacket | undefined {
-    return this.byTopic.get(topic);
+    const entry = this.byTopic.get(topic);
+    return entry && toPacket(entry);
   }
 
   get size(): number {
@@ -47,7 +63,10 @@ export class RetainedStore {
     const topic = packet.topic;
     const cleared = packet.payload.length === 0;
     if (cleared) this.byTopic.delete(topic);
-    else this.byTopic.set(topic, { ...packet });
+    else {
+      const { payload, ...fields } = packet;
+      this.byTopic.set(topic, { fields, bytes: payload.toString('latin1') });
+    }
     if (urgent) {
       this.dirty.delete(topic);
       this.stageWrite(topic);
@@ -69,15 +88,15 @@ export class RetainedStore {
   }
 
   private stageWrite(topic: string): void {
-    const packet = this.byTopic.get(topic);
-    if (!packet) {
+    const entry = this.byTopic.get(topic);
+    if (!entry) {
       this.writer.stage(() => this.remove.run(topic));
       return;
     }
     this.writer.stage(() => {
       // A later store of the same topic in this batch supersedes this one.
-      if (this.byTopic.get(topic) !== packet) return;
-      const encoded = encodePacket(packet);
+      if (this.byTopic.get(topic) !== entry) return;
+      const encoded = encodePacket(toPacket(entry));
       this.upsert.run(topic, encoded.payload, encoded.meta);
     });
   }
@@ -87,11 +106,11 @@ export class RetainedStore {
     function* matching(): Generator<StoredPacket> {
       for (const pattern of patterns) {
         if (pattern === '#') {
-          yield* retained.values();
+          for (const entry of retained.values()) yield toPacket(entry);
           continue;
         }
         const matcher = new QlobberTrue(MATCH_OPTIONS).add(pattern);
-        for (const [topic, packet] of retained) if (matcher.test(topic)) yield packet;
+        for (const [topic, entry] of retained) if (matcher.test(topic)) yield toPacket(entry);
       }
     }
     return Readable.from(matching());
