@@ -66,10 +66,12 @@ export interface WorkerSetup {
 }
 
 export type WorkerToHost =
-  | { type: 'samples'; samples: Sample[] }
+  /** `shed`: intermediate samples the worker replaced by newer ones while the main thread was behind. */
+  | { type: 'samples'; samples: Sample[]; shed: number }
   | { type: 'status'; report: DeviceStatusReport }
   | { type: 'write-result'; result: WriteResult }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: Record<string, unknown> }
   | { type: 'stopped' };
 
-export type HostToWorker = { type: 'write'; request: WriteRequest } | { type: 'stop' };
+/** `taken`: the main thread has taken the last batch of samples, and the worker may send the next. */
+export type HostToWorker = { type: 'write'; request: WriteRequest } | { type: 'taken' } | { type: 'stop' };

@@ -1,6 +1,7 @@
 /** Generic connector bootstrap, in a worker thread or a child process: builds the connector and relays messages. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConnectorCodes, ConnectorError } from './errors.ts';
+import { SampleOutbox } from './outbox.ts';
 import type { Connector, HostToWorker, WorkerSetup, WorkerToHost } from './sdk.ts';
 
 async function createConnector(setup: WorkerSetup, channel: Channel): Promise<Connector> {
@@ -66,7 +67,12 @@ async function openChannel(): Promise<{ channel: Channel; setup: WorkerSetup }> 
 
 const { channel, setup } = await openChannel();
 const connector = await createConnector(setup, channel);
+const outbox = new SampleOutbox((samples, shed) => channel.send({ type: 'samples', samples, shed }));
 channel.onMessage((message) => {
+  if (message.type === 'taken') {
+    outbox.taken();
+    return;
+  }
   if (message.type === 'stop') {
     connector.stop().finally(() => {
       channel.send({ type: 'stopped' });
@@ -87,7 +93,7 @@ channel.onMessage((message) => {
   );
 });
 await connector.start({
-  emit: (samples) => channel.send({ type: 'samples', samples }),
+  emit: (samples) => outbox.emit(samples),
   status: (report) => channel.send({ type: 'status', report }),
   log: (level, message, data) => channel.send({ type: 'log', level, message, ...(data ? { data } : {}) }),
 });

@@ -10,6 +10,8 @@ export interface ServerSetup {
   pkiDir: string;
   /** MinimumSamplingInterval of every variable. */
   minimumSamplingIntervalMs: number;
+  /** The fastest publishing interval the server grants (node-opcua's own floor is 50 ms). */
+  minimumPublishingIntervalMs: number;
   maxMonitoredItemsPerCall: number;
 }
 

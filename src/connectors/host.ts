@@ -8,6 +8,7 @@ import { spawnConnector, type ConnectorRunner } from './runner.ts';
 const STOP_TIMEOUT_MS = 5000;
 const RTU_PREFIX = 'rtu:';
 const WRITE_TIMEOUT_MS = 10_000;
+const SHED_LOG_INTERVAL_MS = 60_000;
 
 export interface HostEvents {
   samples(samples: Sample[]): void;
@@ -43,6 +44,9 @@ export class ConnectorHost {
   private readonly pending = new Map<number, { resolve: (result: WriteResult) => void; timer: NodeJS.Timeout; slot: WorkerSlot }>();
   private nextRequestId = 1;
   private stopping = false;
+  /** Intermediate values the workers shed since the start (see SampleOutbox). */
+  shed = 0;
+  private shedLoggedAt = 0;
 
   constructor(
     devices: readonly DeviceConfig[],
@@ -134,10 +138,22 @@ export class ConnectorHost {
     slot.restartTimer = setTimeout(() => this.spawn(slot), delay);
   }
 
+  /** Intermediate values a worker shed because the main thread was behind: a warning a minute at most. */
+  private noteShed(slot: WorkerSlot, shed: number): void {
+    if (shed === 0) return;
+    this.shed += shed;
+    const now = Date.now();
+    if (now - this.shedLoggedAt < SHED_LOG_INTERVAL_MS) return;
+    this.shedLoggedAt = now;
+    this.log.warn({ worker: slot.key, shed: this.shed }, 'the main thread is behind: intermediate values shed, the latest of each tag kept');
+  }
+
   private onMessage(slot: WorkerSlot, message: WorkerToHost): void {
     switch (message.type) {
       case 'samples':
         this.events.samples(message.samples);
+        slot.worker?.post({ type: 'taken' });
+        this.noteShed(slot, message.shed);
         return;
       case 'status':
         if (message.report.state === 'connected') slot.backoff.reset();

@@ -21,11 +21,19 @@ function toPacket(entry: RetainedEntry): StoredPacket {
   return { ...entry.fields, payload: Buffer.from(entry.bytes, 'latin1') };
 }
 
+/** How long a deferred retained value may wait for its write. */
+const DEFER_MS = 5000;
+/** Deferred writes go in slices of this many rows, one slice per staged batch, so no commit stalls the loop. */
+const SLICE_ROWS = 1000;
+const SLICE_GAP_MS = 50;
+
 /** Retained messages: all held in memory for fast subscribe, written through to SQLite. */
 export class RetainedStore {
   private readonly byTopic = new Map<string, RetainedEntry>();
   /** Topics whose latest value is not written yet. */
   private readonly dirty = new Set<string>();
+  /** Deferred topics taken for writing, staged a slice at a time. */
+  private slice: string[] = [];
   private deferTimer: NodeJS.Timeout | undefined;
   private readonly upsert;
   private readonly remove;
@@ -33,7 +41,7 @@ export class RetainedStore {
   constructor(
     db: SqliteDatabase,
     private readonly writer: BatchWriter,
-    private readonly deferMs = 1000,
+    private readonly deferMs = DEFER_MS,
   ) {
     this.upsert = db.prepare('INSERT OR REPLACE INTO retained (topic, payload, meta) VALUES (?, ?, ?)');
     this.remove = db.prepare('DELETE FROM retained WHERE topic = ?');
@@ -56,8 +64,8 @@ export class RetainedStore {
    * An empty payload clears the topic [MQTT-3.3.1-10]. An `urgent` write (a client's QoS 1/2 publish,
    * whose journal entry goes in the same batch) is staged at once; others (the gateway's own tag values,
    * QoS 0) are written at most once per `deferMs` per topic, the latest value only: a tag that changes
-   * ten times a second costs one row write a second, and its value is read from the device again after
-   * a restart anyway.
+   * ten times a second costs one row write every five seconds (SD cards wear), and its value is read
+   * from the device again after a restart anyway.
    */
   store(packet: StoredPacket, urgent: boolean): void {
     const topic = packet.topic;
@@ -73,18 +81,38 @@ export class RetainedStore {
       return;
     }
     this.dirty.add(topic);
-    if (!this.deferTimer) {
-      this.deferTimer = setTimeout(() => this.writeDeferred(), this.deferMs);
-      this.deferTimer.unref();
-    }
+    if (!this.deferTimer) this.defer(this.deferMs);
   }
 
   /** Stages what is deferred now (before a clean stop). */
   writeDeferred(): void {
     clearTimeout(this.deferTimer);
     this.deferTimer = undefined;
+    for (const topic of this.slice.splice(0)) this.stageWrite(topic);
     for (const topic of this.dirty) this.stageWrite(topic);
     this.dirty.clear();
+  }
+
+  private defer(ms: number): void {
+    this.deferTimer = setTimeout(() => {
+      this.deferTimer = undefined;
+      this.writeSlice();
+    }, ms);
+    this.deferTimer.unref();
+  }
+
+  /**
+   * Stages the next slice of deferred writes, then waits a little for the next: with 10,000 changing
+   * tags, one batch of every row held the event loop for tens of milliseconds.
+   */
+  private writeSlice(): void {
+    if (this.slice.length === 0) {
+      this.slice = [...this.dirty];
+      this.dirty.clear();
+    }
+    for (const topic of this.slice.splice(0, SLICE_ROWS)) this.stageWrite(topic);
+    if (this.slice.length > 0) this.defer(SLICE_GAP_MS);
+    else if (this.dirty.size > 0) this.defer(this.deferMs);
   }
 
   private stageWrite(topic: string): void {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { createLogger } from '../../src/log.ts';
 import type { StoredPacket } from '../../src/store/packet-codec.ts';
@@ -92,5 +92,27 @@ describe('retained values', () => {
     await p.storeRetained(acknowledged);
     p.writer.flush();
     expect(rows(p).map((r) => r.topic).sort()).toEqual(['client/setpoint', 'plant/a/b/t']);
+  });
+
+  it('writes deferred values in slices of 1,000 rows, 50 ms apart, and a stop writes the rest at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const p = open();
+      for (let i = 0; i < 2500; i++) await p.storeRetained({ cmd: 'publish', topic: `plant/a/b/t${i}`, payload: Buffer.from(String(i)), qos: 0, retain: true });
+      const written = (): number => {
+        p.writer.flush();
+        return rows(p).length;
+      };
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(written()).toBe(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(written()).toBe(1000);
+      await vi.advanceTimersByTimeAsync(50);
+      expect(written()).toBe(2000);
+      p.retained.writeDeferred();
+      expect(written()).toBe(2500);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
