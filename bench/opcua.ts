@@ -37,6 +37,10 @@ const LOADS: Record<string, { pattern: LoadPattern; label: string }> = {
   full: { pattern: { tickMs: 100, every: 1 }, label: 'all every 100 ms' },
   tenth: { pattern: { tickMs: 100, every: 10 }, label: '10 % every 100 ms' },
   '1s': { pattern: { tickMs: 1000, every: 1 }, label: 'all every 1 s' },
+  // The same rates with the changes spread over each 100 ms rather than made in one burst: items of a
+  // plant change at their own moments, not all in one instant.
+  'full-spread': { pattern: { tickMs: 10, every: 10 }, label: 'all every 100 ms, a tenth every 10 ms' },
+  'tenth-spread': { pattern: { tickMs: 10, every: 100 }, label: '10 % every 100 ms, 1 % every 10 ms' },
 };
 
 const USAGE = `usage: node --import tsx bench/opcua.ts [options]
@@ -45,6 +49,8 @@ const USAGE = `usage: node --import tsx bench/opcua.ts [options]
                          full   every item changes every 100 ms (items × 10 changes/s)
                          tenth  a rotating 10 % of the items changes every 100 ms
                          1s     every item changes every 1 s
+                         full-spread, tenth-spread: the rates of full and tenth, with the changes
+                                made a tenth at a time every 10 ms rather than all in one burst
   --warmup S           seconds of load before each window (default 10)
   --window S           steady-state window per load, seconds (default 20)
   --publishing-ms N    the device's publishingIntervalMs, also the fastest one the server grants

@@ -48,7 +48,9 @@ export interface Broker {
   readonly listeners: readonly BoundListener[];
   /** Publishes on the gateway's own behalf, past the access checks. */
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;
-  /** Receives, inside the gateway, what clients publish on `topic` (no wildcards needed here). */
+  /** `publish` with a callback once aedes has routed the message: no promise per value, for the stream of tag values. */
+  send(topic: string, payload: string | Buffer, options: PublishOptions, done: (error?: Error | null) => void): void;
+  /** Receives, inside the gateway, what clients publish on `topic` (a filter: `+` and `#` match). */
   subscribe(topic: string, handler: (packet: InboundPacket) => void): Promise<void>;
   /** Waits (at most `timeoutMs`) until what was written to clients has left the process. */
   flush(timeoutMs: number): Promise<void>;
@@ -72,6 +74,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     new Promise<void>((resolve, reject) => {
       aedes.publish(packet as AedesPublishPacket, (error?: Error | null) => (error ? reject(error) : resolve()));
     });
+  const send: Broker['send'] = (topic, payload, { qos, retain }, done) => {
+    const packet: PublishPacket = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain, dup: false };
+    aedes.publish(packet as AedesPublishPacket, done);
+  };
   aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'client error'));
   aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
   const clients = new Set<Client>();
@@ -104,17 +110,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
 
   return {
     listeners,
-    publish(topic, payload, { qos, retain }) {
-      const packet: PublishPacket = {
-        cmd: 'publish',
-        topic,
-        payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
-        qos,
-        retain,
-        dup: false,
-      };
-      return publishPacket(packet);
+    publish(topic, payload, options) {
+      return new Promise<void>((resolve, reject) => send(topic, payload, options, (error) => (error ? reject(error) : resolve())));
     },
+    send,
     subscribe(topic, handler) {
       return new Promise((resolve) => {
         aedes.subscribe(

@@ -3,6 +3,7 @@ import { ConnectorCodes } from '../../connectors/errors.ts';
 import { tagId, type DeviceStatusReport, type HostToWorker, type Sample, type WorkerSetup, type WorkerToHost, type WriteRequest, type WriteResult } from '../../connectors/sdk.ts';
 import type { DeviceConfig } from '../../schemas/mapping.ts';
 import type { Logger } from '../log.ts';
+import { connectorHeapLimits } from './heap-limits.ts';
 import { spawnConnector, type ConnectorRunner } from './runner.ts';
 
 const STOP_TIMEOUT_MS = 5000;
@@ -109,7 +110,7 @@ export class ConnectorHost {
   }
 
   private spawn(slot: WorkerSlot): void {
-    const worker = spawnConnector(slot.setup, slot.key.startsWith(RTU_PREFIX) ? 'process' : 'thread');
+    const worker = spawnConnector(slot.setup, slot.key.startsWith(RTU_PREFIX) ? 'process' : 'thread', connectorHeapLimits(slot.devices));
     slot.worker = worker;
     worker.onMessage((message) => this.onMessage(slot, message));
     worker.onError((error) => this.log.error({ worker: slot.key, err: error.message }, 'connector failed'));

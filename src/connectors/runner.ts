@@ -10,17 +10,6 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
   ? new URL('../../dist/connectors/worker.js', import.meta.url)
   : new URL('../../connectors/worker.js', import.meta.url);
 
-/**
- * Young generations of the connector threads. V8 would grow each to 16 MB semi-spaces (34 MB). Polling
- * allocates little and briefly, so a Modbus thread does with 1 MB semi-spaces (30 MB less RSS). OPC UA
- * decodes notification bursts and gets 4 MB: 25 MB less RSS, and the same latency at 10,000 changes/s
- * (2 MB cost 20 % more CPU). A `--max-semi-space-size` given to node overrides both.
- */
-const YOUNG_GENERATION: Record<WorkerSetup['protocol'], ResourceLimits | undefined> = {
-  modbus: { maxYoungGenerationSizeMb: 3 },
-  opcua: { maxYoungGenerationSizeMb: 12 },
-};
-
 /** A running connector: a worker thread, or a child process for serial lines. */
 export interface ConnectorRunner {
   post(message: HostToWorker): void;
@@ -35,9 +24,9 @@ export interface ConnectorRunner {
  * Serial ports run in a child process: the serialport addon polls on the process's default loop, so
  * it crashes the process when it is used from a worker thread. Everything else runs in a worker thread.
  */
-export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'process'): ConnectorRunner {
+export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'process', resourceLimits: ResourceLimits): ConnectorRunner {
   if (isolation === 'thread') {
-    const worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits: YOUNG_GENERATION[setup.protocol] });
+    const worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits });
     return {
       post: (message) => worker.postMessage(message),
       onMessage: (handler) => worker.on('message', handler),

@@ -92,7 +92,8 @@ export class SubscriptionStore {
 
   /** Persistent sessions with a QoS > 0 subscription matching `topic`. */
   matching(topic: string): SubValue[] {
-    return this.trie.match(topic);
+    // Asked for every QoS 1/2 publish: with no persistent subscriber, skip splitting the topic.
+    return this.trie.subscriptionsCount === 0 ? [] : this.trie.match(topic);
   }
 
   clientsSubscribedTo(topic: string): Readable {

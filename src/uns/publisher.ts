@@ -129,13 +129,11 @@ export class NamespacePublisher {
   private send(tag: NamespaceTag, payload: string): void {
     this.published++;
     this.inFlight++;
-    this.broker
-      .publish(tag.topic, payload, { qos: tag.qos, retain: true })
-      .catch((error: unknown) => this.log.error({ topic: tag.topic, err: (error as Error).message }, 'value publish failed'))
-      .finally(() => {
-        this.inFlight--;
-        if (this.waiting.size > 0 && this.inFlight <= this.maxInFlight / 2) this.drain();
-      });
+    this.broker.send(tag.topic, payload, { qos: tag.qos, retain: true }, (error) => {
+      if (error) this.log.error({ topic: tag.topic, err: error.message }, 'value publish failed');
+      this.inFlight--;
+      if (this.waiting.size > 0 && this.inFlight <= this.maxInFlight / 2) this.drain();
+    });
   }
 
   /**

@@ -16,8 +16,9 @@ function tag(name: string, options: TagOptions = {}): NamespaceTag {
 function recorder() {
   const sent: Array<{ topic: string; payload: Record<string, unknown>; retain: boolean }> = [];
   const broker = {
-    publish: async (topic: string, payload: string | Buffer, options: { retain: boolean }) => {
+    send: (topic: string, payload: string | Buffer, options: { retain: boolean }, done: () => void) => {
       sent.push({ topic, payload: JSON.parse(payload.toString()) as Record<string, unknown>, retain: options.retain });
+      setImmediate(done);
     },
   } as unknown as Broker;
   return { broker, sent };
@@ -128,9 +129,9 @@ describe('backpressure', () => {
     const released: Array<() => void> = [];
     const sent: Array<{ topic: string; value: unknown }> = [];
     const broker = {
-      publish: (topic: string, payload: string) => {
+      send: (topic: string, payload: string, _options: unknown, done: () => void) => {
         sent.push({ topic, value: (JSON.parse(payload) as { value: unknown }).value });
-        return new Promise<void>((resolve) => released.push(resolve));
+        released.push(done);
       },
     } as unknown as Broker;
     const publisher = new NamespacePublisher([tag('a'), tag('b')], () => undefined, broker, log, 2);
