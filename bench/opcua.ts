@@ -45,7 +45,8 @@ const LOADS: Record<string, { pattern: LoadPattern; label: string }> = {
 
 const USAGE = `usage: node --import tsx bench/opcua.ts [options]
   --items N            Double variables on the server, all mapped (default 10000)
-  --loads LIST         comma-separated change patterns, measured in this order (default tenth,full):
+  --loads LIST         comma-separated change patterns, measured in this order
+                       (default tenth-spread,full-spread,tenth,full):
                          full   every item changes every 100 ms (items × 10 changes/s)
                          tenth  a rotating 10 % of the items changes every 100 ms
                          1s     every item changes every 1 s
@@ -58,7 +59,7 @@ const USAGE = `usage: node --import tsx bench/opcua.ts [options]
   --sampling-ms LIST   comma-separated samplingIntervalMs of the device, also the variables'
                        MinimumSamplingInterval; the whole run (server, gateway, every load) is repeated
                        for each. 0 = exception-based monitored items: the server reports each change
-                       as it is made instead of sampling every item on a timer (default 50,0)
+                       as it is made instead of sampling every item on a timer (default 0)
   --budget S           soft time budget in seconds: a load (or a configuration) that would end after
                        it is skipped and reported as such (default 170)
   --cpu-prof DIR       run the gateway under node --cpu-prof, keep the profiles in DIR and print the
@@ -101,7 +102,7 @@ function parseOptions(argv: string[]): Options | null {
     },
   });
   if (values.help) return null;
-  const loads = (values.loads ?? 'tenth,full').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const loads = (values.loads ?? 'tenth-spread,full-spread,tenth,full').split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const name of loads) if (LOADS[name] === undefined) throw new Error(`--loads: unknown pattern "${name}" (known: ${Object.keys(LOADS).join(', ')})`);
   if (loads.length === 0) throw new Error('--loads: give at least one pattern');
   return {
@@ -110,7 +111,7 @@ function parseOptions(argv: string[]): Options | null {
     warmupMs: intOption(values.warmup, 10, 'warmup', 0, 600) * 1000,
     windowMs: intOption(values.window, 20, 'window', 1, 600) * 1000,
     publishingMs: intOption(values['publishing-ms'], 10, 'publishing-ms', 10, 60_000),
-    samplingMs: (values['sampling-ms'] ?? '50,0').split(',').map((v) => intOption(v.trim(), 50, 'sampling-ms', 0, 60_000)),
+    samplingMs: (values['sampling-ms'] ?? '0').split(',').map((v) => intOption(v.trim(), 50, 'sampling-ms', 0, 60_000)),
     budgetMs: intOption(values.budget, 170, 'budget', 10, 3600) * 1000,
     cpuProfDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
   };
