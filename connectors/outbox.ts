@@ -25,6 +25,14 @@ export class SampleOutbox {
   /** The main thread has taken the last batch. */
   taken(): void {
     this.inFlight = false;
+    this.flush();
+  }
+
+  /**
+   * Sends what waits now, in flight or not: before a write result or a status report, which must not
+   * overtake the samples read before them (a write's read-back value comes before its /set/result).
+   */
+  flush(): void {
     if (this.waiting.size === 0) return;
     const batch = [...this.waiting.values()];
     const shed = this.shed;

@@ -46,7 +46,7 @@ export interface DeviceStatusReport {
 }
 
 export interface ConnectorContext {
-  /** Samples of one scan, sent to the gateway as one message. */
+  /** Samples of one scan. They reach the gateway in batches, one at a time (see SampleOutbox). */
   emit(samples: Sample[]): void;
   status(report: DeviceStatusReport): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): void;

@@ -75,6 +75,7 @@ channel.onMessage((message) => {
   }
   if (message.type === 'stop') {
     connector.stop().finally(() => {
+      outbox.flush();
       channel.send({ type: 'stopped' });
       channel.close();
     });
@@ -82,8 +83,12 @@ channel.onMessage((message) => {
   }
   const { request } = message;
   connector.write(request).then(
-    ({ value, timestamp }) => channel.send({ type: 'write-result', result: { requestId: request.requestId, ok: true, value, timestamp } }),
+    ({ value, timestamp }) => {
+      outbox.flush();
+      channel.send({ type: 'write-result', result: { requestId: request.requestId, ok: true, value, timestamp } });
+    },
     (error: unknown) => {
+      outbox.flush();
       const wire =
         error instanceof ConnectorError
           ? error.toWire()
@@ -94,6 +99,9 @@ channel.onMessage((message) => {
 });
 await connector.start({
   emit: (samples) => outbox.emit(samples),
-  status: (report) => channel.send({ type: 'status', report }),
+  status: (report) => {
+    outbox.flush();
+    channel.send({ type: 'status', report });
+  },
   log: (level, message, data) => channel.send({ type: 'log', level, message, ...(data ? { data } : {}) }),
 });

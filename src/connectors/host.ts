@@ -46,7 +46,7 @@ export class ConnectorHost {
   private nextRequestId = 1;
   private stopping = false;
   /** Intermediate values the workers shed since the start (see SampleOutbox). */
-  shed = 0;
+  private shed = 0;
   private shedLoggedAt = 0;
 
   constructor(
@@ -112,7 +112,7 @@ export class ConnectorHost {
   private spawn(slot: WorkerSlot): void {
     const worker = spawnConnector(slot.setup, slot.key.startsWith(RTU_PREFIX) ? 'process' : 'thread', connectorHeapLimits(slot.devices));
     slot.worker = worker;
-    worker.onMessage((message) => this.onMessage(slot, message));
+    worker.onMessage((message) => this.onMessage(slot, worker, message));
     worker.onError((error) => this.log.error({ worker: slot.key, err: error.message }, 'connector failed'));
     worker.onExit((code) => {
       slot.worker = undefined;
@@ -149,11 +149,15 @@ export class ConnectorHost {
     this.log.warn({ worker: slot.key, shed: this.shed }, 'the main thread is behind: intermediate values shed, the latest of each tag kept');
   }
 
-  private onMessage(slot: WorkerSlot, message: WorkerToHost): void {
+  private onMessage(slot: WorkerSlot, worker: ConnectorRunner, message: WorkerToHost): void {
     switch (message.type) {
       case 'samples':
-        this.events.samples(message.samples);
-        slot.worker?.post({ type: 'taken' });
+        try {
+          this.events.samples(message.samples);
+        } finally {
+          // Even if publishing failed: a worker never told would keep its samples for ever.
+          worker.post({ type: 'taken' });
+        }
         this.noteShed(slot, message.shed);
         return;
       case 'status':

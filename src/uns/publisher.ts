@@ -117,7 +117,8 @@ export class NamespacePublisher {
     state.status = sample.status;
     state.publishedAt = Date.now();
     const payload = encodeValuePayload({ value, timestamp, quality: sample.quality, status: sample.status, unit: state.tag.unit ?? state.deviceUnit });
-    if (this.inFlight >= this.maxInFlight) {
+    // While anything waits, new values wait behind it: sent at once, a value could overtake an older one of its tag.
+    if (this.inFlight >= this.maxInFlight || this.waiting.size > 0) {
       // The broker is behind: keep only the latest payload of each tag until it catches up.
       if (this.waiting.delete(state.tag.topic)) this.conflated++;
       this.waiting.set(state.tag.topic, { tag: state.tag, payload });

@@ -30,4 +30,17 @@ describe('sample outbox', () => {
     outbox.taken();
     expect(sent[1]).toEqual([{ tagId: 'a', value: 2, quality: 'good', timestamp: 2, unit: 'bar' }]);
   });
+
+  it('flushes what waits before a write result or a status, even with a batch in flight', () => {
+    const sent: string[][] = [];
+    const outbox = new SampleOutbox((samples) => sent.push(samples.map((s) => `${s.tagId}${String(s.value)}`)));
+    outbox.emit([sample('a', 1)]);
+    outbox.emit([sample('a', 2)]);
+    outbox.flush();
+    expect(sent).toEqual([['a1'], ['a2']]);
+    outbox.flush();
+    outbox.taken();
+    expect(sent).toHaveLength(2);
+  });
 });
+

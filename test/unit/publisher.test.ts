@@ -142,4 +142,26 @@ describe('backpressure', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(sent.map((s) => `${s.topic.at(-1)}${String(s.value)}`)).toEqual(['a1', 'b1', 'b2', 'a4']);
   });
+
+  it('never lets a new value overtake an older one of its tag that still waits (window of 4)', () => {
+    const released: Array<() => void> = [];
+    const sent: string[] = [];
+    const broker = {
+      send: (topic: string, payload: string, _options: unknown, done: () => void) => {
+        sent.push(`${topic.split('/').at(-1)}${String((JSON.parse(payload) as { value: unknown }).value)}`);
+        released.push(done);
+      },
+    } as unknown as Broker;
+    const publisher = new NamespacePublisher(['a', 'b', 'c', 'd', 'x'].map((name) => tag(name)), () => undefined, broker, log, 4);
+    publisher.onSamples([good('a', 1), good('b', 1), good('c', 1), good('d', 1), good('x', 1)]);
+    expect(sent).toEqual(['a1', 'b1', 'c1', 'd1']);
+    released.shift()?.();
+    // 3 in flight, x1 still waits: x2 must take its place, not go out ahead of it.
+    publisher.onSamples([good('x', 2)]);
+    expect(sent).toEqual(['a1', 'b1', 'c1', 'd1']);
+    released.shift()?.();
+    expect(sent).toEqual(['a1', 'b1', 'c1', 'd1', 'x2']);
+    expect(publisher.conflated).toBe(1);
+  });
 });
+

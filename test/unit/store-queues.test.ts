@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { createLogger } from '../../src/log.ts';
@@ -115,4 +118,23 @@ describe('retained values', () => {
       vi.useRealTimers();
     }
   });
+
+  it('keeps every byte of a retained payload, also past 0x7f, in memory and across a reopen', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'uns-retained-'));
+    try {
+      const file = path.join(dir, 'gateway.db');
+      const bytes = Buffer.from([0x00, 0x7f, 0x80, 0xc3, 0xa9, 0xff]);
+      const first = new SqlitePersistence({ db: openDatabase(file, 'full'), log: createLogger('silent'), maxQueuedPerClient: 100, ownsDatabase: true });
+      await first.storeRetained({ cmd: 'publish', topic: 'bin/a/b/t', payload: bytes, qos: 0, retain: true });
+      expect(first.retained.get('bin/a/b/t')?.payload).toEqual(bytes);
+      await first.destroy();
+      persistence = new SqlitePersistence({ db: openDatabase(file, 'full'), log: createLogger('silent'), maxQueuedPerClient: 100, ownsDatabase: true });
+      const streamed: Buffer[] = [];
+      for await (const packet of persistence.createRetainedStream('bin/#')) streamed.push((packet as StoredPacket).payload);
+      expect(streamed).toEqual([bytes]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
