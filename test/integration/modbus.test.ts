@@ -31,6 +31,7 @@ const DEVICE = (port: number, intervalMs: number) => `devices:
       - { name: alarm-bit, register: holding, address: 10, dataType: bit, bit: 3 }
       - { name: recipe, register: holding, address: 20, dataType: string, length: 5 }
       - { name: energy, register: holding, address: 30, dataType: int64 }
+      - { name: motor/speed-setpoint, register: holding, address: 34, dataType: uint16, writable: true, min: 0, max: 3000 }
       - { name: running, register: coil, address: 0, dataType: bool, writable: true }
       - { name: suction, register: input, address: 0, dataType: float32, unit: bar }
 `;
@@ -139,8 +140,8 @@ describe('block reads', () => {
       const device = modbusDeviceSchema.parse((parse(DEVICE(counter.port, 60_000)) as { devices: unknown[] }).devices[0]);
       const planned = planReads(compileTags(device).map((t) => t.item), device);
       await sleep(800);
-      // Eight holding tags spread over 0…33 with holes of at most 10 registers: one FC 3 read.
-      expect(planned.map((r) => `${r.table}:${r.start}+${r.count}`)).toEqual(['coil:0+1', 'input:0+2', 'holding:0+34']);
+      // Nine holding tags spread over 0…34 with holes of at most 10 registers: one FC 3 read.
+      expect(planned.map((r) => `${r.table}:${r.start}+${r.count}`)).toEqual(['coil:0+1', 'input:0+2', 'holding:0+35']);
       expect(counter.total()).toBe(planned.length);
       expect(Object.fromEntries(counter.byFunction)).toEqual({ 1: 1, 3: 1, 4: 1 });
     } finally {
@@ -164,6 +165,11 @@ describe('write-back', () => {
     const result = await set('setpoint', '{"value": 1800, "id": "w-1"}');
     expect(result).toEqual({ ok: true, id: 'w-1', value: 1800, timestamp: expect.any(Number) });
     expect(bank.holding[5]).toBe(1800);
+  });
+
+  it('writes a tag one topic level deeper, through the same /set routing', async () => {
+    expect(await set('motor/speed-setpoint', '{"value": 1200, "id": "deep"}')).toMatchObject({ ok: true, id: 'deep', value: 1200 });
+    expect(bank.holding[34]).toBe(1200);
   });
 
   it('writes a coil from a bare JSON value [FC 5]', async () => {
