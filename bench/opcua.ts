@@ -455,18 +455,18 @@ function report(m: Measurements): { text: string; failures: string[] } {
   const col = (fn: (p: PhaseResult, x: PhaseFigures) => string): string[] => m.phases.map((p, i) => fn(p, f[i] as PhaseFigures));
   const pctOfCore = (seconds: number, p: PhaseResult): string => `${fmtNum((seconds / p.windowS) * 100, 0)} %`;
   const rows: string[][] = [
-    ['Changes made by the server /s', '', ...col((p, x) => `${fmtInt(x.changesPerS)} of ${fmtInt(x.nominalPerS)}`)],
+    ['Changes made by the server /s', '', ...col((_p, x) => `${fmtInt(x.changesPerS)} of ${fmtInt(x.nominalPerS)}`)],
     ['Data changes sent by the server /s', '', ...col((p) => fmtInt((p.after.notificationsSent - p.before.notificationsSent) / ((p.after.at - p.before.at) / 1000)))],
     ['Values received by the subscriber /s', '', ...col((p) => fmtInt(p.messagesInWindow / p.windowS))],
-    ['Changes delivered (distinct)', 'all', ...col((p, x) => `${fmtNum(x.deliveredRatio * 100, 2)} % ${verdict(x.allDelivered)}`)],
+    ['Changes delivered (distinct)', 'all', ...col((_p, x) => `${fmtNum(x.deliveredRatio * 100, 2)} % ${verdict(x.allDelivered)}`)],
     ['  delivered / made in the window', '', ...col((p, x) => `${fmtInt(p.tally.delivered)} / ${fmtInt(x.changes)}`)],
-    ['Source timestamp → subscriber p50', '', ...col((p, x) => ms(x.p50))],
-    ['Source timestamp → subscriber p99', `< ${TARGET_P99_MS} ms`, ...col((p, x) => `${ms(x.p99)} ${verdict(x.p99Ok)}`)],
+    ['Source timestamp → subscriber p50', '', ...col((_p, x) => ms(x.p50))],
+    ['Source timestamp → subscriber p99', `< ${TARGET_P99_MS} ms`, ...col((_p, x) => `${ms(x.p99)} ${verdict(x.p99Ok)}`)],
     ['  mean / max', '', ...col((p) => (p.tally.latency.count > 0 ? `${fmtNum(p.tally.latency.mean(), 1)} / ${fmtInt(p.tally.latency.max)} ms` : 'n/a'))],
     ['  age of values received in the window p50 / p99', '', ...col((p) => `${ms(p.receiptLatency.percentile(50))} / ${ms(p.receiptLatency.percentile(99))}`)],
     ['Gateway CPU, % of one core', '', ...col((p) => `${fmtNum((p.gatewayCpuSeconds / p.windowS) * 100, 1)} %`)],
     ['  main / busiest other thread / rest', '', ...col((p) => threadsText(p, m.gatewayPid))],
-    ['Gateway RSS, peak in the window', `< ${TARGET_RSS_MB} MB`, ...col((p, x) => `${fmtNum(x.rssPeakMb, 0)} MB ${verdict(x.rssOk)}`)],
+    ['Gateway RSS, peak in the window', `< ${TARGET_RSS_MB} MB`, ...col((_p, x) => `${fmtNum(x.rssPeakMb, 0)} MB ${verdict(x.rssOk)}`)],
     ['OPC UA server process CPU', '', ...col((p) => pctOfCore(p.serverCpuSeconds, p))],
     ['  tick busy mean / max', '', ...col((p) => `${fmtNum(p.after.meanTickMs, 0)} / ${fmtNum(p.after.maxTickMs, 0)} ms`)],
     ['  tick slots skipped, loop delay p99', '', ...col((p) => `${fmtInt(p.after.skippedSlots - p.before.skippedSlots)}, ${fmtNum(p.after.loopDelayP99Ms, 0)} ms`)],

@@ -35,7 +35,7 @@ export class FaninLoad {
   private constructor(
     private readonly cfg: LoadConfig,
     readonly clients: MqttClient[],
-    private readonly sub: MqttClient,
+    sub: MqttClient,
     private readonly pubs: MqttClient[],
   ) {
     sub.on('message', () => {
