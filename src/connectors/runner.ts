@@ -20,6 +20,14 @@ export interface ConnectorRunner {
   kill(): void;
 }
 
+/** A worker's young generation is three semi-spaces. */
+function heapFlags(limits: ResourceLimits): string[] {
+  const flags: string[] = [];
+  if (limits.maxYoungGenerationSizeMb !== undefined) flags.push(`--max-semi-space-size=${Math.max(1, Math.round(limits.maxYoungGenerationSizeMb / 3))}`);
+  if (limits.maxOldGenerationSizeMb !== undefined) flags.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
+  return flags;
+}
+
 /**
  * Serial ports run in a child process: the serialport addon polls on the process's default loop, so
  * it crashes the process when it is used from a worker thread. Everything else runs in a worker thread.
@@ -36,7 +44,12 @@ export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'proces
     };
   }
   // 'advanced' serialization is the structured clone: bigint values survive, as over a MessagePort.
-  const child = fork(WORKER_URL, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // The same heap limits as flags, before the gateway's own node flags, which therefore still win.
+  const child = fork(WORKER_URL, [], {
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...heapFlags(resourceLimits), ...process.execArgv],
+  });
   child.send({ type: 'setup', setup });
   return {
     post: (message) => {
