@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConnectorCodes, ConnectorError } from './errors.ts';
 import { SampleOutbox } from './outbox.ts';
-import type { Connector, HostToWorker, WorkerSetup, WorkerToHost } from './sdk.ts';
+import type { Connector, HostToWorker, WorkerSetup, WorkerToHost, WriteResult } from './sdk.ts';
 
 async function createConnector(setup: WorkerSetup, channel: Channel): Promise<Connector> {
   switch (setup.protocol) {
@@ -81,21 +81,24 @@ channel.onMessage((message) => {
     });
     return;
   }
-  const { request } = message;
-  connector.write(request).then(
-    ({ value, timestamp }) => {
+  const { requestId } = message.request;
+  connector
+    .write(message.request)
+    .then(
+      ({ value, timestamp }): WriteResult => ({ requestId, ok: true, value, timestamp }),
+      (error: unknown): WriteResult => {
+        const wire =
+          error instanceof ConnectorError
+            ? error.toWire()
+            : { code: ConnectorCodes.WRITE_FAILED, message: error instanceof Error ? error.message : String(error) };
+        return { requestId, ok: false, error: wire };
+      },
+    )
+    .then((result) => {
+      // The read-back value, if it waits in the outbox, goes before its result.
       outbox.flush();
-      channel.send({ type: 'write-result', result: { requestId: request.requestId, ok: true, value, timestamp } });
-    },
-    (error: unknown) => {
-      outbox.flush();
-      const wire =
-        error instanceof ConnectorError
-          ? error.toWire()
-          : { code: ConnectorCodes.WRITE_FAILED, message: error instanceof Error ? error.message : String(error) };
-      channel.send({ type: 'write-result', result: { requestId: request.requestId, ok: false, error: wire } });
-    },
-  );
+      channel.send({ type: 'write-result', result });
+    });
 });
 await connector.start({
   emit: (samples) => outbox.emit(samples),

@@ -11,6 +11,8 @@ const SEMI_SPACE_MB: Record<DeviceConfig['protocol'], number> = {
 /** Old generation cap per tag: about four times what an OPC UA monitored item was measured to keep (3 KB). */
 const OLD_KB_PER_TAG = 16;
 const MIN_OLD_MB = 512;
+/** V8 counts a young generation as three semi-spaces (two, and the new large-object space). */
+const SEMI_SPACES_PER_YOUNG_GENERATION = 3;
 
 /**
  * Heap limits of a connector thread. The old generation cap is generous, and past it the thread is
@@ -22,7 +24,17 @@ export function connectorHeapLimits(devices: readonly DeviceConfig[]): ResourceL
   const protocol = devices[0]?.protocol ?? 'modbus';
   const tags = devices.reduce((sum, device) => sum + device.tags.length, 0);
   return {
-    maxYoungGenerationSizeMb: 3 * SEMI_SPACE_MB[protocol],
+    maxYoungGenerationSizeMb: SEMI_SPACES_PER_YOUNG_GENERATION * SEMI_SPACE_MB[protocol],
     maxOldGenerationSizeMb: Math.max(MIN_OLD_MB, Math.ceil((tags * OLD_KB_PER_TAG) / 1024)),
   };
+}
+
+/** The same limits as node flags, for a connector in a child process. */
+export function heapLimitFlags(limits: ResourceLimits): string[] {
+  const flags: string[] = [];
+  if (limits.maxYoungGenerationSizeMb !== undefined) {
+    flags.push(`--max-semi-space-size=${Math.max(1, Math.round(limits.maxYoungGenerationSizeMb / SEMI_SPACES_PER_YOUNG_GENERATION))}`);
+  }
+  if (limits.maxOldGenerationSizeMb !== undefined) flags.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
+  return flags;
 }

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { HostToWorker, WorkerSetup, WorkerToHost } from '../../connectors/sdk.ts';
+import { heapLimitFlags } from './heap-limits.ts';
 
 /**
  * Connectors always run built JavaScript, without a loader in every thread: from dist/ this file's
@@ -18,14 +19,6 @@ export interface ConnectorRunner {
   /** An uncaught error in the connector; its exit follows. Without a listener it would crash the gateway. */
   onError(handler: (error: Error) => void): void;
   kill(): void;
-}
-
-/** A worker's young generation is three semi-spaces. */
-function heapFlags(limits: ResourceLimits): string[] {
-  const flags: string[] = [];
-  if (limits.maxYoungGenerationSizeMb !== undefined) flags.push(`--max-semi-space-size=${Math.max(1, Math.round(limits.maxYoungGenerationSizeMb / 3))}`);
-  if (limits.maxOldGenerationSizeMb !== undefined) flags.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
-  return flags;
 }
 
 /**
@@ -48,7 +41,7 @@ export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'proces
   const child = fork(WORKER_URL, [], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [...heapFlags(resourceLimits), ...process.execArgv],
+    execArgv: [...heapLimitFlags(resourceLimits), ...process.execArgv],
   });
   child.send({ type: 'setup', setup });
   return {

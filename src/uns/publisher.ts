@@ -17,6 +17,7 @@ interface TagState {
   value: SampleValue;
   quality: Sample['quality'] | undefined;
   status: string | undefined;
+  /** When the last value went out; kept only for a tag with a heartbeat. */
   publishedAt: number;
   /** The unit the device reported, for a tag mapped without one. */
   deviceUnit: string | undefined;
@@ -115,7 +116,7 @@ export class NamespacePublisher {
     state.value = value;
     state.quality = sample.quality;
     state.status = sample.status;
-    state.publishedAt = Date.now();
+    if (state.heartbeatMs !== undefined) state.publishedAt = Date.now();
     const payload = encodeValuePayload({ value, timestamp, quality: sample.quality, status: sample.status, unit: state.tag.unit ?? state.deviceUnit });
     // While anything waits, new values wait behind it: sent at once, a value could overtake an older one of its tag.
     if (this.inFlight >= this.maxInFlight || this.waiting.size > 0) {
@@ -138,9 +139,9 @@ export class NamespacePublisher {
   }
 
   /**
-   * Sends waiting payloads until the window is full again, with one pass of one iterator: a Map keeps
-   * deleted entries until it is rehashed, so starting a new iteration for every completion (as this
-   * once did) scanned them again each time, and cost a tenth of the main thread under overload.
+   * Sends waiting payloads until the window is full again, in one pass of one iterator: a Map keeps
+   * deleted entries until it is rehashed, so an iteration started per completion would scan them again
+   * each time (a tenth of the main thread under overload).
    */
   private drain(): void {
     for (const [topic, next] of this.waiting) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceConfig } from '../../schemas/mapping.ts';
-import { connectorHeapLimits } from '../../src/connectors/heap-limits.ts';
+import { connectorHeapLimits, heapLimitFlags } from '../../src/connectors/heap-limits.ts';
 
 const device = (protocol: 'modbus' | 'opcua', tags: number) => ({ protocol, tags: Array.from({ length: tags }, () => ({})) }) as unknown as DeviceConfig;
 
@@ -14,4 +14,10 @@ describe('connector heap limits', () => {
     expect(connectorHeapLimits([device('opcua', 10_000)]).maxOldGenerationSizeMb).toBe(512);
     expect(connectorHeapLimits([device('opcua', 60_000), device('opcua', 40_000)]).maxOldGenerationSizeMb).toBe(1563);
   });
+
+  it('gives a child process the same limits as node flags', () => {
+    expect(heapLimitFlags(connectorHeapLimits([device('modbus', 10)]))).toEqual(['--max-semi-space-size=1', '--max-old-space-size=512']);
+    expect(heapLimitFlags(connectorHeapLimits([device('opcua', 10)]))).toEqual(['--max-semi-space-size=4', '--max-old-space-size=512']);
+  });
 });
+
