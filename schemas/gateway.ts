@@ -33,10 +33,30 @@ export const listenerSchema = z.discriminatedUnion('protocol', [tcpListener, tls
 const brokerSchema = z
   .strictObject({
     listeners: z.array(listenerSchema).min(1).default([{ protocol: 'tcp', host: '0.0.0.0', port: 1883 }]),
+    maxConnections: z
+      .number().int().min(1).optional()
+      .describe('open client connections across all listeners; more are closed at once and logged (default: the open-file limit less a reserve, at most 10,000)'),
+    connectTimeoutMs: z.number().int().min(100).default(10_000).describe('time a new connection has to send CONNECT before it is closed and logged'),
+    maxPacketBytes: z
+      .number().int().min(64).max(268_435_455).default(262_144)
+      .describe('largest MQTT packet (remaining length) a client may send; a longer one closes the connection before its body is read'),
+    maxConnectBytes: z
+      .number().int().min(64).max(268_435_455).default(65_536)
+      .describe('largest packet before a connection is accepted: the CONNECT (with its will) and anything sent before its CONNACK'),
+    slowSubscriber: z
+      .strictObject({
+        dropQos0Bytes: z
+          .number().int().min(1024).default(1_048_576)
+          .describe('bytes waiting to be written to one client beyond which its QoS 0 messages are dropped (counted and logged)'),
+        disconnectBytes: z
+          .number().int().min(1024).default(4_194_304)
+          .describe('bytes waiting to be written to one client beyond which it is disconnected; a persistent session keeps its QoS 1/2 messages'),
+      })
+      .prefault({})
+      .describe('a subscriber that reads too slowly costs only itself'),
     drainTimeoutMs: z
-      .number().int().min(0).default(30_000)
-      .describe('disconnect a subscriber whose socket stays full this long, so it cannot stall the others (0 = never)'),
-    connectTimeoutMs: z.number().int().min(100).default(30_000).describe('time a new connection has to send CONNECT'),
+      .number().int().min(0).default(10_000)
+      .describe('disconnect a client whose socket stays full this long (0 = never)'),
     keepaliveLimitS: z.number().int().min(0).max(65535).default(0).describe('largest keep-alive a client may ask for (0 = any)'),
     maxClientIdLength: z.number().int().min(23).max(65535).default(256),
   })
@@ -112,13 +132,7 @@ export const gatewaySchema = z
     log: z
       .strictObject({ level: z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
       .default({ level: 'info' }),
-    broker: brokerSchema.default({
-      listeners: [{ protocol: 'tcp', host: '0.0.0.0', port: 1883 }],
-      drainTimeoutMs: 30_000,
-      connectTimeoutMs: 30_000,
-      keepaliveLimitS: 0,
-      maxClientIdLength: 256,
-    }),
+    broker: brokerSchema.prefault({}),
     store: storeSchema.default(STORE_DEFAULTS),
     namespace: z
       .strictObject({

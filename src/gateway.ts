@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { RunningPlant } from '../connectors/simulator/plant.ts';
-import { admitClientPublish, WritePermissions } from './broker/access.ts';
+import { admitStoredPublish, WritePermissions } from './broker/access.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
+import { topicNameProblem } from './broker/topic-rules.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { ConnectorHost } from './connectors/host.ts';
 import type { Logger } from './log.ts';
@@ -60,7 +61,10 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
       persistence: store?.persistence,
       durablePublish: store ? (packet, clientId) => store.persistence.recordPublish(packet as StoredPacket, clientId) : undefined,
       counterFloor: store?.persistence.outgoing.maxBrokerCounter(),
-      beforeListen: store ? async (publish) => void (await store.recover(publish, (will) => admitClientPublish(will, policy))) : undefined,
+      beforeListen: store
+        ? async (publish) =>
+            void (await store.recover({ publish, admit: (packet) => admitStoredPublish(packet, policy), retainedTopicProblem: topicNameProblem }))
+        : undefined,
     });
   } catch (error) {
     await store?.close();

@@ -1,8 +1,9 @@
-import type { AedesOptions, AuthenticateError, Client, PublishPacket } from 'aedes';
+import type { AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket } from 'aedes';
 import type { AccessConfig } from '../../schemas/gateway.ts';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes, GatewayError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { verifyPassword } from './passwords.ts';
+import { topicNameProblem } from './topic-rules.ts';
 
 type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish'>>;
 
@@ -52,10 +53,25 @@ export class WritePermissions {
   }
 }
 
-function authError(code: number, message: string): GatewayError & AuthenticateError {
-  const error = new GatewayError(ErrorCodes.AUTH_FAILED, message) as GatewayError & AuthenticateError;
-  error.returnCode = code;
+function authError(returnCode: number, message: string, code: ErrorCode = ErrorCodes.AUTH_FAILED, details?: unknown): GatewayError & AuthenticateError {
+  const error = new GatewayError(code, message, details) as GatewayError & AuthenticateError;
+  error.returnCode = returnCode;
   return error;
+}
+
+/**
+ * Why a CONNECT is refused before its credentials are looked at: an empty client id with clean=false
+ * gets CONNACK 2 [MQTT-3.1.3-8] (aedes 1.2 would accept it), and a will on a topic that the client could
+ * not publish to gets CONNACK 5, since the broker would publish it on the client's behalf.
+ */
+function connectRefusal(packet: ConnectPacket, policy: AccessPolicy): (GatewayError & AuthenticateError) | undefined {
+  if (packet.clientId === '' && packet.clean === false) {
+    return authError(IDENTIFIER_REJECTED, 'an empty client id needs clean session [MQTT-3.1.3-8]', ErrorCodes.CLIENT_ID_REJECTED);
+  }
+  const will = packet.will;
+  const refusal = will ? publishRefusal(will.topic, policy) : undefined;
+  if (will && refusal !== undefined) return authError(NOT_AUTHORIZED, `will refused: ${refusal}`, ErrorCodes.WILL_REFUSED, { topic: will.topic });
+  return undefined;
 }
 
 /** Why a client may not publish to `topic`, or undefined when it may. */
@@ -80,6 +96,16 @@ export function admitClientPublish<T extends { topic: string; retain?: boolean }
   return packet;
 }
 
+/**
+ * A publish read back from the store (a will, a journaled message) as it may be published again, or the
+ * reason it may not: it passes the checks a client's PUBLISH passes, protocol rules included, since it
+ * may have been stored by an older version that did not check them.
+ */
+export function admitStoredPublish<T extends { topic: string; qos?: number; retain?: boolean }>(packet: T, policy: AccessPolicy): T | string {
+  const problem = topicNameProblem(packet.topic) ?? ((packet.qos ?? 0) > 2 ? 'QoS 3 [MQTT-3.3.1-4]' : publishRefusal(packet.topic, policy));
+  return problem ?? admitClientPublish(packet, policy) ?? 'refused';
+}
+
 /** The broker's connect and publish checks; accepted publishes pass through `durable` before PUBACK. */
 export function createAccessHandlers(
   policy: AccessPolicy,
@@ -88,22 +114,19 @@ export function createAccessHandlers(
   durable?: DurablePublish,
 ): AccessHandlers {
   const users = new Map(policy.access.users.map((user) => [user.username, user]));
-  const rejectedIds = new WeakSet<Client>();
+  /** Connections refused before they authenticate, with the CONNACK code and the reason. */
+  const refusedAtConnect = new WeakMap<Client, GatewayError & AuthenticateError>();
   return {
     preConnect(client, packet, callback) {
-      // [MQTT-3.1.3-8] a zero-byte client id with CleanSession=0 gets CONNACK 2; aedes 1.2 would accept it.
-      if (packet.clientId === '' && packet.clean === false) rejectedIds.add(client);
+      const refusal = connectRefusal(packet, policy);
+      if (refusal) refusedAtConnect.set(client, refusal);
       callback(null, true);
     },
     authenticate(client, username, password, callback) {
-      if (rejectedIds.has(client)) {
-        const error = new GatewayError(
-          ErrorCodes.CLIENT_ID_REJECTED,
-          'an empty client id needs clean session [MQTT-3.1.3-8]',
-        ) as GatewayError & AuthenticateError;
-        error.returnCode = IDENTIFIER_REJECTED;
-        log.warn({ code: error.code, remote: remoteAddress(client) }, error.message);
-        callback(error, false);
+      const refusal = refusedAtConnect.get(client);
+      if (refusal) {
+        log.warn({ code: refusal.code, clientId: client.id, remote: remoteAddress(client), ...(refusal.details as object) }, refusal.message);
+        callback(refusal, false);
         return;
       }
       if (username === undefined) {
@@ -150,7 +173,7 @@ export function createAccessHandlers(
   };
 }
 
-function remoteAddress(client: Client): string | undefined {
+export function remoteAddress(client: Client): string | undefined {
   const conn = client.conn as { remoteAddress?: string };
   return conn.remoteAddress ?? client.req?.socket.remoteAddress;
 }

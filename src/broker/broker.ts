@@ -2,10 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import mqttPacket from 'mqtt-packet';
 import type { GatewayConfig } from '../../schemas/gateway.ts';
+import { ErrorCodes, isGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { createAccessHandlers, type AccessPolicy, type DurablePublish, type WritePermissions } from './access.ts';
+import { createAccessHandlers, remoteAddress, type AccessPolicy, type DurablePublish, type WritePermissions } from './access.ts';
 import { coalesceWrites } from './coalesce.ts';
-import { bindListener, type BoundListener } from './listeners.ts';
+import { defaultMaxConnections } from './connection-limit.ts';
+import { bindListener, type BoundListener, type ConnectionHandler } from './listeners.ts';
+import { guardClient } from './packet-guard.ts';
+import { Refusals } from './refusals.ts';
+import { boundClientBuffer } from './slow-subscribers.ts';
 
 // mqtt-packet (aedes' encoder) would otherwise build a Buffer for each of the 65,536 two-byte numbers
 // on the first packet it writes: 7.4 MB of heap kept for the process's life, to save one tiny allocation.
@@ -52,6 +57,8 @@ export interface Broker {
   send(topic: string, payload: string | Buffer, options: PublishOptions, done: (error?: Error | null) => void): void;
   /** Receives, inside the gateway, what clients publish on `topic` (a filter: `+` and `#` match). */
   subscribe(topic: string, handler: (packet: InboundPacket) => void): Promise<void>;
+  /** What the broker refused on its own since the start (oversized or malformed packets, connections over the limit, …), by error code. */
+  refusals(): Record<string, number>;
   /** Waits (at most `timeoutMs`) until what was written to clients has left the process. */
   flush(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -78,8 +85,18 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     const packet: PublishPacket = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain, dup: false };
     aedes.publish(packet as AedesPublishPacket, done);
   };
-  aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'client error'));
+  const refusals = new Refusals(log);
+  const clientError = (client: Client, error: Error) => {
+    const remote = remoteAddress(client);
+    if (isGatewayError(error)) refusals.note(error.code, { clientId: client.id ?? undefined, remote }, `connection closed: ${error.message}`);
+    else if (error.message === CONNECT_TIMED_OUT) {
+      refusals.note(ErrorCodes.CONNECT_TIMEOUT, { remote, connectTimeoutMs: config.connectTimeoutMs }, 'connection closed: no CONNECT in time (broker.connectTimeoutMs)');
+    } else log.debug({ clientId: client.id, remote, err: error.message }, 'client error');
+  };
+  aedes.on('clientError', clientError);
+  aedes.on('connectionError', clientError);
   aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
+  const accept = acceptConnections(aedes, config, refusals);
   const clients = new Set<Client>();
   aedes.on('client', (client) => {
     options.permissions.activate(client);
@@ -96,7 +113,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   try {
     await options.beforeListen?.(publishPacket);
     for (const [index, listener] of config.listeners.entries()) {
-      const bound = await bindListener(listener, index, (stream, req) => aedes.handle(coalesceWrites(stream), req), options.configDir, (error) =>
+      const bound = await bindListener(listener, index, accept, options.configDir, (error) =>
         log.error({ protocol: listener.protocol, port: listener.port, err: error.message }, 'listener error'),
       );
       listeners.push(bound);
@@ -114,6 +131,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       return new Promise<void>((resolve, reject) => send(topic, payload, options, (error) => (error ? reject(error) : resolve())));
     },
     send,
+    refusals: () => refusals.counts(),
     subscribe(topic, handler) {
       return new Promise((resolve) => {
         aedes.subscribe(
@@ -135,5 +153,37 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       await closeAedes();
       await Promise.all(listeners.map((listener) => listener.close()));
     },
+  };
+}
+
+/** aedes' message for a connection that sent no CONNECT within `connectTimeout`. */
+const CONNECT_TIMED_OUT = 'connect did not arrive in time';
+
+/**
+ * Hands each new connection to aedes with its guards: at most `maxConnections` open at once (across all
+ * listeners), packets checked and bounded as they are parsed, and what waits for a slow subscriber bounded.
+ */
+function acceptConnections(aedes: Aedes, config: GatewayConfig['broker'], refusals: Refusals): ConnectionHandler {
+  const maxConnections = config.maxConnections ?? defaultMaxConnections();
+  const limits = { maxPacketBytes: config.maxPacketBytes, maxConnectBytes: config.maxConnectBytes };
+  const slow = {
+    dropped: (client: Client, waiting: number) =>
+      refusals.note(ErrorCodes.QOS0_DROPPED, { clientId: client.id, waitingBytes: waiting }, 'QoS 0 message dropped: the subscriber reads too slowly (broker.slowSubscriber.dropQos0Bytes)'),
+    disconnected: (client: Client, waiting: number) =>
+      refusals.note(ErrorCodes.SLOW_SUBSCRIBER, { clientId: client.id, waitingBytes: waiting }, 'subscriber disconnected: it reads too slowly (broker.slowSubscriber.disconnectBytes)'),
+  };
+  let open = 0;
+  return (stream, req) => {
+    if (open >= maxConnections) {
+      const remote = (stream as { remoteAddress?: string }).remoteAddress ?? req?.socket.remoteAddress;
+      refusals.note(ErrorCodes.CONNECTION_LIMIT, { remote, maxConnections }, `connection refused: ${maxConnections} connections are open (broker.maxConnections)`);
+      stream.destroy();
+      return;
+    }
+    open++;
+    stream.once('close', () => open--);
+    const client = aedes.handle(coalesceWrites(stream), req);
+    guardClient(client, limits);
+    boundClientBuffer(client, config.slowSubscriber, slow);
   };
 }

@@ -86,6 +86,20 @@ export class RetainedStore {
     if (!this.deferTimer) this.defer(this.deferMs);
   }
 
+  /** Deletes every retained message whose topic has a problem; returns the topics deleted, with the problem. */
+  purge(topicProblem: (topic: string) => string | undefined): Array<{ topic: string; problem: string }> {
+    const purged: Array<{ topic: string; problem: string }> = [];
+    for (const topic of this.byTopic.keys()) {
+      const problem = topicProblem(topic);
+      if (problem === undefined) continue;
+      purged.push({ topic, problem });
+      this.byTopic.delete(topic);
+      this.dirty.delete(topic);
+      this.stageWrite(topic);
+    }
+    return purged;
+  }
+
   /** Stages what is deferred now (before a clean stop). */
   writeDeferred(): void {
     clearTimeout(this.deferTimer);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { StoreConfig } from '../../schemas/gateway.ts';
+import { ErrorCodes } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { openDatabase, type SqliteDatabase } from './database.ts';
 import type { StoredPacket } from './packet-codec.ts';
@@ -15,14 +16,28 @@ export interface Store {
   readonly database: SqliteDatabase;
   readonly sizeGuard: SizeGuard;
   /**
-   * Publishes what a crash left behind: journaled publishes, and the wills of clients that were
-   * connected, each through `admitWill` (the checks a client's publish goes through), which may refuse it.
+   * Cleans and publishes what a crash left behind: retained messages on topics no client could publish
+   * to are deleted; journaled publishes, and the wills of clients that were connected, are published
+   * again if `admit` lets them through. What cannot be published is logged, dropped and counted: nothing
+   * stored may stop a start.
    */
-  recover(
-    publish: (packet: StoredPacket) => Promise<void>,
-    admitWill: (will: StoredPacket) => StoredPacket | undefined,
-  ): Promise<{ publishes: number; wills: number }>;
+  recover(options: RecoveryOptions): Promise<RecoveryReport>;
   close(): Promise<void>;
+}
+
+export interface RecoveryOptions {
+  publish: (packet: StoredPacket) => Promise<void>;
+  /** The packet as it may be published again, or why it may not be. */
+  admit: (packet: StoredPacket) => StoredPacket | string;
+  /** Why a retained message's topic is invalid, or undefined. */
+  retainedTopicProblem: (topic: string) => string | undefined;
+}
+
+export interface RecoveryReport {
+  publishes: number;
+  wills: number;
+  /** Stored items that could not be published again, or retained messages on invalid topics. */
+  dropped: number;
 }
 
 export function openStore(config: StoreConfig, dataDir: string, log: Logger): Store {
@@ -36,21 +51,38 @@ export function openStore(config: StoreConfig, dataDir: string, log: Logger): St
     file,
     database: db,
     sizeGuard: guard,
-    async recover(publish, admitWill) {
+    async recover({ publish, admit, retainedTopicProblem }) {
+      let dropped = 0;
+      const drop = (kind: string, packet: { topic: string; clientId?: string | undefined }, reason: string) => {
+        dropped++;
+        log.warn({ code: ErrorCodes.RECOVERY_DROPPED, kind, clientId: packet.clientId, topic: packet.topic.slice(0, 200) }, `stored ${kind} dropped: ${reason}`);
+      };
+      for (const purged of persistence.retained.purge(retainedTopicProblem)) drop('retained message', purged, purged.problem);
+      const replay = async (kind: string, packet: StoredPacket) => {
+        const admitted = admit(packet);
+        if (typeof admitted === 'string') {
+          drop(kind, packet, admitted);
+          return false;
+        }
+        try {
+          await publish(admitted);
+          return true;
+        } catch (error) {
+          drop(kind, packet, (error as Error).message);
+          return false;
+        }
+      };
       const publishes = persistence.journal.unfinished();
-      for (const packet of publishes) await publish(packet);
+      for (const packet of publishes) if (!(await replay('publish', packet))) persistence.journal.settle(packet);
       const wills: StoredPacket[] = [];
       for await (const will of persistence.streamWill({})) wills.push(will as StoredPacket);
       for (const will of wills) {
-        const admitted = admitWill(will);
-        if (admitted) await publish(admitted);
-        else log.warn({ clientId: will.clientId, topic: will.topic }, 'stored will refused');
+        await replay('will', will);
         await persistence.delWill({ id: String(will.clientId) });
       }
-      if (publishes.length + wills.length > 0) {
-        log.warn({ publishes: publishes.length, wills: wills.length }, 'recovered after an unclean stop');
-      }
-      return { publishes: publishes.length, wills: wills.length };
+      const report = { publishes: publishes.length, wills: wills.length, dropped };
+      if (publishes.length + wills.length + dropped > 0) log.warn(report, 'recovered after an unclean stop');
+      return report;
     },
     async close() {
       guard.stop();

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/config/load.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import { makeTempDir, type TempDir } from './temp-dir.ts';
 
 export interface TestGateway {
@@ -32,11 +32,16 @@ export interface TestGatewayOptions {
   store?: string;
   /** Files written beside the config before it loads (certificates). */
   files?: Record<string, string>;
+  /** A folder to reuse (a restart on the same data); it is left in place on stop. */
+  dir?: TempDir;
+  /** The gateway's logger (default: silent). */
+  log?: Logger;
 }
 
 /** Starts a real gateway on ephemeral ports from a temp config folder. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const dir = makeTempDir();
+  const dir = options.dir ?? makeTempDir();
+  const removeDir = options.dir ? () => undefined : () => dir.remove();
   for (const [name, text] of Object.entries(options.files ?? {})) dir.write(name, text);
   for (const [name, text] of Object.entries(options.mappings ?? {})) dir.write(name, text);
   const mappingList = Object.keys(options.mappings ?? {}).map((name) => `\n  - ${name}`).join('');
@@ -55,9 +60,9 @@ ${options.extra ?? ''}`,
   );
   let gateway: Gateway;
   try {
-    gateway = await startGateway(loadConfig(file), createLogger('silent'));
+    gateway = await startGateway(loadConfig(file), options.log ?? createLogger('silent'));
   } catch (error) {
-    dir.remove();
+    removeDir();
     throw error;
   }
   const port = (protocol: string) => {
@@ -72,7 +77,7 @@ ${options.extra ?? ''}`,
     url: (protocol = 'tcp') => (protocol === 'tcp' ? `mqtt://127.0.0.1:${port('tcp')}` : `ws://127.0.0.1:${port('ws')}/mqtt`),
     async stop() {
       await gateway.stop();
-      dir.remove();
+      removeDir();
     },
   };
 }

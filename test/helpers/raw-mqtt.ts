@@ -35,3 +35,55 @@ export function rawConnect(port: number): Promise<RawConnection> {
     socket.once('connect', () => resolve({ socket, received: () => Buffer.concat(chunks), closed }));
   });
 }
+
+/** A length-prefixed MQTT string from raw bytes, which need not be UTF-8. */
+export function mqttString(text: string | Buffer): Buffer {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+}
+
+/** One packet: the first header byte, the remaining length (variable-length encoded), then `parts`. */
+export function rawPacket(header: number, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const length: number[] = [];
+  let rest = body.length;
+  do {
+    let byte = rest % 128;
+    rest = Math.floor(rest / 128);
+    if (rest > 0) byte |= 0x80;
+    length.push(byte);
+  } while (rest > 0);
+  return Buffer.concat([Buffer.from([header, ...length]), body]);
+}
+
+/** A two-byte packet identifier. */
+export function packetId(id: number): Buffer {
+  return Buffer.from([id >> 8, id & 0xff]);
+}
+
+export interface RawConnectFields {
+  clientId?: string | Buffer;
+  will?: { topic: string | Buffer; payload?: string; qos?: number; retain?: boolean };
+  username?: string | Buffer;
+  /** Given without `username`, the password flag is set alone. */
+  password?: string;
+}
+
+/** A CONNECT with whatever fields a test needs, valid or not. */
+export function rawConnectPacket(fields: RawConnectFields = {}): Buffer {
+  let flags = 0x02;
+  const payload = [mqttString(fields.clientId ?? '')];
+  if (fields.will) {
+    flags |= 0x04 | ((fields.will.qos ?? 0) << 3) | (fields.will.retain ? 0x20 : 0);
+    payload.push(mqttString(fields.will.topic), mqttString(fields.will.payload ?? 'gone'));
+  }
+  if (fields.username !== undefined) {
+    flags |= 0x80;
+    payload.push(mqttString(fields.username));
+  }
+  if (fields.password !== undefined) {
+    flags |= 0x40;
+    payload.push(mqttString(fields.password));
+  }
+  return rawPacket(0x10, mqttString('MQTT'), Buffer.from([4, flags, 0, 60]), ...payload);
+}
