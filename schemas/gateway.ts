@@ -46,10 +46,10 @@ const brokerSchema = z
     slowSubscriber: z
       .strictObject({
         dropQos0Bytes: z
-          .number().int().min(1024).default(1_048_576)
+          .number().int().min(1024).default(4_194_304)
           .describe('bytes waiting to be written to one client beyond which its QoS 0 messages are dropped (counted and logged)'),
         disconnectBytes: z
-          .number().int().min(1024).default(4_194_304)
+          .number().int().min(1024).default(16_777_216)
           .describe('bytes waiting to be written to one client beyond which it is disconnected; a persistent session keeps its QoS 1/2 messages'),
       })
       .prefault({})
