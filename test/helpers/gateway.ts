@@ -32,11 +32,13 @@ export interface TestGatewayOptions {
   store?: string;
   /** Files written beside the config before it loads (certificates). */
   files?: Record<string, string>;
+  /** The config folder to use (its data folder kept), as after a restart; a new temp folder by default. */
+  dir?: TempDir;
 }
 
 /** Starts a real gateway on ephemeral ports from a temp config folder. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const dir = makeTempDir();
+  const dir = options.dir ?? makeTempDir();
   for (const [name, text] of Object.entries(options.files ?? {})) dir.write(name, text);
   for (const [name, text] of Object.entries(options.mappings ?? {})) dir.write(name, text);
   const mappingList = Object.keys(options.mappings ?? {}).map((name) => `\n  - ${name}`).join('');
