@@ -28,6 +28,10 @@ export const ErrorCodes = {
   STORE_READONLY: 'UNS_ERR_STORE_READONLY',
   STORE_WRITE: 'UNS_ERR_STORE_WRITE',
   RECOVERY_DROPPED: 'UNS_ERR_RECOVERY_DROPPED',
+  /** A tag value held when the gateway stopped cleanly: the last value it had, not read since. */
+  GATEWAY_STOPPED: 'UNS_ERR_GATEWAY_STOPPED',
+  /** A tag value retained from before this start of the gateway, not read again yet. */
+  VALUE_STALE: 'UNS_ERR_VALUE_STALE',
 } as const;
 
 /** A catalogue code; connectors may add a suffix, as in UNS_ERR_MODBUS_EXCEPTION_2. */

@@ -12,6 +12,7 @@ import type { StoredPacket } from './store/packet-codec.ts';
 import { openStore, type Store } from './store/store.ts';
 import { CommandHandler } from './uns/commands.ts';
 import { NamespacePublisher } from './uns/publisher.ts';
+import { markStale } from './uns/stale.ts';
 import { StatusPublisher } from './uns/status.ts';
 import { TagIndex } from './uns/tag-index.ts';
 
@@ -24,7 +25,10 @@ export interface Gateway {
   readonly host: ConnectorHost;
   /** The demo plant, when `simulator.enabled`. */
   readonly plant: RunningPlant | undefined;
-  /** Stops the connectors, publishes the offline status, then closes the listeners, the broker and the store. */
+  /**
+   * Stops the connectors, marks every held value uncertain (UNS_ERR_GATEWAY_STOPPED) and every device
+   * `stopped`, publishes the offline status, then closes the listeners, the broker and the store.
+   */
   stop(): Promise<void>;
 }
 
@@ -38,7 +42,7 @@ function withDataPaths(device: DeviceConfig, dataDir: string): DeviceConfig {
   return { ...device, pkiDir: resolve(dataDir, device.pkiDir), identity };
 }
 
-/** How long a stop waits for the offline status to reach connected clients. */
+/** How long a stop waits for the held values, then for the offline status, to reach connected clients. */
 const FLUSH_TIMEOUT_MS = 1000;
 
 /** The composition root: starts everything in order and stops it in reverse. */
@@ -62,8 +66,11 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
       durablePublish: store ? (packet, clientId) => store.persistence.recordPublish(packet as StoredPacket, clientId) : undefined,
       counterFloor: store?.persistence.outgoing.maxBrokerCounter(),
       beforeListen: store
-        ? async (publish) =>
-            void (await store.recover({ publish, admit: (packet) => admitStoredPublish(packet, policy), retainedTopicProblem: topicNameProblem }))
+        ? async (publish) => {
+            await store.recover({ publish, admit: (packet) => admitStoredPublish(packet, policy), retainedTopicProblem: topicNameProblem });
+            const stale = await markStale(config.tags, (topic) => store.persistence.retained.get(topic)?.payload, publish);
+            if (stale > 0) log.info({ values: stale }, 'values retained from before this start marked stale until read again');
+          }
         : undefined,
     });
   } catch (error) {
@@ -94,12 +101,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   );
   for (const tag of config.tags) {
     const retained = store?.persistence.retained.get(tag.topic);
-    if (!retained) continue;
-    try {
-      publisher.seed(tag.id, JSON.parse(retained.payload.toString('utf8')) as Record<string, unknown>);
-    } catch {
-      log.warn({ topic: tag.topic }, 'retained value is not a JSON payload; ignored');
-    }
+    if (retained && !publisher.seed(tag.id, retained.payload.toString('utf8'))) log.warn({ topic: tag.topic }, 'retained value is not a value payload; ignored');
   }
   const connected = config.devices.map((device) => withDataPaths(device.config, config.dataDir));
   const host = new ConnectorHost(
@@ -128,6 +130,9 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
       stopping ??= (async () => {
         await host.stop();
         publisher.stop();
+        await publisher.markStopped(FLUSH_TIMEOUT_MS);
+        const stoppedAt = Date.now();
+        await Promise.all(config.devices.map((device) => status.device(device.config.name, { state: 'stopped', timestamp: stoppedAt })));
         await status.gateway('offline');
         await broker.flush(FLUSH_TIMEOUT_MS);
         await broker.close();

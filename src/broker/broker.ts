@@ -10,7 +10,7 @@ import { defaultMaxConnections } from './connection-limit.ts';
 import { bindListener, type BoundListener, type ConnectionHandler } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
 import { Refusals } from './refusals.ts';
-import { boundClientBuffer } from './slow-subscribers.ts';
+import { boundClientBuffer, type Undelivered } from './slow-subscribers.ts';
 
 // mqtt-packet (aedes' encoder) would otherwise build a Buffer for each of the 65,536 two-byte numbers
 // on the first packet it writes: 7.4 MB of heap kept for the process's life, to save one tiny allocation.
@@ -59,7 +59,7 @@ export interface Broker {
   subscribe(topic: string, handler: (packet: InboundPacket) => void): Promise<void>;
   /** What the broker refused on its own since the start (oversized or malformed packets, connections over the limit, …), by error code. */
   refusals(): Record<string, number>;
-  /** Waits (at most `timeoutMs`) until what was written to clients has left the process. */
+  /** Waits (at most `timeoutMs`) until what was published to clients has been written and has left the process. */
   flush(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -96,7 +96,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   aedes.on('clientError', clientError);
   aedes.on('connectionError', clientError);
   aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
-  const accept = acceptConnections(aedes, config, refusals);
+  const undelivered: Undelivered = { count: 0 };
+  const accept = acceptConnections(aedes, config, refusals, undelivered);
   const clients = new Set<Client>();
   aedes.on('client', (client) => {
     options.permissions.activate(client);
@@ -146,7 +147,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     },
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      const pending = () => [...clients].some((client) => (client.conn as { writableLength?: number }).writableLength);
+      const pending = () => undelivered.count > 0 || [...clients].some((client) => (client.conn as { writableLength?: number }).writableLength);
       while (pending() && Date.now() < deadline) await sleep(10);
     },
     async close() {
@@ -163,7 +164,7 @@ const CONNECT_TIMED_OUT = 'connect did not arrive in time';
  * Hands each new connection to aedes with its guards: at most `maxConnections` open at once (across all
  * listeners), packets checked and bounded as they are parsed, and what waits for a slow subscriber bounded.
  */
-function acceptConnections(aedes: Aedes, config: GatewayConfig['broker'], refusals: Refusals): ConnectionHandler {
+function acceptConnections(aedes: Aedes, config: GatewayConfig['broker'], refusals: Refusals, undelivered: Undelivered): ConnectionHandler {
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const limits = { maxPacketBytes: config.maxPacketBytes, maxConnectBytes: config.maxConnectBytes };
   const slow = {
@@ -184,6 +185,6 @@ function acceptConnections(aedes: Aedes, config: GatewayConfig['broker'], refusa
     stream.once('close', () => open--);
     const client = aedes.handle(coalesceWrites(stream), req);
     guardClient(client, limits);
-    boundClientBuffer(client, config.slowSubscriber, slow);
+    boundClientBuffer(client, config.slowSubscriber, slow, undelivered);
   };
 }

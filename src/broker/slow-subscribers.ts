@@ -16,12 +16,15 @@ export interface SlowSubscriberEvents {
 
 type Deliver = (packet: { qos: number; retain: boolean }, done: () => void) => void;
 
+/** Deliveries let go of and not written yet, across all clients: what a flush before a stop waits for. */
+export interface Undelivered {
+  count: number;
+}
+
 interface DeliveryInternals {
   deliver0: Deliver;
   deliverQoS: Deliver;
 }
-
-function noop(): void {}
 
 /**
  * Makes a slow subscriber cost only itself. aedes delivers a message to every matching client and calls
@@ -35,12 +38,15 @@ function noop(): void {}
  * and hold up no one else, and a new subscriber must get every one of them. So does the replay of a
  * persistent session's queue at connect, which aedes writes without passing through here.
  */
-export function boundClientBuffer(client: Client, limits: ClientBufferLimits, events: SlowSubscriberEvents): void {
+export function boundClientBuffer(client: Client, limits: ClientBufferLimits, events: SlowSubscriberEvents, undelivered: Undelivered): void {
   const internals = client as unknown as DeliveryInternals;
   const conn = client.conn as Duplex;
   const deliver0 = internals.deliver0;
   const deliverQoS = internals.deliverQoS;
 
+  const written = () => {
+    undelivered.count--;
+  };
   const deliverLive = (deliver: Deliver, threshold: number, overflow: (waiting: number) => void): Deliver =>
     function boundedDelivery(packet, done) {
       if (packet.retain) {
@@ -49,7 +55,10 @@ export function boundClientBuffer(client: Client, limits: ClientBufferLimits, ev
       }
       const waiting = conn.writableLength;
       if (waiting > threshold) overflow(waiting);
-      else deliver(packet, noop);
+      else {
+        undelivered.count++;
+        deliver(packet, written);
+      }
       done();
     };
 

@@ -1,5 +1,5 @@
 import type { SampleValue } from '../../connectors/sdk.ts';
-import type { ValuePayload } from '../../schemas/payload.ts';
+import type { Quality, ValuePayload } from '../../schemas/payload.ts';
 
 /** A payload as the gateway builds it: 64-bit integers may be bigint, written with every digit. */
 export type OutgoingPayload = Omit<ValuePayload, 'value'> & { value: SampleValue };
@@ -20,4 +20,45 @@ export function encodeValuePayload(payload: OutgoingPayload): string {
   if (payload.status !== undefined) text += `,"status":${JSON.stringify(payload.status)}`;
   if (payload.unit !== undefined) text += `,"unit":${JSON.stringify(payload.unit)}`;
   return `${text}}`;
+}
+
+/**
+ * A payload text as `encodeValuePayload` writes it: what comes before the quality (value, timestamp),
+ * the quality, an optional status, and what follows (unit). A quote inside a JSON string is escaped, so
+ * `,"timestamp":` and `"quality":` match only the keys.
+ */
+const PAYLOAD_TEXT = /^(\{"value":[^]*,"timestamp":\d+,"quality":)"(good|uncertain|bad)"(?:,"status":"(?:[^"\\]|\\.)*")?((?:,"unit":"(?:[^"\\]|\\.)*")?\})$/;
+const QUALITIES: readonly Quality[] = ['good', 'uncertain', 'bad'];
+
+/**
+ * The same payload text with another quality and status, its value, timestamp and unit kept byte for
+ * byte (a 64-bit value keeps every digit). Undefined when the text is not in the gateway's format or
+ * its quality is not one of `from`.
+ */
+export function requalify(text: string, quality: Exclude<Quality, 'good'>, status: string, from: readonly Quality[] = QUALITIES): string | undefined {
+  const match = PAYLOAD_TEXT.exec(text);
+  if (!match || !from.includes(match[2] as Quality)) return undefined;
+  return `${match[1] ?? ''}"${quality}","status":${JSON.stringify(status)}${match[3] ?? ''}`;
+}
+
+const INTEGER_VALUE = /^\{"value":(-?\d+),/;
+
+/**
+ * A retained payload read back; an integer value past 2^53 comes back as a bigint with every digit,
+ * as it was published. Undefined when the text is not a JSON object.
+ */
+export function decodeValuePayload(text: string): Record<string, unknown> | undefined {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+  const fields = payload as Record<string, unknown>;
+  if (typeof fields.value === 'number' && Number.isInteger(fields.value) && !Number.isSafeInteger(fields.value)) {
+    const digits = INTEGER_VALUE.exec(text)?.[1];
+    if (digits !== undefined) fields.value = BigInt(digits);
+  }
+  return fields;
 }

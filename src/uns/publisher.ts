@@ -1,9 +1,10 @@
 import type { Sample, SampleValue } from '../../connectors/sdk.ts';
 import type { Broker } from '../broker/broker.ts';
+import { ErrorCodes } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { beyondDeadband } from './exception.ts';
 import type { NamespaceTag } from './namespace.ts';
-import { encodeValuePayload } from './payload.ts';
+import { decodeValuePayload, encodeValuePayload, requalify } from './payload.ts';
 
 /** One per tag, kept flat: with 10,000 tags every field counts. */
 interface TagState {
@@ -17,6 +18,9 @@ interface TagState {
   value: SampleValue;
   quality: Sample['quality'] | undefined;
   status: string | undefined;
+  timestamp: number;
+  /** The payload retained from before this start, until the first reading replaces it. */
+  held: string | undefined;
   /** When the last value went out; kept only for a tag with a heartbeat. */
   publishedAt: number;
   /** The unit the device reported, for a tag mapped without one. */
@@ -35,6 +39,8 @@ export class NamespacePublisher {
   /** Publishes handed to the broker and not finished: bounded, so that a slow broker cannot exhaust memory. */
   private inFlight = 0;
   private readonly waiting = new Map<string, { tag: NamespaceTag; payload: string }>();
+  /** Resolved once nothing is in flight or waiting. */
+  private readonly idle: Array<() => void> = [];
   published = 0;
   /** Payloads replaced by a newer one of the same tag while the broker was behind. */
   conflated = 0;
@@ -56,6 +62,8 @@ export class NamespacePublisher {
         value: null,
         quality: undefined,
         status: undefined,
+        timestamp: 0,
+        held: undefined,
         publishedAt: 0,
         deviceUnit: undefined,
       });
@@ -67,15 +75,19 @@ export class NamespacePublisher {
   }
 
   /**
-   * Starts from what the namespace held before a restart (the retained payloads), so that a device
-   * still down keeps its last good value, now marked bad, rather than turning null.
+   * Starts from what the namespace held before a restart (a retained payload), so that a device still
+   * down keeps its last good value, now marked bad, rather than turning null. False when the payload
+   * is not a value payload.
    */
-  seed(tagId: string, retained: Record<string, unknown>): void {
+  seed(tagId: string, payload: string): boolean {
     const state = this.states.get(tagId);
-    if (!state || (retained.quality !== 'good' && retained.quality !== 'uncertain' && retained.quality !== 'bad')) return;
+    const retained = decodeValuePayload(payload);
+    if (!state || !retained || (retained.quality !== 'good' && retained.quality !== 'uncertain' && retained.quality !== 'bad')) return false;
     const value = (retained.value ?? null) as SampleValue;
-    // Only the value: the first reading after a start is always published, with a fresh timestamp.
     if (retained.quality === 'good' || value !== null) state.lastGood = value;
+    // Held, not published: the first reading after a start is always published, with a fresh timestamp.
+    state.held = payload;
+    return true;
   }
 
   onSamples(samples: readonly Sample[]): void {
@@ -96,8 +108,39 @@ export class NamespacePublisher {
     clearInterval(this.timer);
   }
 
+  /**
+   * At a clean stop, after the connectors: every value held, good or uncertain, is republished as
+   * uncertain with UNS_ERR_GATEWAY_STOPPED, keeping its value, timestamp and unit, so that nobody takes
+   * it for live while the gateway is down; a bad value stays as it is. Everything goes to the broker at
+   * once (the window would hold the stop up); resolves once the broker has routed it all, or after
+   * `timeoutMs` (a subscriber that does not read).
+   */
+  markStopped(timeoutMs: number): Promise<void> {
+    const status = ErrorCodes.GATEWAY_STOPPED;
+    for (const state of this.states.values()) {
+      if (state.held !== undefined) {
+        const payload = requalify(state.held, 'uncertain', status, ['good', 'uncertain']);
+        if (payload !== undefined && payload !== state.held) this.enqueue(state.tag, payload);
+      } else if (state.quality === 'good' || (state.quality === 'uncertain' && state.status !== status)) {
+        this.publish(state, { tagId: state.tag.id, value: state.value, quality: 'uncertain', status, timestamp: state.timestamp }, state.timestamp);
+      }
+    }
+    for (const [topic, next] of this.waiting) {
+      this.waiting.delete(topic);
+      this.send(next.tag, next.payload);
+    }
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private changed(state: TagState, sample: Sample): boolean {
-    if (state.quality !== sample.quality || state.status !== sample.status) return true;
+    if (state.held !== undefined || state.quality !== sample.quality || state.status !== sample.status) return true;
     // An uncertain value is still a value (UncertainLastUsableValue, EU range exceeded): it moves.
     if (sample.quality === 'bad') return false;
     return beyondDeadband(state.value, sample.value, state.tag.config.deadband);
@@ -116,16 +159,21 @@ export class NamespacePublisher {
     state.value = value;
     state.quality = sample.quality;
     state.status = sample.status;
+    state.timestamp = timestamp;
+    state.held = undefined;
     if (state.heartbeatMs !== undefined) state.publishedAt = Date.now();
-    const payload = encodeValuePayload({ value, timestamp, quality: sample.quality, status: sample.status, unit: state.tag.unit ?? state.deviceUnit });
+    this.enqueue(state.tag, encodeValuePayload({ value, timestamp, quality: sample.quality, status: sample.status, unit: state.tag.unit ?? state.deviceUnit }));
+  }
+
+  private enqueue(tag: NamespaceTag, payload: string): void {
     // While anything waits, new values wait behind it: sent at once, a value could overtake an older one of its tag.
     if (this.inFlight >= this.maxInFlight || this.waiting.size > 0) {
       // The broker is behind: keep only the latest payload of each tag until it catches up.
-      if (this.waiting.delete(state.tag.topic)) this.conflated++;
-      this.waiting.set(state.tag.topic, { tag: state.tag, payload });
+      if (this.waiting.delete(tag.topic)) this.conflated++;
+      this.waiting.set(tag.topic, { tag, payload });
       return;
     }
-    this.send(state.tag, payload);
+    this.send(tag, payload);
   }
 
   private send(tag: NamespaceTag, payload: string): void {
@@ -135,6 +183,7 @@ export class NamespacePublisher {
       if (error) this.log.error({ topic: tag.topic, err: error.message }, 'value publish failed');
       this.inFlight--;
       if (this.waiting.size > 0 && this.inFlight <= this.maxInFlight / 2) this.drain();
+      if (this.inFlight === 0 && this.waiting.size === 0) for (const wake of this.idle.splice(0)) wake();
     });
   }
 

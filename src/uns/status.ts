@@ -1,8 +1,10 @@
 import type { Broker } from '../broker/broker.ts';
+import type { DeviceState as ConnectorState } from '../../connectors/sdk.ts';
 import type { SerializedError } from '../errors.ts';
 import { deviceStatusTopic, gatewayStatusTopic } from './topic.ts';
 
-export type DeviceState = 'connecting' | 'connected' | 'error';
+/** What a connector reports, or `stopped`: the gateway stopped cleanly, nothing is read. */
+export type DeviceState = ConnectorState | 'stopped';
 
 /** Retained JSON on `_gateway/<id>/devices/<device>/status`. */
 export interface DeviceStatus {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Sample } from '../../connectors/sdk.ts';
 import type { Broker } from '../../src/broker/broker.ts';
+import { ErrorCodes } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';
 import type { NamespaceTag } from '../../src/uns/namespace.ts';
 import { NamespacePublisher } from '../../src/uns/publisher.ts';
@@ -67,7 +68,7 @@ describe('report by exception', () => {
   it('keeps the value retained before a restart when the device is still down', () => {
     const { broker, sent } = recorder();
     const publisher = new NamespacePublisher([tag('p')], () => undefined, broker, log);
-    publisher.seed('plc/p', { value: 3.5, timestamp: 1, quality: 'good', unit: 'bar' });
+    publisher.seed('plc/p', JSON.stringify({ value: 3.5, timestamp: 1, quality: 'good', unit: 'bar' }));
     publisher.onSamples([bad('p', 'UNS_ERR_MODBUS_CONNECTION'), good('p', 3.5, 5000)]);
     expect(sent.map((s) => [s.payload.value, s.payload.quality])).toEqual([
       [3.5, 'bad'],
@@ -78,9 +79,17 @@ describe('report by exception', () => {
   it('publishes the first reading after a restart even when it equals the retained value (fresh timestamp)', () => {
     const { broker, sent } = recorder();
     const publisher = new NamespacePublisher([tag('p')], () => undefined, broker, log);
-    publisher.seed('plc/p', { value: 3.5, timestamp: 1, quality: 'good' });
+    publisher.seed('plc/p', JSON.stringify({ value: 3.5, timestamp: 1, quality: 'good' }));
     publisher.onSamples([good('p', 3.5, 9000), good('p', 3.5, 9500)]);
     expect(sent.map((s) => s.payload.timestamp)).toEqual([9000]);
+  });
+
+  it('publishes the first reading after a restart even when the retained value was already bad the same way', () => {
+    const { broker, sent } = recorder();
+    const publisher = new NamespacePublisher([tag('p')], () => undefined, broker, log);
+    publisher.seed('plc/p', JSON.stringify({ value: 3.5, timestamp: 1, quality: 'bad', status: 'UNS_ERR_MODBUS_CONNECTION', unit: 'bar' }));
+    publisher.onSamples([bad('p', 'UNS_ERR_MODBUS_CONNECTION', 9000), bad('p', 'UNS_ERR_MODBUS_CONNECTION', 9500)]);
+    expect(sent.map((s) => s.payload)).toEqual([{ value: 3.5, timestamp: 9000, quality: 'bad', status: 'UNS_ERR_MODBUS_CONNECTION', unit: 'bar' }]);
   });
 
   it('publishes changes of an uncertain value too', () => {
@@ -165,3 +174,67 @@ describe('backpressure', () => {
   });
 });
 
+
+describe('a clean stop', () => {
+  const stopped = (value: unknown, timestamp: number, unit = 'bar') => ({ value, timestamp, quality: 'uncertain', status: ErrorCodes.GATEWAY_STOPPED, unit });
+
+  it('republishes every value it holds as uncertain with UNS_ERR_GATEWAY_STOPPED, value and timestamp kept; bad stays bad', async () => {
+    const { broker, sent } = recorder();
+    const publisher = new NamespacePublisher(['g', 'u', 'b', 'never', 'seeded', 'held', 'gone'].map((name) => tag(name)), () => undefined, broker, log);
+    publisher.seed('plc/seeded', JSON.stringify({ value: 7, timestamp: 50, quality: 'uncertain', status: ErrorCodes.VALUE_STALE, unit: 'bar' }));
+    publisher.seed('plc/held', JSON.stringify({ value: 8, timestamp: 60, quality: 'uncertain', status: ErrorCodes.GATEWAY_STOPPED, unit: 'bar' }));
+    publisher.seed('plc/gone', JSON.stringify({ value: 9, timestamp: 70, quality: 'bad', status: 'UNS_ERR_MODBUS_CONNECTION', unit: 'bar' }));
+    publisher.onSamples([
+      good('g', 4.25, 1000),
+      { tagId: 'plc/u', value: 10, quality: 'uncertain', status: 'UncertainLastUsableValue', timestamp: 1100 },
+      good('b', 3, 900),
+      bad('b', 'UNS_ERR_MODBUS_TIMEOUT', 1200),
+    ]);
+    const before = sent.length;
+    await publisher.markStopped(5000);
+    expect(sent.slice(before).map((s) => [s.topic, s.payload, s.retain])).toEqual([
+      ['p/a/b/g', stopped(4.25, 1000), true],
+      ['p/a/b/u', stopped(10, 1100), true],
+      ['p/a/b/seeded', stopped(7, 50), true],
+    ]);
+  });
+
+  it('keeps every digit of a 64-bit value and the unit the device reported', async () => {
+    const { broker, sent } = recorder();
+    const raw: string[] = [];
+    const send = broker.send.bind(broker);
+    broker.send = (topic, payload, options, done) => {
+      raw.push(payload.toString());
+      send(topic, payload, options, done);
+    };
+    const unitless = { ...tag('e', { dataType: 'int64' }), unit: undefined };
+    const publisher = new NamespacePublisher([unitless], () => undefined, broker, log);
+    publisher.onSamples([{ tagId: 'plc/e', value: 9007199254740993n, quality: 'good', timestamp: 5, unit: 'kWh' }]);
+    await publisher.markStopped(5000);
+    expect(sent).toHaveLength(2);
+    expect(raw.at(-1)).toBe(`{"value":9007199254740993,"timestamp":5,"quality":"uncertain","status":"${ErrorCodes.GATEWAY_STOPPED}","unit":"kWh"}`);
+  });
+
+  it('marks 10,000 tags and resolves only once the broker has routed every publish', async () => {
+    const tags = Array.from({ length: 10_000 }, (_, i) => tag(`t${i}`));
+    let routed = 0;
+    const last = new Map<string, Record<string, unknown>>();
+    let sentCount = 0;
+    const broker = {
+      send: (topic: string, payload: string, _options: unknown, done: () => void) => {
+        sentCount++;
+        last.set(topic, JSON.parse(payload) as Record<string, unknown>);
+        setImmediate(() => {
+          routed++;
+          done();
+        });
+      },
+    } as unknown as Broker;
+    const publisher = new NamespacePublisher(tags, () => undefined, broker, log);
+    publisher.onSamples(tags.map((t, i) => good(t.config.name, i, 1000 + i)));
+    await publisher.markStopped(5000);
+    expect(routed).toBe(sentCount);
+    expect(last.size).toBe(10_000);
+    expect([...last.values()].filter((payload, i) => JSON.stringify(payload) === JSON.stringify(stopped(i, 1000 + i)))).toHaveLength(10_000);
+  });
+});
