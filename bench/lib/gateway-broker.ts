@@ -5,7 +5,7 @@ import { isAlive, spawnBroker, stopChild, type BrokerHandle } from './broker-pro
 import { startNodeFlags } from './start-flags.js';
 
 /** Config for the gateway: one TCP listener on an OS-chosen loopback port, no mappings. */
-function gatewayConfigYaml(dataDir: string): string {
+export function gatewayConfigYaml(dataDir: string): string {
   return [
     'id: bench',
     'log:',
@@ -23,7 +23,7 @@ function gatewayConfigYaml(dataDir: string): string {
 }
 
 /** Returns the bound port if `line` is the gateway's pino "listener ready" line for TCP. */
-function listenerPort(line: string): number | null {
+export function listenerPort(line: string): number | null {
   if (!line.includes('listener ready')) return null;
   let v: unknown;
   try {
