@@ -5,7 +5,10 @@ import { passwdCommand } from './commands/passwd.ts';
 import { pkiCommand } from './commands/pki.ts';
 import { runCommand } from './commands/run.ts';
 import { simulateCommand } from './commands/simulate.ts';
+import { portOption, UsageError, wholeNumberOption } from './commands/options.ts';
 import { validateCommand } from './commands/validate.ts';
+import { isGatewayError } from './errors.ts';
+import { packageVersion } from './version.ts';
 
 const HELP = `Usage: uns-gateway <command> [--config <path>]
 
@@ -25,9 +28,10 @@ Options:
       --port <port>     simulate: Modbus TCP port (default 5020)
       --opcua-port <p>  simulate: OPC UA port (default 4840, 0 for none)
       --root <nodeId>   browse: where to start (default ns=0;i=85, the Objects folder)
-      --depth <n>       browse: levels to follow (default 3)
+      --depth <n>       browse: levels to follow, 1 to 100 (default 3)
       --yaml            browse: print a mapping file instead of a tree
   -h, --help            show this help
+  -V, --version         print the version
 
 Exit codes: 0 success, 1 bad config or start failure, 2 bad usage.
 `;
@@ -47,45 +51,64 @@ async function main(argv: string[]): Promise<number> {
         depth: { type: 'string' },
         yaml: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
       },
     });
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
+    throw new UsageError((error as Error).message);
   }
+  const { values } = parsed;
   const [command, ...rest] = parsed.positionals;
-  if (parsed.values.help || command === 'help') {
+  if (values.help || command === 'help') {
     process.stdout.write(HELP);
     return 0;
   }
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   if (command === 'browse' || command === 'pki') {
-    const configPath = parsed.values.config ?? defaultConfigPath();
+    const configPath = values.config ?? defaultConfigPath();
     if (command === 'pki') return pkiCommand(configPath, rest);
     const [endpoint] = rest;
-    if (!endpoint?.startsWith('opc.tcp://') || rest.length > 1) {
-      process.stderr.write(HELP);
-      return 2;
-    }
-    return browseCommand({ endpoint, root: parsed.values.root ?? 'ns=0;i=85', depth: Number(parsed.values.depth ?? 3), yaml: parsed.values.yaml ?? false });
+    if (!endpoint?.startsWith('opc.tcp://') || rest.length > 1) throw new UsageError('browse takes one opc.tcp:// endpoint');
+    return browseCommand({ endpoint, root: values.root ?? 'ns=0;i=85', depth: wholeNumberOption('depth', values.depth, 3, 1, 100), yaml: values.yaml ?? false });
   }
-  if (rest.length > 0 || command === undefined) {
+  if (command === undefined) {
     process.stderr.write(HELP);
     return 2;
   }
-  const configPath = parsed.values.config ?? defaultConfigPath();
+  if (rest.length > 0) throw new UsageError(`${command} takes no arguments, got "${rest.join(' ')}"`);
+  const configPath = values.config ?? defaultConfigPath();
   switch (command) {
     case 'run':
       return runCommand(configPath);
     case 'validate':
       return validateCommand(configPath);
     case 'simulate':
-      return simulateCommand(parsed.values.host ?? '127.0.0.1', Number(parsed.values.port ?? 5020), Number(parsed.values['opcua-port'] ?? 4840));
+      return simulateCommand({
+        host: values.host ?? '127.0.0.1',
+        modbusPort: portOption('port', values.port, 5020, 1),
+        opcuaPort: portOption('opcua-port', values['opcua-port'], 4840, 0),
+      });
     case 'passwd':
       return passwdCommand();
     default:
-      process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
-      return 2;
+      throw new UsageError(`unknown command "${command}"`);
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+/** Runs a command; a GatewayError it throws becomes one line on standard error (usage errors add the help). */
+async function exitCode(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    if (!isGatewayError(error)) throw error;
+    process.stderr.write(`uns-gateway: ${error.code}: ${error.message}\n`);
+    if (!(error instanceof UsageError)) return 1;
+    process.stderr.write(`\n${HELP}`);
+    return 2;
+  }
+}
+
+process.exitCode = await exitCode(process.argv.slice(2));

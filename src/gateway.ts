@@ -7,7 +7,9 @@ import { startBroker, type Broker } from './broker/broker.ts';
 import { topicNameProblem } from './broker/topic-rules.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { ConnectorHost } from './connectors/host.ts';
+import { ErrorCodes, GatewayError } from './errors.ts';
 import type { Logger } from './log.ts';
+import { plantStartError } from './plant-errors.ts';
 import type { StoredPacket } from './store/packet-codec.ts';
 import { openStore, type Store } from './store/store.ts';
 import { CommandHandler } from './uns/commands.ts';
@@ -42,13 +44,42 @@ function withDataPaths(device: DeviceConfig, dataDir: string): DeviceConfig {
   return { ...device, pkiDir: resolve(dataDir, device.pkiDir), identity };
 }
 
+/** Creates the data directory; a file in its place, or no permission, is a GatewayError saying what to do. */
+function makeDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? `store.dataDir "${dataDir}" is ${code === 'EEXIST' ? 'a file' : 'below a file'}, not a folder: point store.dataDir at a folder, or move the file away`
+        : `cannot create store.dataDir "${dataDir}": ${(error as Error).message}; point store.dataDir at a folder the gateway may write`;
+    throw new GatewayError(ErrorCodes.DATA_DIR, message, { dataDir }, { cause: error });
+  }
+}
+
+const SIMULATOR_SETTINGS = { host: 'simulator.host', modbus: 'simulator.modbusPort', opcua: 'simulator.opcuaPort' };
+
+/** The demo plant when `simulator.enabled`; loaded only then, since it brings modbus-serial into the main thread. */
+async function startSimulator(config: LoadedConfig, log: Logger): Promise<RunningPlant | undefined> {
+  const simulator = config.gateway.simulator;
+  if (!simulator.enabled) return undefined;
+  const { startPlant } = await import('../connectors/simulator/plant.ts');
+  return startPlant({
+    host: simulator.host,
+    modbusPort: simulator.modbusPort,
+    ...(simulator.opcuaPort > 0 ? { opcua: { port: simulator.opcuaPort, pkiDir: resolve(config.dataDir, 'pki') } } : {}),
+    log: (level, message) => log[level]({ module: 'simulator' }, message),
+  });
+}
+
 /** How long a stop waits for the held values, then for the offline status, to reach connected clients. */
 const FLUSH_TIMEOUT_MS = 1000;
 
 /** The composition root: starts everything in order and stops it in reverse. */
 export async function startGateway(config: LoadedConfig, log: Logger): Promise<Gateway> {
   const { gateway: settings } = config;
-  mkdirSync(config.dataDir, { recursive: true });
+  makeDataDir(config.dataDir);
   const store = settings.store.engine === 'sqlite' ? openStore(settings.store, config.dataDir, log.child({ module: 'store' })) : undefined;
   const permissions = new WritePermissions();
   const index = new TagIndex(config.tags);
@@ -77,20 +108,17 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     await store?.close();
     throw error;
   }
+  let plant: RunningPlant | undefined;
+  try {
+    plant = await startSimulator(config, log);
+  } catch (error) {
+    await broker.close();
+    await store?.close();
+    throw plantStartError(error, SIMULATOR_SETTINGS);
+  }
+  if (plant) log.info({ modbusPort: plant.modbus.port, opcua: plant.opcua?.endpoint }, 'demo plant simulator running');
   const status = new StatusPublisher(broker, settings.id);
   await status.gateway('online');
-
-  const simulator = settings.simulator;
-  // Loaded only when enabled: the simulator brings modbus-serial (and serialport) into the main thread.
-  const plant = simulator.enabled
-    ? await (await import('../connectors/simulator/plant.ts')).startPlant({
-        host: simulator.host,
-        modbusPort: simulator.modbusPort,
-        ...(simulator.opcuaPort > 0 ? { opcua: { port: simulator.opcuaPort, pkiDir: resolve(config.dataDir, 'pki') } } : {}),
-        log: (level, message) => log[level]({ module: 'simulator' }, message),
-      })
-    : undefined;
-  if (plant) log.info({ modbusPort: plant.modbus.port, opcua: plant.opcua?.endpoint }, 'demo plant simulator running');
 
   const devices = new Map(config.devices.map((device) => [device.config.name, device.config]));
   const publisher = new NamespacePublisher(

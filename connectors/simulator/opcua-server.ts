@@ -43,7 +43,8 @@ const POINTS: Point[] = [
 export async function serveOpcua(station: PumpStation, host: string, port: number, pkiDir: string, refreshMs = 500): Promise<RunningOpcuaServer> {
   const manager = new OPCUACertificateManager({ rootFolder: join(pkiDir, 'simulator'), automaticallyAcceptUnknownCertificate: true });
   await manager.initialize();
-  const server = new OPCUAServer({ port, hostname: host, alternateHostname: host, serverCertificateManager: manager });
+  // `host` is the address the TCP server binds; `hostname` only names it in the endpoint URL.
+  const server = new OPCUAServer({ port, host, hostname: host, alternateHostname: host, serverCertificateManager: manager });
   await server.initialize();
   const addressSpace = server.engine.addressSpace;
   if (!addressSpace) throw new Error('no address space');
@@ -75,8 +76,14 @@ export async function serveOpcua(station: PumpStation, host: string, port: numbe
     }
   };
   refresh();
+  try {
+    await server.start();
+  } catch (error) {
+    await server.shutdown(0);
+    await manager.dispose();
+    throw error;
+  }
   const timer = setInterval(refresh, refreshMs);
-  await server.start();
   return {
     endpoint: server.getEndpointUrl(),
     close: async () => {

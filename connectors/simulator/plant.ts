@@ -1,3 +1,4 @@
+import { PlantListenError } from './listen-error.ts';
 import { serveModbusTcp, type RunningModbusServer } from './modbus-server.ts';
 import type { RunningOpcuaServer } from './opcua-server.ts';
 import { PumpStation } from './pump-station.ts';
@@ -21,14 +22,20 @@ export interface RunningPlant {
 /** Starts the demo pump station and serves it over Modbus TCP and, when asked, OPC UA. */
 export async function startPlant(options: PlantOptions): Promise<RunningPlant> {
   const station = new PumpStation();
-  const modbus = await serveModbusTcp(station.bank, options.host, options.modbusPort);
+  const modbus = await serveModbusTcp(station.bank, options.host, options.modbusPort).catch((error: unknown) => {
+    throw new PlantListenError('modbus', options.host, options.modbusPort, error);
+  });
   let opcua: RunningOpcuaServer | undefined;
   if (options.opcua) {
+    const { port, pkiDir } = options.opcua;
     // node-opcua is loaded only when the demo serves OPC UA: it is large.
     const { routeOpcuaLogs } = await import('../opcua/logging.ts');
     routeOpcuaLogs(options.log ?? (() => undefined));
     const { serveOpcua } = await import('./opcua-server.ts');
-    opcua = await serveOpcua(station, options.host, options.opcua.port, options.opcua.pkiDir);
+    opcua = await serveOpcua(station, options.host, port, pkiDir).catch(async (error: unknown) => {
+      await modbus.close();
+      throw new PlantListenError('opcua', options.host, port, error);
+    });
   }
   station.start();
   return {

@@ -4,7 +4,7 @@ import { isGatewayError } from '../errors.ts';
 import { startGateway } from '../gateway.ts';
 import { createLogger } from '../log.ts';
 
-/** Runs the gateway until SIGINT or SIGTERM. Resolves with the exit code. */
+/** Runs the gateway until SIGINT, SIGTERM or SIGHUP. Resolves with the exit code. */
 export async function runCommand(configPath: string): Promise<number> {
   let config;
   try {
@@ -36,7 +36,7 @@ export async function runCommand(configPath: string): Promise<number> {
         },
       );
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // SIGHUP (the terminal closed, or a service manager's reload) stops cleanly too: no reload here.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
   });
 }

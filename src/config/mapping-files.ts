@@ -10,9 +10,12 @@ function displayPath(absolute: string): string {
   return rel.startsWith('..') ? absolute : rel;
 }
 
+/** A `*` matches any run of characters; `.yaml` and `.yml` at the end match each other, since both are YAML. */
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '[^/]*');
-  return new RegExp(`^${escaped}$`);
+  const yamlExtension = /\.ya?ml$/.exec(pattern);
+  const stem = yamlExtension ? pattern.slice(0, yamlExtension.index) : pattern;
+  const escaped = stem.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '[^/]*');
+  return new RegExp(`^${escaped}${yamlExtension ? '\\.ya?ml' : ''}$`);
 }
 
 /** Resolves the `mappings:` entries of gateway.yaml against its folder; a `*` may stand in the file name. */

@@ -25,14 +25,27 @@ export class CommandHandler {
   async start(): Promise<void> {
     const route = (packet: InboundPacket): void => {
       const tag = this.index.bySetTopic(packet.topic);
-      if (tag !== undefined) void this.handle(tag, packet);
+      void (tag === undefined ? this.refuseUnknown(packet) : this.handle(tag, packet));
     };
     await Promise.all(this.index.setFilters().map((filter) => this.broker.subscribe(filter, route)));
   }
 
+  /** A `/set` on a topic no tag is mapped to: answered and logged like any refused write, so that a typo is not met with silence. */
+  private async refuseUnknown(packet: InboundPacket): Promise<void> {
+    const topic = packet.topic.slice(0, -SET_SUFFIX.length);
+    let id: string | undefined;
+    try {
+      id = parseSetPayload(packet.payload).id;
+    } catch {
+      // The unknown topic is the error to report, whatever the payload.
+    }
+    const failure = new GatewayError(ErrorCodes.SET_UNKNOWN_TAG, `no tag is mapped to ${topic}: check the topic (uns-gateway validate lists them)`);
+    await this.refuse(topic + SET_SUFFIX + RESULT_SUFFIX, failure, { clientId: packet.clientId, username: this.permissions.username(packet.clientId), topic: packet.topic }, id);
+  }
+
   private async handle(tag: NamespaceTag, packet: InboundPacket): Promise<void> {
     const resultTopic = tag.topic + SET_SUFFIX + RESULT_SUFFIX;
-    const who = { clientId: packet.clientId, username: this.permissions.username(packet.clientId), tag: tag.id };
+    const who = { clientId: packet.clientId, username: this.permissions.username(packet.clientId), tag: tag.id, topic: packet.topic };
     let id: string | undefined;
     try {
       const command = parseSetPayload(packet.payload);
@@ -48,9 +61,13 @@ export class CommandHandler {
       await this.reply(resultTopic, `{"ok":true${id === undefined ? '' : `,"id":${JSON.stringify(id)}`},"value":${jsonValue(result.value)},"timestamp":${result.timestamp}}`);
     } catch (error) {
       const failure = error instanceof GatewayError ? error : new GatewayError(ErrorCodes.WRITE_FAILED, (error as Error).message);
-      this.log.warn({ ...who, code: failure.code, err: failure.message, id }, 'write refused');
-      await this.reply(resultTopic, JSON.stringify({ ok: false, ...(id === undefined ? {} : { id }), error: { code: failure.code, message: failure.message } }));
+      await this.refuse(resultTopic, failure, who, id);
     }
+  }
+
+  private async refuse(resultTopic: string, failure: GatewayError, who: Record<string, string | undefined>, id: string | undefined): Promise<void> {
+    this.log.warn({ ...who, code: failure.code, err: failure.message, id }, 'write refused');
+    await this.reply(resultTopic, JSON.stringify({ ok: false, ...(id === undefined ? {} : { id }), error: { code: failure.code, message: failure.message } }));
   }
 
   private reply(topic: string, payload: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -6,6 +6,12 @@ export interface PtyPair {
   a: string;
   b: string;
   close(): Promise<void>;
+}
+
+/** Why this machine cannot make a pty pair (socat is not installed), or undefined when it can. */
+export function socatMissing(): string | undefined {
+  const probe = spawnSync('socat', ['-V'], { stdio: 'ignore' });
+  return probe.error ? `socat is not installed (apt-get install socat): ${probe.error.message}` : undefined;
 }
 
 /** Two linked pseudo-terminals from socat: a serial line inside this machine, for real RTU framing. */

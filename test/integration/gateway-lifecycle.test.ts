@@ -1,6 +1,10 @@
+import { rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
 import { ErrorCodes, GatewayError } from '../../src/errors.ts';
+import { startGateway } from '../../src/gateway.ts';
+import { createLogger } from '../../src/log.ts';
 import { selfSignedCertificate } from '../helpers/certificates.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
@@ -106,13 +110,29 @@ describe('listeners', () => {
     expect(message).toMatchObject({ topic: 'secure/hello', payload: 'over tls' });
   });
 
-  it('names a missing TLS file with UNS_ERR_TLS_FILES', async () => {
+  it('refuses a config naming missing TLS files when it loads, each at its key', async () => {
     const attempt = startTestGateway({
       listeners: `\n    - protocol: tls\n      port: 0\n      cert: nope.pem\n      key: nope.key`,
     });
     await expect(attempt).rejects.toMatchObject({
-      code: ErrorCodes.TLS_FILES,
-      message: expect.stringMatching(/^broker\.listeners\[0\]\.cert: cannot read "nope\.pem": ENOENT/),
+      code: ErrorCodes.CONFIG_INVALID,
+      message: expect.stringMatching(/broker\.listeners\[0\]\.cert: TLS file "nope\.pem" not found.*\n.*broker\.listeners\[0\]\.key: TLS file "nope\.key" not found/),
     });
+  });
+
+  it('names a TLS file gone between load and listen with UNS_ERR_TLS_FILES', async () => {
+    const dir = makeTempDir();
+    try {
+      dir.write('tls/cert.pem', 'cert');
+      dir.write('tls/key.pem', 'key');
+      const config = loadConfig(dir.write('gateway.yaml', 'broker:\n  listeners:\n    - protocol: tls\n      port: 0\n      cert: tls/cert.pem\n      key: tls/key.pem\nstore:\n  engine: memory\n'));
+      rmSync(`${dir.path}/tls/key.pem`);
+      await expect(startGateway(config, createLogger('silent'))).rejects.toMatchObject({
+        code: ErrorCodes.TLS_FILES,
+        message: expect.stringMatching(/^broker\.listeners\[0\]\.key: cannot read "tls\/key\.pem": ENOENT/),
+      });
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { ClientPool, Inbox } from '../helpers/mqtt.ts';
-import { ptyPair, type PtyPair } from '../helpers/pty-pair.ts';
+import { ptyPair, socatMissing, type PtyPair } from '../helpers/pty-pair.ts';
 import type { RtuServerRequest } from '../helpers/rtu-server-process.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
 
@@ -35,33 +35,37 @@ function slave(request: RtuServerRequest): Promise<number> {
   });
 }
 
-beforeAll(async () => {
-  dir = makeTempDir();
-  pty = await ptyPair(dir.path);
-  server = fork(new URL('../helpers/rtu-server-process.ts', import.meta.url), [pty.a, '19200'], { execArgv: ['--import', 'tsx'] });
-  await new Promise<void>((resolve, reject) =>
-    server.once('message', (m: { type: string; message?: string }) => (m.type === 'ready' ? resolve() : reject(new Error(m.message)))),
-  );
-  // CDAB: the low word of the float comes first on the wire.
-  await slave({ type: 'set-float-cdab', address: 0, value: 2.5 });
-  await slave({ type: 'set', address: 2, value: 40 });
-  // Two units on one serial line: the gateway must poll them one request at a time through one port.
-  gw = await startTestGateway({ mappings: { 'rtu.yaml': `devices:${device('tank-1', 1, pty.b)}${device('tank-2', 2, pty.b)}` }, extra: 'access:\n  anonymousWrite: true\n' });
-});
+// The RTU tests need socat for a pty pair; without it they are skipped, saying why, rather than failing.
+const missing = socatMissing();
+if (missing !== undefined) console.warn(`skipping the Modbus RTU tests: ${missing}`);
 
-afterAll(async () => {
-  await pool.endAll();
-  await gw?.stop();
-  if (server?.connected) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.disconnect();
-    await exited;
-  }
-  await pty?.close();
-  dir?.remove();
-});
+describe.skipIf(missing !== undefined)('Modbus RTU over a serial line (socat pty pair)', () => {
+  beforeAll(async () => {
+    dir = makeTempDir();
+    pty = await ptyPair(dir.path);
+    server = fork(new URL('../helpers/rtu-server-process.ts', import.meta.url), [pty.a, '19200'], { execArgv: ['--import', 'tsx'] });
+    await new Promise<void>((resolve, reject) =>
+      server.once('message', (m: { type: string; message?: string }) => (m.type === 'ready' ? resolve() : reject(new Error(m.message)))),
+    );
+    // CDAB: the low word of the float comes first on the wire.
+    await slave({ type: 'set-float-cdab', address: 0, value: 2.5 });
+    await slave({ type: 'set', address: 2, value: 40 });
+    // Two units on one serial line: the gateway must poll them one request at a time through one port.
+    gw = await startTestGateway({ mappings: { 'rtu.yaml': `devices:${device('tank-1', 1, pty.b)}${device('tank-2', 2, pty.b)}` }, extra: 'access:\n  anonymousWrite: true\n' });
+  });
 
-describe('Modbus RTU over a serial line (socat pty pair)', () => {
+  afterAll(async () => {
+    await pool.endAll();
+    await gw?.stop();
+    if (server?.connected) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.disconnect();
+      await exited;
+    }
+    await pty?.close();
+    dir?.remove();
+  });
+
   it('reads two units on one line through one port, with RTU framing and CRC', async () => {
     const sub = await pool.connect(gw.url());
     const inbox = new Inbox(sub);

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCliGateway, type RunningGateway } from '../helpers/cli.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { ClientPool, Inbox } from '../helpers/mqtt.ts';
+import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
+
+const pool = new ClientPool();
+let dir: TempDir | undefined;
+let running: RunningGateway | undefined;
+
+afterEach(async () => {
+  await pool.endAll();
+  if (running && running.child.exitCode === null) {
+    running.child.kill('SIGKILL');
+    await running.exited;
+  }
+  running = undefined;
+  dir?.remove();
+  dir = undefined;
+});
+
+const CONFIG = `id: run-gw
+log:
+  level: info
+broker:
+  listeners:
+    - protocol: tcp
+      host: 127.0.0.1
+      port: 0
+store:
+  dataDir: ./data
+access:
+  anonymousWrite: true
+mappings:
+  - mappings/plc.yaml
+`;
+
+/** A PLC nobody serves: the tags exist in the namespace, the device stays unreachable. */
+const mapping = (port: number) => `devices:
+  - name: plc
+    protocol: modbus
+    transport: { type: tcp, host: 127.0.0.1, port: ${port} }
+    site: site
+    area: area
+    asset: asset
+    tags:
+      - { name: level, register: holding, address: 0, dataType: uint16, writable: true }
+`;
+
+async function startGateway(): Promise<{ gateway: RunningGateway; url: string }> {
+  dir = makeTempDir();
+  dir.write('mappings/plc.yaml', mapping(await freePort()));
+  const gateway = startCliGateway(dir.write('gateway.yaml', CONFIG));
+  running = gateway;
+  const ready = await gateway.waitForLog('listener ready');
+  return { gateway, url: `mqtt://127.0.0.1:${String(ready.port)}` };
+}
+
+describe('uns-gateway run', () => {
+  it('on SIGHUP stops cleanly: publishes offline, exits 0', async () => {
+    const { gateway, url } = await startGateway();
+    const sub = await pool.connect(url);
+    const inbox = new Inbox(sub);
+    await sub.subscribeAsync('_gateway/run-gw/status', { qos: 1 });
+    await inbox.waitFor(1);
+    gateway.child.kill('SIGHUP');
+    expect(await gateway.exited).toBe(0);
+    expect(inbox.messages.map((m) => m.payload)).toEqual(['online', 'offline']);
+    expect(gateway.logs.find((entry) => entry.msg === 'stopping')?.signal).toBe('SIGHUP');
+  });
+
+  it('answers a /set to a topic no tag is mapped to with UNS_ERR_SET_UNKNOWN_TAG, and logs it', async () => {
+    const { gateway, url } = await startGateway();
+    const client = await pool.connect(url, { clientId: 'writer-1' });
+    const inbox = new Inbox(client);
+    await client.subscribeAsync('site/area/asset/+/set/result', { qos: 1 });
+    await client.publishAsync('site/area/asset/nosuchtag/set', '{"value": 5, "id": "w-9"}', { qos: 1 });
+    const [result] = await inbox.waitFor(1);
+    expect(result?.topic).toBe('site/area/asset/nosuchtag/set/result');
+    expect(JSON.parse(result?.payload ?? '{}')).toEqual({
+      ok: false,
+      id: 'w-9',
+      error: { code: 'UNS_ERR_SET_UNKNOWN_TAG', message: 'no tag is mapped to site/area/asset/nosuchtag: check the topic (uns-gateway validate lists them)' },
+    });
+    const logged = await gateway.waitForLog('write refused');
+    expect(logged).toMatchObject({ clientId: 'writer-1', topic: 'site/area/asset/nosuchtag/set', code: 'UNS_ERR_SET_UNKNOWN_TAG', id: 'w-9' });
+  });
+});
