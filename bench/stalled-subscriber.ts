@@ -35,7 +35,7 @@ import { readRssBytes } from './lib/store-gateway.js';
 const START_TIMEOUT_MS = 30_000;
 const SETUP_TIMEOUT_MS = 30_000; // load generator start + connect + warm-up + SUBACK; the settle time comes on top
 const SUBACK_TIMEOUT_MS = 10_000;
-const SETTLE_STABLE_MS = 500; // the stalled subscriber's connection counts as full once its queue is this still
+const SETTLE_STABLE_MS = 1000; // the stalled subscriber's connection counts as full once its queue is this still
 
 function log(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -195,7 +195,7 @@ async function main(): Promise<number> {
     log("  broker CPU / other CPU: share of one core used during the measured part by the broker / by other processes");
     log("  than the broker and the load generator. RSS: broker's resident memory at the end of the measured part.");
     log('  stalled subscriber: times from its SUBACK; the measured part started when it "stopped receiving"');
-    log('  (+0.5 s); KiB queued: bytes in the kernel on their way to it (broker send queue + its receive queue) at the end.');
+    log('  (+1 s); KiB queued: bytes in the kernel on their way to it (broker send queue + its receive queue) at the end.');
     log();
     log(`other clients' QoS 1 throughput with a stalled subscriber, relative to the baseline:`);
     for (const line of verdictLines(measured)) log(line);
