@@ -18,7 +18,7 @@ export interface StalledBenchOptions {
 
 export const STALLED_USAGE = `usage: node --import tsx bench/stalled-subscriber.ts [options]
   --phase-sec S       length of each measured phase in seconds (default 10)
-  --warmup-sec S      load before each measured phase starts, in seconds (default 2)
+  --warmup-sec S      load before each measured phase starts, in seconds (default 3)
   --settle-sec S      longest wait for the stalled subscriber's connection to fill up before
                       measuring anyway, in seconds (default 10)
   --pairs N           QoS 1 publisher/subscriber client pairs (default 4)
@@ -55,7 +55,7 @@ export function parseStalledOptions(argv: string[]): StalledBenchOptions | null 
   if (values.help === true) return null;
   return {
     phaseSec: int(values['phase-sec'], 10, 'phase-sec', 1),
-    warmupSec: int(values['warmup-sec'], 2, 'warmup-sec', 0),
+    warmupSec: int(values['warmup-sec'], 3, 'warmup-sec', 0),
     settleSec: int(values['settle-sec'], 10, 'settle-sec', 1),
     pairs: int(values.pairs, 4, 'pairs', 1),
     window: int(values.window, 16, 'window', 1),

@@ -104,6 +104,15 @@ export function resultTable(records: readonly BrokerRecord[]): string {
   );
 }
 
+function gatewayVerdict(rec: BrokerRecord, p: PhaseRecord, x: number): string {
+  if (p.settle !== null && !p.settle.settled) {
+    return 'INCONCLUSIVE: the stalled connection was still filling up when measuring started (raise --settle-sec)';
+  }
+  const disturbed = [baselineOf(rec), p].some((q) => q !== undefined && otherBusy(q) > NOISE_LIMIT);
+  const flag = disturbed ? '   (unreliable: host busy with other work)' : '';
+  return `target >= ${TARGET_STALLED_RATIO}x   ${x >= TARGET_STALLED_RATIO ? 'PASS' : 'MISS'}${flag}`;
+}
+
 /** PASS/MISS lines for the gateway, and the same ratios for the other brokers as information. */
 export function verdictLines(records: readonly BrokerRecord[]): string[] {
   const lines: string[] = [];
@@ -111,8 +120,7 @@ export function verdictLines(records: readonly BrokerRecord[]): string[] {
     for (const p of rec.phases) {
       if (p.kind === 'baseline') continue;
       const x = ratio(rec, p);
-      const verdict =
-        rec.broker === 'gateway' ? `target >= ${TARGET_STALLED_RATIO}x   ${x >= TARGET_STALLED_RATIO ? 'PASS' : 'MISS'}` : '(reference)';
+      const verdict = rec.broker === 'gateway' ? gatewayVerdict(rec, p, x) : '(reference)';
       lines.push(`  ${rec.broker.padEnd(9)} ${LABELS[p.kind].padEnd(29)} ${fmtNum(x, 2)}x of baseline   ${verdict}`);
     }
   }
