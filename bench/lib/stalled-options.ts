@@ -20,7 +20,7 @@ export const STALLED_USAGE = `usage: node --import tsx bench/stalled-subscriber.
   --phase-sec S       length of each measured phase in seconds (default 10)
   --warmup-sec S      load before each measured phase starts, in seconds (default 3)
   --settle-sec S      longest wait for the stalled subscriber's connection to fill up before
-                      measuring anyway, in seconds (default 10)
+                      measuring anyway, in seconds (default 20)
   --pairs N           QoS 1 publisher/subscriber client pairs (default 4)
   --window N          QoS 1 round trips in flight per pair (default 16)
   --payload N         payload bytes (default 64)
@@ -56,7 +56,7 @@ export function parseStalledOptions(argv: string[]): StalledBenchOptions | null 
   return {
     phaseSec: int(values['phase-sec'], 10, 'phase-sec', 1),
     warmupSec: int(values['warmup-sec'], 3, 'warmup-sec', 0),
-    settleSec: int(values['settle-sec'], 10, 'settle-sec', 1),
+    settleSec: int(values['settle-sec'], 20, 'settle-sec', 1),
     pairs: int(values.pairs, 4, 'pairs', 1),
     window: int(values.window, 16, 'window', 1),
     payloadBytes: int(values.payload, 64, 'payload', 4),
