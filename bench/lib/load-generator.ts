@@ -3,9 +3,9 @@
  * bench/broker.ts with a LoadConfig as JSON in argv[2]; see protocol.ts for
  * the stdout/stdin handshake. Exits 0 after printing a result, 1 on error.
  */
-import { createInterface } from 'node:readline';
 import type { MqttClient } from 'mqtt';
 import { FaninLoad } from './fanin-load.js';
+import { waitForGo } from './go-signal.js';
 import { cpuMsSince, endClients } from './mqtt-clients.js';
 import type { GeneratorEvent, LoadConfig, PhaseResult } from './protocol.js';
 import { RttLoad } from './rtt-load.js';
@@ -27,24 +27,6 @@ function parseConfig(arg: string | undefined): LoadConfig {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`bad ${k}`);
   }
   return c;
-}
-
-/** Resolves when the orchestrator writes "go"; rejects if stdin closes first. */
-function waitForGo(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: process.stdin });
-    let ok = false;
-    rl.on('line', (line) => {
-      if (line.trim() === 'go') {
-        ok = true;
-        rl.close();
-        resolve();
-      }
-    });
-    rl.on('close', () => {
-      if (!ok) reject(new Error('stdin closed before "go"'));
-    });
-  });
 }
 
 async function runFanin(cfg: LoadConfig, clients: MqttClient[]): Promise<PhaseResult> {
