@@ -20,6 +20,7 @@ export const ErrorCodes = {
   STORE_CORRUPT: 'UNS_ERR_STORE_CORRUPT',
   STORE_READONLY: 'UNS_ERR_STORE_READONLY',
   STORE_WRITE: 'UNS_ERR_STORE_WRITE',
+  STORE_OVER_LIMIT: 'UNS_ERR_STORE_OVER_LIMIT',
 } as const;
 
 /** A catalogue code; connectors may add a suffix, as in UNS_ERR_MODBUS_EXCEPTION_2. */
