@@ -100,7 +100,7 @@ const storeSchema = z.strictObject({
     .describe('offline messages kept per persistent session; the oldest are dropped beyond it'),
   maxSizeMB: z
     .number().min(1).default(STORE_DEFAULTS.maxSizeMB)
-    .describe('size of the database beyond which the oldest queued messages are dropped'),
+    .describe('disk space of the database file and its WAL together (within 5%); the oldest queued messages are dropped to stay within it'),
 });
 
 const userSchema = z.strictObject({

@@ -30,6 +30,7 @@ export const ErrorCodes = {
   STORE_CORRUPT: 'UNS_ERR_STORE_CORRUPT',
   STORE_READONLY: 'UNS_ERR_STORE_READONLY',
   STORE_WRITE: 'UNS_ERR_STORE_WRITE',
+  STORE_OVER_LIMIT: 'UNS_ERR_STORE_OVER_LIMIT',
   RECOVERY_DROPPED: 'UNS_ERR_RECOVERY_DROPPED',
   /** A tag value held when the gateway stopped cleanly: the last value it had, not read since. */
   GATEWAY_STOPPED: 'UNS_ERR_GATEWAY_STOPPED',

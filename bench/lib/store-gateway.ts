@@ -25,6 +25,10 @@ export interface GatewayStartOptions {
   startTimeoutMs: number;
   /** Run the gateway under `node --cpu-prof`, writing the profile here on exit. */
   cpuProfDir?: string;
+  /** store.maxSizeMB (the gateway's default when absent). */
+  maxSizeMB?: number;
+  /** Called with every JSON log line of the gateway. */
+  onLog?: (record: Record<string, unknown>) => void;
 }
 
 export interface StopOutcome {
@@ -102,7 +106,7 @@ export async function buildGateway(timeoutMs: number): Promise<number | null> {
   return performance.now() - t0;
 }
 
-export function writeGatewayConfig(dir: string, engine: Engine): string {
+export function writeGatewayConfig(dir: string, engine: Engine, maxSizeMB?: number): string {
   const file = path.join(dir, 'gateway.yaml');
   writeFileSync(
     file,
@@ -120,6 +124,7 @@ export function writeGatewayConfig(dir: string, engine: Engine): string {
       `  engine: ${engine}`,
       '  durability: full',
       '  maxQueuedPerClient: 1000000',
+      ...(maxSizeMB === undefined ? [] : [`  maxSizeMB: ${maxSizeMB}`]),
       'mappings: []',
       '',
     ].join('\n'),
@@ -168,7 +173,7 @@ export function dbSize(dir: string): DbSize {
 }
 
 export async function startGateway(opts: GatewayStartOptions): Promise<RunningGateway> {
-  const configFile = writeGatewayConfig(opts.dir, opts.engine);
+  const configFile = writeGatewayConfig(opts.dir, opts.engine, opts.maxSizeMB);
   const nodeArgs = opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`];
   const t0 = performance.now();
   const child = trackChild(
@@ -188,6 +193,7 @@ export async function startGateway(opts: GatewayStartOptions): Promise<RunningGa
       tail.push(line);
       const rec = parseJson(line);
       if (rec === null) return;
+      opts.onLog?.(rec);
       if (typeof rec.level === 'number' && rec.level >= 50) errors.push(line);
       if (rec.msg === 'store open' && typeof rec.retained === 'number') retainedAtOpen = rec.retained;
       if (rec.msg === 'listener ready' && rec.protocol === 'tcp' && typeof rec.port === 'number' && port === 0) {

@@ -11,6 +11,8 @@ interface Staged {
   committed: (() => void) | undefined;
   /** Kept for a retry when its batch fails; false for writes whose caller was told they failed. */
   retry: boolean;
+  /** About how many bytes of rows it adds. */
+  bytes: number;
 }
 
 /** What a durable write does when the store cannot be written. */
@@ -28,6 +30,16 @@ export interface BatchWriterOptions {
   retryMs: number;
   /** Writes kept for retry while failing; beyond it the oldest are dropped and counted. */
   maxPendingOps: number;
+}
+
+/** Keeps the database within its disk budget; the writer calls it around every batch. */
+export interface SpaceKeeper {
+  /** Bytes a lane may hold: once it does, it is written at once, so that no batch is much larger. */
+  readonly batchBytes: number;
+  /** Runs first inside every batch transaction: makes room for about `bytes` of new rows. */
+  makeRoom(bytes: number): void;
+  /** Runs after every committed batch. */
+  committed(): void;
 }
 
 export interface WriterStats {
@@ -58,6 +70,10 @@ export class BatchWriter {
   private waiters: Waiter[] = [];
   private lazyTimer: NodeJS.Timeout | undefined;
   private lazyPending = false;
+  private lazyBytes = 0;
+  private durableBytes = 0;
+  private committing = false;
+  private keeper: SpaceKeeper | undefined;
   private soonPending = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -71,31 +87,47 @@ export class BatchWriter {
     private readonly options: BatchWriterOptions = { lazyMs: 50, retryMs: 1000, maxPendingOps: 200_000 },
   ) {}
 
+  /** From now on every batch first makes room through `keeper`, and tells it when it committed. */
+  keepSpace(keeper: SpaceKeeper): void {
+    this.keeper = keeper;
+  }
+
   /**
    * Stages a write nobody waits for (a retained value, a queue update): it goes with the next durable
-   * write's batch, or within `lazyMs`. A message queued and acknowledged inside that time never
-   * reaches the disk.
+   * write's batch, or within `lazyMs`, or at once when the lane holds the space keeper's `batchBytes`.
+   * A message queued and acknowledged inside that time never reaches the disk. `bytes` is about how
+   * much the write adds to the database.
    */
-  stage(run: WriteOp, committed?: () => void): void {
-    this.ops.push({ run, committed, retry: true });
-    this.schedule('lazy');
+  stage(run: WriteOp, committed?: () => void, bytes = 0): void {
+    this.ops.push({ run, committed, retry: true, bytes });
+    this.lazyBytes += bytes;
+    if (this.full(this.lazyBytes)) this.flush();
+    else this.schedule('lazy');
   }
 
   /**
    * Runs `op` in the next durable batch, at the end of this turn of the event loop; resolves once
    * committed. When the store cannot be written it rejects; `onFailure` says whether the write is then
    * abandoned (the caller undoes what it promised: a refused publish) or kept for the retry, in order
-   * (a delete that must not come back after a restart).
+   * (a delete that must not come back after a restart). `bytes` is about how much it adds to the database.
    */
-  durable(op: WriteOp, onFailure: OnFailure = 'abandon'): Promise<void> {
+  durable(op: WriteOp, onFailure: OnFailure = 'abandon', bytes = 0): Promise<void> {
     const retry = onFailure === 'retry';
     if (this.stats.failing || this.closed) {
-      if (retry && !this.closed) this.ops.push({ run: op, committed: undefined, retry });
+      if (retry && !this.closed) this.ops.push({ run: op, committed: undefined, retry, bytes });
       return Promise.reject(new GatewayError(ErrorCodes.STORE_WRITE, 'the store cannot be written at the moment'));
     }
-    this.durableOps.push({ run: op, committed: undefined, retry });
-    this.schedule('soon');
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.durableOps.push({ run: op, committed: undefined, retry, bytes });
+    this.durableBytes += bytes;
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.full(this.durableBytes)) this.flushDurable();
+    else this.schedule('soon');
+    return done;
+  }
+
+  /** Whether a lane holding `bytes` is to be written now (never from inside a commit). */
+  private full(bytes: number): boolean {
+    return this.keeper !== undefined && bytes >= this.keeper.batchBytes && !this.committing && !this.stats.failing && !this.closed;
   }
 
   /** Commits everything waiting, both lanes, synchronously. */
@@ -105,32 +137,41 @@ export class BatchWriter {
     const ops = this.durableOps.concat(this.ops);
     this.durableOps = [];
     this.ops = [];
+    this.durableBytes = 0;
+    this.lazyBytes = 0;
     this.commit(ops);
   }
 
   private flushDurable(): void {
     const ops = this.durableOps;
     this.durableOps = [];
+    this.durableBytes = 0;
     this.commit(ops);
   }
 
   private commit(ops: Staged[]): void {
+    this.committing = true;
     try {
       // While failing with nothing left to retry, a probe write tells whether the disk takes writes again.
-      const run = ops.length === 0 && this.stats.failing ? [{ run: this.probe, committed: undefined, retry: false }] : ops;
+      const run = ops.length === 0 && this.stats.failing ? [{ run: this.probe, committed: undefined, retry: false, bytes: 0 }] : ops;
       if (run.length > 0) {
+        const keeper = this.keeper;
         this.db.transaction(() => {
+          keeper?.makeRoom(run.reduce((sum, op) => sum + op.bytes, 0));
           for (const op of run) op.run();
         })();
         this.stats.batches++;
         for (const op of run) op.committed?.();
+        keeper?.committed();
       }
       if (this.stats.failing) {
         this.stats.failing = false;
         this.log.warn({ code: ErrorCodes.STORE_WRITE, failures: this.stats.failures }, 'store writable again');
       }
+      this.committing = false;
       this.settle();
     } catch (error) {
+      this.committing = false;
       this.fail(ops, error);
     }
   }
@@ -181,6 +222,7 @@ export class BatchWriter {
       return;
     }
     this.ops = ops.filter((op) => op.retry && op.run !== this.probe).concat(this.ops);
+    this.lazyBytes = 0;
     const excess = this.ops.length - this.options.maxPendingOps;
     if (excess > 0) {
       this.ops.splice(0, excess);

@@ -1,6 +1,6 @@
 import type { BatchWriter } from './batch-writer.ts';
 import type { SqliteDatabase } from './database.ts';
-import { decodePacket, encodePacket, normalizePacket, type StoredPacket } from './packet-codec.ts';
+import { decodePacket, encodePacket, normalizePacket, rowBytes, type StoredPacket } from './packet-codec.ts';
 
 /** QoS 2 packets received and not yet released (PUBREL): the broker's duplicate filter. */
 export class IncomingStore {
@@ -28,7 +28,8 @@ export class IncomingStore {
     copy.messageId = messageId;
     const encoded = encodePacket(copy);
     // Known only once durable: a refused QoS 2 publish must not look received when the client sends it again.
-    return this.writer.durable(() => this.insert.run(clientId, messageId, encoded.payload, encoded.meta)).then(() => {
+    const bytes = rowBytes(encoded.payload.length, copy.topic);
+    return this.writer.durable(() => this.insert.run(clientId, messageId, encoded.payload, encoded.meta), 'abandon', bytes).then(() => {
       this.packets(clientId).set(messageId, copy);
     });
   }

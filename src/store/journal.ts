@@ -1,6 +1,6 @@
 import type { BatchWriter } from './batch-writer.ts';
 import type { SqliteDatabase } from './database.ts';
-import { decodePacket, type StoredPacket } from './packet-codec.ts';
+import { decodePacket, rowBytes, type StoredPacket } from './packet-codec.ts';
 
 /**
  * Write-ahead log of accepted QoS 1/2 publishes. aedes sends PUBACK before it stores a message,
@@ -34,7 +34,7 @@ export class PublishJournal {
     // The fields a replay needs, written by hand: this runs for every acknowledged publish.
     const meta = `{"cmd":"publish","topic":${JSON.stringify(packet.topic)},"qos":${packet.qos},"retain":${packet.retain === true}}`;
     const payload = packet.payload;
-    return this.writer.durable(() => this.insert.run(id, payload, meta));
+    return this.writer.durable(() => this.insert.run(id, payload, meta), 'abandon', rowBytes(payload.length, packet.topic));
   }
 
   /** Whether `packet` is a journaled publish (acknowledged to a client, not settled yet). */

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Logger } from '../log.ts';
 import type { BatchWriter } from './batch-writer.ts';
 import type { SqliteDatabase } from './database.ts';
-import { decodePacket, encodePacket, normalizePacket, type StoredPacket } from './packet-codec.ts';
+import { decodePacket, encodePacket, normalizePacket, rowBytes, type StoredPacket } from './packet-codec.ts';
 
 /** One queued message; `packet` is held in memory until its row is written, or while it is in flight. */
 interface Entry {
@@ -116,6 +116,7 @@ export class OutgoingQueues {
         // In flight to a connected client: its PUBACK comes soon and wants the packet back.
         if (entry.messageId === undefined) entry.packet = undefined;
       },
+      rowBytes(stored.payload.length, stored.topic),
     );
   }
 
@@ -189,16 +190,22 @@ export class OutgoingQueues {
     this.writer.stage(() => this.removeClient.run(clientId));
   }
 
-  /** Drops up to `limit` of the oldest written messages, whoever they are queued for. */
+  /**
+   * Deletes up to `limit` of the oldest rows, whoever they are queued for, and returns how many were
+   * deleted. Only those still queued count as dropped: a row whose delete is still staged (delivered,
+   * or dropped before a batch that failed) is not counted twice.
+   */
   dropOldestWritten(limit: number): number {
     const rows = this.oldest.all(limit) as Array<{ seq: number; client_id: string }>;
     for (const row of rows) {
       const queue = this.queues.get(row.client_id);
       const entry = queue?.entries.get(row.seq);
-      if (queue && entry) this.unindex(queue, entry);
+      if (queue && entry) {
+        this.unindex(queue, entry);
+        this.stats.droppedSizeLimit++;
+      }
       this.remove.run(row.seq);
     }
-    this.stats.droppedSizeLimit += rows.length;
     return rows.length;
   }
 

@@ -37,6 +37,14 @@ export function encodePacket(packet: StoredPacket): EncodedPacket {
   return { payload, meta: JSON.stringify(meta) };
 }
 
+/** Fields, key and index entries beside the payload and topic of a stored row, about. */
+const ROW_OVERHEAD_BYTES = 256;
+
+/** About how many bytes a row of a packet adds to the database: what the space keeper makes room for. */
+export function rowBytes(payloadBytes: number, topic: string): number {
+  return payloadBytes + topic.length + ROW_OVERHEAD_BYTES;
+}
+
 export function decodePacket(payload: Buffer, meta: string): StoredPacket {
   const fields = JSON.parse(meta) as Record<string, unknown> & { $undefined?: string[] };
   const undefinedFields = fields.$undefined;

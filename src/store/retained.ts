@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { QlobberTrue } from 'qlobber';
 import type { BatchWriter } from './batch-writer.ts';
 import type { SqliteDatabase } from './database.ts';
-import { decodePacket, encodePacket, type PacketFields, type StoredPacket } from './packet-codec.ts';
+import { decodePacket, encodePacket, rowBytes, type PacketFields, type StoredPacket } from './packet-codec.ts';
 
 const MATCH_OPTIONS = { wildcard_one: '+', wildcard_some: '#', separator: '/' };
 
@@ -142,7 +142,7 @@ export class RetainedStore {
       if (this.byTopic.get(topic) !== entry) return;
       const encoded = encodePacket(toPacket(entry));
       this.upsert.run(topic, encoded.payload, encoded.meta);
-    });
+    }, undefined, rowBytes(entry.bytes.length, topic));
   }
 
   stream(patterns: readonly string[]): Readable {

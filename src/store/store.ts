@@ -45,6 +45,7 @@ export function openStore(config: StoreConfig, dataDir: string, log: Logger): St
   const db = openDatabase(file, config.durability);
   const persistence = new SqlitePersistence({ db, log, maxQueuedPerClient: config.maxQueuedPerClient, ownsDatabase: true });
   const guard = new SizeGuard(db, persistence.outgoing, config.maxSizeMB * 1024 * 1024, log);
+  persistence.writer.keepSpace(guard);
   log.info({ file, durability: config.durability, retained: persistence.retained.size }, 'store open');
   return {
     persistence,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { BatchWriter } from './batch-writer.ts';
 import type { SqliteDatabase } from './database.ts';
-import { decodePacket, encodePacket, type StoredPacket } from './packet-codec.ts';
+import { decodePacket, encodePacket, rowBytes, type StoredPacket } from './packet-codec.ts';
 
 /** Last wills of connected clients, so that a will survives a restart of the gateway. */
 export class WillStore {
@@ -23,7 +23,7 @@ export class WillStore {
   put(clientId: string, packet: StoredPacket): void {
     this.byClient.set(clientId, packet);
     const encoded = encodePacket(packet);
-    this.writer.stage(() => this.upsert.run(clientId, encoded.payload, encoded.meta));
+    this.writer.stage(() => this.upsert.run(clientId, encoded.payload, encoded.meta), undefined, rowBytes(encoded.payload.length, packet.topic));
   }
 
   get(clientId: string): StoredPacket | undefined {
