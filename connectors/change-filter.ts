@@ -1,9 +1,4 @@
-import type { Sample, SampleValue } from './sdk.ts';
-
-function sameValue(a: SampleValue, b: SampleValue): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => item === b[index]);
-  return a === b;
-}
+import { sameValue, type Sample } from './sdk.ts';
 
 /**
  * Passes a sample only when its value, quality or status differs from the last one passed for its tag,

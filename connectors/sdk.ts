@@ -11,7 +11,14 @@ export function tagId(device: string, tagName: string): string {
   return `${device}/${tagName}`;
 }
 export type ScalarValue = number | bigint | boolean | string | null;
-export type SampleValue = ScalarValue | ScalarValue[];
+/** A scalar, an array, or (for an OPC UA matrix) arrays nested one level per dimension. */
+export type SampleValue = ScalarValue | SampleValue[];
+
+/** Whether two values are equal, arrays element by element at every level. */
+export function sameValue(a: SampleValue, b: SampleValue): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => sameValue(item, b[index] ?? null));
+  return a === b;
+}
 
 /** One reading of one tag. A failed read is a sample too: quality bad, with a status code. */
 export interface Sample {

@@ -2,12 +2,17 @@ import { z } from 'zod';
 
 export const qualitySchema = z.enum(['good', 'uncertain', 'bad']);
 
-const jsonScalar = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+type PayloadValue = number | string | boolean | null | PayloadValue[];
+
+/** A scalar, an array, or arrays nested one level per dimension (an OPC UA matrix). */
+const payloadValue: z.ZodType<PayloadValue> = z
+  .union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.lazy(() => payloadValue))])
+  .meta({ id: 'PayloadValue' });
 
 /** What a tag's retained topic carries. */
 export const valuePayloadSchema = z
   .strictObject({
-    value: z.union([jsonScalar, z.array(jsonScalar)]).describe('null when there has never been a good value'),
+    value: payloadValue.describe('null when there has never been a good value'),
     timestamp: z.number().int().nonnegative().describe('epoch milliseconds: source time when the device gives one'),
     quality: qualitySchema,
     status: z.string().min(1).optional().describe('status code, present when quality is not good'),

@@ -1,4 +1,5 @@
 import type { ByteOrder, ModbusDataType } from '../../schemas/modbus-layout.ts';
+import { shortestFloat32 } from '../float32.ts';
 
 /** What a register-backed tag needs to be decoded or encoded. */
 export interface RegisterCodecSpec {
@@ -52,8 +53,7 @@ export function decodeRegisters(raw: Buffer, spec: RegisterCodecSpec): RegisterV
     case 'uint32':
       return b.readUInt32BE(0);
     case 'float32':
-      // 7 significant digits: what a float32 holds, without the binary tail of its double widening.
-      return Number(b.readFloatBE(0).toPrecision(7));
+      return shortestFloat32(b.readFloatBE(0));
     case 'float64':
       return b.readDoubleBE(0);
     case 'int64':

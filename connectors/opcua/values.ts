@@ -1,4 +1,5 @@
-import { DataType, type DataValue, type StatusCode, type Variant } from 'node-opcua';
+import { DataType, VariantArrayType, type DataValue, type StatusCode, type Variant } from 'node-opcua';
+import { shortestFloat32 } from '../float32.ts';
 import type { Quality, SampleValue, ScalarValue } from '../sdk.ts';
 
 /** Good, uncertain or bad, from the severity bits of a StatusCode [OPC 10000-4 7.39]. */
@@ -24,6 +25,8 @@ function scalar(dataType: DataType, value: unknown): ScalarValue {
       return int64(value, true);
     case DataType.UInt64:
       return int64(value, false);
+    case DataType.Float:
+      return typeof value === 'number' ? shortestFloat32(value) : null;
     case DataType.DateTime:
       return value instanceof Date ? value.toISOString() : String(value);
     case DataType.ByteString:
@@ -44,17 +47,31 @@ function scalar(dataType: DataType, value: unknown): ScalarValue {
 }
 
 /**
- * An OPC UA Variant as JSON: numbers, booleans, strings; DateTime as an ISO string; Int64/UInt64 as
- * numbers, kept exact (bigint) past 2^53; arrays (and typed arrays) as arrays; other types as text.
+ * Row-major elements as arrays nested one level per dimension [OPC 10000-6 5.2.2.16: the last index
+ * varies fastest]. Dimensions that do not account for every element leave the elements flat.
+ */
+function nest(items: SampleValue[], dimensions: readonly number[]): SampleValue[] {
+  if (dimensions.length < 2 || dimensions.reduce((product, size) => product * size, 1) !== items.length) return items;
+  const [rows = 0, ...inner] = dimensions;
+  const size = items.length / rows;
+  return Array.from({ length: rows }, (_, row) => nest(items.slice(row * size, (row + 1) * size), inner));
+}
+
+/**
+ * An OPC UA Variant as JSON: numbers, booleans, strings; Float as the shortest decimal that reads back
+ * as the same float32; DateTime as an ISO string; ByteString as base64; Int64/UInt64 as numbers, kept
+ * exact (bigint) past 2^53; arrays (and typed arrays) as arrays, a Matrix as nested arrays; other
+ * types as text.
  */
 export function jsonOf(variant: Variant): SampleValue {
-  const { dataType, value } = variant;
+  const { dataType, value, arrayType } = variant;
+  // A ByteString scalar is a Buffer, which is also a typed array.
+  if (arrayType === VariantArrayType.Scalar && (dataType === DataType.ByteString || dataType === DataType.Int64 || dataType === DataType.UInt64)) {
+    return scalar(dataType, value);
+  }
   if (Array.isArray(value) || ArrayBuffer.isView(value)) {
-    const items = Array.from(value as ArrayLike<unknown>);
-    if ((dataType === DataType.Int64 || dataType === DataType.UInt64) && items.length === 2 && variant.arrayType === 0) {
-      return scalar(dataType, items);
-    }
-    return items.map((item) => scalar(dataType, item));
+    const items = Array.from(value as ArrayLike<unknown>, (item) => scalar(dataType, item));
+    return arrayType === VariantArrayType.Matrix ? nest(items, variant.dimensions ?? []) : items;
   }
   return scalar(dataType, value);
 }

@@ -12,6 +12,13 @@ export interface BrowseArgs {
   yaml: boolean;
 }
 
+/** `opcua-<host>-<port>`, so that servers on one host get different names; 4840 is the OPC UA default port. */
+function deviceName(endpoint: string): string {
+  // opc.tcp is not a special scheme to URL: no port is taken for a default and left out.
+  const url = new URL(endpoint);
+  return `opcua-${url.hostname.replace(/^\[|\]$/g, '')}-${url.port || '4840'}`;
+}
+
 /** Prints the address space as a tree, or (with --yaml) a mapping file for its variables; throws a GatewayError on failure. */
 export async function browseCommand(args: BrowseArgs): Promise<number> {
   const { routeOpcuaLogs } = await import('../../connectors/opcua/logging.ts');
@@ -28,8 +35,7 @@ export async function browseCommand(args: BrowseArgs): Promise<number> {
   const pkiDir = mkdtempSync(join(tmpdir(), 'uns-browse-'));
   try {
     const nodes = await browseServer(args.endpoint, { root: args.root, depth: args.depth, pkiDir });
-    const host = new URL(args.endpoint.replace(/^opc\.tcp:/, 'http:')).hostname;
-    process.stdout.write(args.yaml ? mappingYaml(nodes, args.endpoint, `opcua-${host}`) : formatTree(nodes));
+    process.stdout.write(args.yaml ? mappingYaml(nodes, args.endpoint, deviceName(args.endpoint)) : formatTree(nodes));
     return 0;
   } catch (error) {
     // The server's answer carries its own code; anything else failed on the way to a session.

@@ -1,4 +1,4 @@
-import type { SampleValue } from '../../connectors/sdk.ts';
+import { sameValue, type SampleValue } from '../../connectors/sdk.ts';
 import type { DeviceConfig } from '../../schemas/mapping.ts';
 
 type Deadband = DeviceConfig['tags'][number]['deadband'];
@@ -10,9 +10,5 @@ export function beyondDeadband(previous: SampleValue, next: SampleValue, deadban
     if ('absolute' in deadband) return delta > deadband.absolute;
     return delta > (Math.abs(previous) * deadband.percent) / 100;
   }
-  if (Array.isArray(previous) || Array.isArray(next)) {
-    if (!Array.isArray(previous) || !Array.isArray(next) || previous.length !== next.length) return true;
-    return previous.some((value, index) => value !== next[index]);
-  }
-  return previous !== next;
+  return !sameValue(previous, next);
 }

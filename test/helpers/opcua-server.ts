@@ -17,6 +17,8 @@ export interface TestVariable {
   dataType: DataType;
   value: unknown;
   array?: boolean;
+  /** A matrix of these dimensions: `value` holds its elements in row-major order. */
+  dimensions?: number[];
   writable?: boolean;
   /** Make it an AnalogItem with this EngineeringUnits (a standardUnits entry). */
   unit?: keyof typeof standardUnits;
@@ -67,13 +69,21 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
   const namespace = addressSpace.getOwnNamespace();
   const plant = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: 'Plant' });
   const variables = new Map<string, { variable: UAVariable; spec: TestVariable }>();
+  const variant = (spec: TestVariable, value: unknown) =>
+    new Variant({
+      dataType: spec.dataType,
+      arrayType: spec.dimensions ? VariantArrayType.Matrix : spec.array ? VariantArrayType.Array : VariantArrayType.Scalar,
+      value,
+      ...(spec.dimensions ? { dimensions: spec.dimensions } : {}),
+    });
   for (const spec of options.variables) {
     const options = {
       componentOf: plant,
       browseName: spec.name,
       nodeId: `s=Plant.${spec.name}`,
       dataType: spec.dataType,
-      valueRank: spec.array ? 1 : -1,
+      valueRank: spec.dimensions ? spec.dimensions.length : spec.array ? 1 : -1,
+      ...(spec.dimensions ? { arrayDimensions: spec.dimensions } : {}),
       minimumSamplingInterval: 10,
       accessLevel: spec.writable ? AccessLevelFlag.CurrentRead | AccessLevelFlag.CurrentWrite : AccessLevelFlag.CurrentRead,
       userAccessLevel: spec.writable ? AccessLevelFlag.CurrentRead | AccessLevelFlag.CurrentWrite : AccessLevelFlag.CurrentRead,
@@ -81,7 +91,7 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
     const variable = spec.unit
       ? namespace.addAnalogDataItem({ ...options, engineeringUnits: standardUnits[spec.unit], engineeringUnitsRange: { low: 0, high: 1000 } })
       : namespace.addVariable(options);
-    variable.setValueFromSource(new Variant({ dataType: spec.dataType, arrayType: spec.array ? VariantArrayType.Array : VariantArrayType.Scalar, value: spec.value }));
+    variable.setValueFromSource(variant(spec, spec.value));
     variables.set(spec.name, { variable, spec });
   }
   await server.start();
@@ -92,9 +102,7 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
     set(name, value) {
       const entry = variables.get(name);
       if (!entry) throw new Error(`no variable ${name}`);
-      entry.variable.setValueFromSource(
-        new Variant({ dataType: entry.spec.dataType, arrayType: entry.spec.array ? VariantArrayType.Array : VariantArrayType.Scalar, value }),
-      );
+      entry.variable.setValueFromSource(variant(entry.spec, value));
     },
     get: (name) => variables.get(name)?.variable.readValue().value.value,
     sessionCount: () => server.engine.currentSessionCount,

@@ -95,7 +95,7 @@ describe('uns-gateway browse', () => {
       expect(yaml.stdout).toContain('name: Plant/Status');
       const { code, stdout } = await validateCommandOutput(dir, yaml.stdout);
       expect(code).toBe(0);
-      expect(stdout).toContain('site/area/opcua-127.0.0.1/Plant/Flow-rate');
+      expect(stdout).toContain(`site/area/opcua-127.0.0.1-${plain.port}/Plant/Flow-rate`);
     } finally {
       await plain.stop();
     }

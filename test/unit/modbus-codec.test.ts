@@ -43,6 +43,42 @@ describe('Modbus codec golden vectors', () => {
     }
   }
 
+  // float32: the shortest decimal that reads back as the same float32, up to 9 significant digits.
+  const FLOAT32: Array<[string, number, string]> = [
+    ['4b800000', 16777216, '16777216'],
+    ['4b3c614e', 12345678, '12345678'],
+    ['3f800001', 1.0000001, '1.0000001'],
+    ['bf800001', -1.0000001, '-1.0000001'],
+    ['4120000b', 10.0000105, '10.0000105'],
+    // 134217744 is 2^27 + 16; float32s are 16 apart there, and 134217740 is the shortest that reads back.
+    ['4d000001', 134217740, '134217740'],
+    ['3dcccccd', 0.1, '0.1'],
+    ['3e99999a', 0.3, '0.3'],
+    ['c3889333', -273.15, '-273.15'],
+    ['7f7fffff', 3.4028235e38, '3.4028235e+38'],
+    ['ff7fffff', -3.4028235e38, '-3.4028235e+38'],
+    ['00800000', 1.1754944e-38, '1.1754944e-38'],
+    ['00000001', 1e-45, '1e-45'],
+    ['80000001', -1e-45, '-1e-45'],
+    // Powers of two, where the float32 below is twice as close as the one above: the nearest 8 digits
+    // (1.2621774e-29) read back as the float32 below, the next 8 digits up read back right.
+    ['0f800000', 1.2621775e-29, '1.2621775e-29'],
+    ['6b000000', 1.5474251e26, '1.5474251e+26'],
+    ['00000000', 0, '0'],
+  ];
+  it.each(FLOAT32)('float32 %s reads as %s and is published as %s', (hex, value, json) => {
+    const decoded = decodeRegisters(Buffer.from(hex, 'hex'), { dataType: 'float32', byteOrder: 'ABCD' });
+    expect(decoded).toBe(value);
+    expect(JSON.stringify({ value: decoded })).toBe(`{"value":${json}}`);
+    expect(encodeRegisters(value, { dataType: 'float32', byteOrder: 'ABCD' }).toString('hex')).toBe(hex);
+  });
+
+  it('float32 -0 stays -0, and the same value reads the same in every byte order', () => {
+    expect(Object.is(decodeRegisters(Buffer.from('80000000', 'hex'), { dataType: 'float32', byteOrder: 'ABCD' }), -0)).toBe(true);
+    const wire = { ABCD: '4b3c614e', CDAB: '614e4b3c', BADC: '3c4b4e61', DCBA: '4e613c4b' };
+    expect(ORDERS.map((order) => decodeRegisters(Buffer.from(wire[order], 'hex'), { dataType: 'float32', byteOrder: order }))).toEqual([12345678, 12345678, 12345678, 12345678]);
+  });
+
   it.each(ORDERS)('decodes float32 and float64 NaN (%s)', (order) => {
     const nan32 = encodeRegisters(Number.NaN, { dataType: 'float32', byteOrder: order });
     expect(decodeRegisters(nan32, { dataType: 'float32', byteOrder: order })).toBeNaN();

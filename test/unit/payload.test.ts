@@ -8,6 +8,7 @@ describe('value payload', () => {
     { value: null, timestamp: 1764151200123, quality: 'bad', status: 'UNS_ERR_MODBUS_TIMEOUT' },
     { value: 'running "A"', timestamp: 1, quality: 'uncertain', status: 'UncertainLastUsableValue', unit: '°C' },
     { value: [1, 2, 3], timestamp: 0, quality: 'good' },
+    { value: [[1, 2, 3], [4, 5, 6]], timestamp: 0, quality: 'good' },
     { value: false, timestamp: 5, quality: 'good' },
   ])('encodes %j as JSON that the schema accepts, keys in contract order', (payload) => {
     const text = encodeValuePayload(payload);
