@@ -4,9 +4,9 @@ import type { ModbusDeviceConfig } from '../../schemas/modbus.ts';
 import { Backoff } from '../backoff.ts';
 import { ChangeFilter } from '../change-filter.ts';
 import { ConnectorCodes, ConnectorError } from '../errors.ts';
-import type { Connector, ConnectorContext, Sample, SampleValue, WriteRequest } from '../sdk.ts';
+import type { Connector, ConnectorContext, DeviceState, Sample, SampleValue, WriteRequest } from '../sdk.ts';
 import { encodeRegisters, toWords } from './codec.ts';
-import { classify, isConnectionLost } from './errors.ts';
+import { classify, isConnectionLost, isModbusAnswer } from './errors.ts';
 import { toRaw } from './scaling.ts';
 import { badSample, compileTags, sampleFrom, type CompiledTag, type ReadResult } from './tag-map.ts';
 import { call, closeClient, describeTransport, openClient, RequestQueue, type ModbusClient } from './transport.ts';
@@ -24,6 +24,17 @@ interface PollGroup {
 }
 
 /**
+ * One opened client and what was learned on it. A scan, a request and its timeouts belong to the
+ * connection they started on: once it is replaced they count for nothing.
+ */
+interface Connection {
+  client: ModbusClient;
+  timeoutsInRow: number;
+  /** A valid Modbus reply (data or an exception) came back: the port really speaks Modbus. */
+  answered: boolean;
+}
+
+/**
  * Modbus devices sharing one connection (one TCP device, or every unit on one RTU line). Requests go
  * one at a time through a queue; each poll group reads its block-read plan on its own interval.
  */
@@ -34,15 +45,13 @@ export class ModbusConnector implements Connector {
   private readonly backoff: Backoff;
   private readonly first: ModbusDeviceConfig;
   private context: ConnectorContext | undefined;
-  private client: ModbusClient | undefined;
+  private connection: Connection | undefined;
+  private state: DeviceState | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private timeoutsInRow = 0;
   private readonly changes = new ChangeFilter();
-  /** Register bytes each request read last time: an unchanged block is not decoded again. */
+  /** Register bytes each request read last time on this connection: an unchanged block is not decoded again. */
   private readonly lastBlock = new Map<ReadRequest, Buffer>();
   private stopped = false;
-  /** Requests sent, for tests and benchmarks that compare them with the plan. */
-  requestCount = 0;
 
   constructor(private readonly devices: ModbusDeviceConfig[]) {
     const first = devices[0];
@@ -60,11 +69,6 @@ export class ModbusConnector implements Connector {
     }
   }
 
-  /** Read requests per full scan of every poll group. */
-  get plannedRequests(): number {
-    return this.groups.reduce((sum, group) => sum + group.requests.length, 0);
-  }
-
   async start(context: ConnectorContext): Promise<void> {
     this.context = context;
     await this.connect();
@@ -78,9 +82,9 @@ export class ModbusConnector implements Connector {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     for (const group of this.groups) clearInterval(group.timer);
-    const client = this.client;
-    this.client = undefined;
-    if (client) await this.queue.run(() => closeClient(client));
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) await this.queue.run(() => closeClient(connection.client));
   }
 
   async write(request: WriteRequest): Promise<{ value: SampleValue; timestamp: number }> {
@@ -100,7 +104,9 @@ export class ModbusConnector implements Connector {
     } catch (error) {
       throw classify(error);
     }
-    await this.request(device, async (client) => {
+    const connection = this.connection;
+    if (!connection) throw new ConnectorError(ConnectorCodes.MODBUS_CONNECTION, 'not connected');
+    await this.request(connection, device, async (client) => {
       if (coil !== undefined) {
         const state = coil;
         if (config.writeMultiple) await call((done) => client.writeFC15(client.getID(), config.address, [state], done));
@@ -112,7 +118,7 @@ export class ModbusConnector implements Connector {
         await call((done) => client.writeFC16(client.getID(), config.address, words, done));
       }
     });
-    const readBack = await this.request(device, (client) => this.read(client, { table: config.register, start: config.address, count: tag.item.count, items: [tag.item] }));
+    const readBack = await this.request(connection, device, (client) => this.read(client, { table: config.register, start: config.address, count: tag.item.count, items: [tag.item] }));
     const sample = sampleFrom(tag, readBack, config.address, Date.now());
     // The PLC may move the value back (a command coil it resets, a setpoint it clamps): read it fresh.
     this.lastBlock.clear();
@@ -120,18 +126,35 @@ export class ModbusConnector implements Connector {
     return { value: sample.value, timestamp: sample.timestamp };
   }
 
+  /**
+   * Opens a fresh client. Only a Modbus answer on it counts as connected and resets the backoff: a port
+   * that accepts connections but does not speak Modbus must not be retried at the initial rate for ever.
+   * While retrying after an error the status stays `error`.
+   */
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    this.report('connecting');
+    if (this.state !== 'error') this.report('connecting');
     try {
-      this.client = await openClient(this.first.transport, this.first.timeoutMs);
-      this.timeoutsInRow = 0;
-      this.backoff.reset();
-      this.report('connected');
-      this.context?.log('info', 'connected', { transport: describeTransport(this.first.transport) });
+      const client = await openClient(this.first.transport, this.first.timeoutMs);
+      if (this.stopped) {
+        await closeClient(client);
+        return;
+      }
+      // What an earlier connection read says nothing about this one: its first scan publishes every tag.
+      this.lastBlock.clear();
+      this.connection = { client, timeoutsInRow: 0, answered: false };
     } catch (error) {
       this.connectionLost(classify(error));
     }
+  }
+
+  private answered(connection: Connection): void {
+    connection.timeoutsInRow = 0;
+    if (connection.answered || this.connection !== connection) return;
+    connection.answered = true;
+    this.backoff.reset();
+    this.report('connected');
+    this.context?.log('info', 'connected', { transport: describeTransport(this.first.transport) });
   }
 
   private emit(samples: Sample[]): void {
@@ -139,11 +162,11 @@ export class ModbusConnector implements Connector {
     if (changed.length > 0) this.context?.emit(changed);
   }
 
-  private connectionLost(error: ConnectorError): void {
-    const client = this.client;
-    this.client = undefined;
-    if (client) void closeClient(client);
+  private connectionLost(failure: ConnectorError, lost?: Connection): void {
+    this.connection = undefined;
+    if (lost) void closeClient(lost.client);
     this.lastBlock.clear();
+    const error = lost && !lost.answered && failure.code === ConnectorCodes.MODBUS_TIMEOUT ? this.noAnswer() : failure;
     const now = Date.now();
     this.emit([...this.tags.values()].map((tag) => badSample(tag, error.code, now)));
     this.report('error', error);
@@ -156,66 +179,85 @@ export class ModbusConnector implements Connector {
     }, delay);
   }
 
+  private noAnswer(): ConnectorError {
+    const { transport, timeoutMs } = this.first;
+    return new ConnectorError(
+      ConnectorCodes.MODBUS_NO_ANSWER,
+      `${describeTransport(transport)} opens, but no Modbus answer came back (${TIMEOUTS_BEFORE_RECONNECT} requests, ${timeoutMs} ms each): check that the device there speaks Modbus ${transport.type}, its unit id, and ${transport.type === 'rtu' ? 'the line settings' : 'the port number'}`,
+    );
+  }
+
+  /**
+   * Reads the group's plan on the connection open when the scan starts. Should that connection be
+   * replaced meanwhile, the scan stops and leaves no trace: it neither emits nor touches the block cache.
+   */
   private async scan(group: PollGroup): Promise<void> {
-    const client = this.client;
-    if (group.running || !client || this.stopped) return;
+    const connection = this.connection;
+    if (group.running || !connection || this.stopped) return;
     group.running = true;
     const samples: Sample[] = [];
     try {
       for (const request of group.requests) {
-        if (!this.client) break;
+        let result: ReadResult;
         try {
-          const result = await this.request(group.device, (client) => this.read(client, request));
-          const block = result.bytes ?? Buffer.from(result.bits?.map(Number) ?? []);
-          const previous = this.lastBlock.get(request);
-          if (previous?.equals(block)) continue;
-          this.lastBlock.set(request, block);
-          const now = Date.now();
-          const width = result.bytes ? 2 : 1;
-          for (const item of request.items) {
-            // Only the tags whose own registers (or bits) changed are decoded again.
-            const from = (item.address - request.start) * width;
-            const to = from + item.count * width;
-            if (previous && previous.compare(block, from, to, from, to) === 0) continue;
-            const tag = this.tags.get(item.id);
-            if (tag) samples.push(sampleFrom(tag, result, request.start, now));
-          }
+          result = await this.request(connection, group.device, (client) => this.read(client, request));
         } catch (error) {
+          if (this.connection !== connection) return;
           this.lastBlock.delete(request);
           const failure = classify(error);
-          if (isConnectionLost(failure) || this.timeoutsInRow >= TIMEOUTS_BEFORE_RECONNECT) {
+          if (isConnectionLost(failure) || connection.timeoutsInRow >= TIMEOUTS_BEFORE_RECONNECT) {
             // What this scan read before the loss must not follow the bad samples out.
-            samples.length = 0;
-            if (this.client === client) this.connectionLost(failure);
+            this.connectionLost(failure, connection);
             return;
           }
+          // Until the port has answered once, its timeouts are the connection's, reported when it is given up.
+          if (!connection.answered && failure.code === ConnectorCodes.MODBUS_TIMEOUT) continue;
           const now = Date.now();
           for (const item of request.items) {
             const tag = this.tags.get(item.id);
             if (tag) samples.push(badSample(tag, failure.code, now));
           }
+          continue;
+        }
+        if (this.connection !== connection) return;
+        const block = result.bytes ?? Buffer.from(result.bits?.map(Number) ?? []);
+        const previous = this.lastBlock.get(request);
+        if (previous?.equals(block)) continue;
+        this.lastBlock.set(request, block);
+        const now = Date.now();
+        const width = result.bytes ? 2 : 1;
+        for (const item of request.items) {
+          // Only the tags whose own registers (or bits) changed are decoded again.
+          const from = (item.address - request.start) * width;
+          const to = from + item.count * width;
+          if (previous && previous.compare(block, from, to, from, to) === 0) continue;
+          const tag = this.tags.get(item.id);
+          if (tag) samples.push(sampleFrom(tag, result, request.start, now));
         }
       }
+      this.emit(samples);
     } finally {
       group.running = false;
-      // Only the connection the scan started on may report good values.
-      if (this.client === client) this.emit(samples);
     }
   }
 
-  /** Runs one request in the queue, against the device's unit id, and keeps the timeout count. */
-  private async request<T>(device: ModbusDeviceConfig, run: (client: ModbusClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs one request in the queue, against the device's unit id, on the given connection only (a
+   * request queued before a reconnect is refused, not sent on the new socket), and keeps its timeout count.
+   */
+  private request<T>(connection: Connection, device: ModbusDeviceConfig, run: (client: ModbusClient) => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
-      const client = this.client;
-      if (!client) throw new ConnectorError(ConnectorCodes.MODBUS_CONNECTION, 'not connected');
+      if (this.connection !== connection) throw new ConnectorError(ConnectorCodes.MODBUS_CONNECTION, 'not connected');
+      const { client } = connection;
       client.setID(device.unitId);
-      this.requestCount++;
       try {
         const result = await run(client);
-        this.timeoutsInRow = 0;
+        this.answered(connection);
         return result;
       } catch (error) {
-        if (classify(error).code === ConnectorCodes.MODBUS_TIMEOUT) this.timeoutsInRow++;
+        const failure = classify(error);
+        if (failure.code === ConnectorCodes.MODBUS_TIMEOUT) connection.timeoutsInRow++;
+        else if (isModbusAnswer(failure)) this.answered(connection);
         throw error;
       }
     });
@@ -236,7 +278,8 @@ export class ModbusConnector implements Connector {
     }
   }
 
-  private report(state: 'connecting' | 'connected' | 'error', error?: ConnectorError): void {
+  private report(state: DeviceState, error?: ConnectorError): void {
+    this.state = state;
     const timestamp = Date.now();
     for (const device of this.devices) {
       this.context?.status({ device: device.name, state, timestamp, ...(error ? { error: error.toWire() } : {}) });

@@ -8,6 +8,9 @@ interface ModbusSerialError {
   modbusCode?: number;
 }
 
+/** What modbus-serial says of a reply it could not parse as the answer to its request. */
+const MALFORMED_REPLY = /^(Data length error|CRC error|Unexpected data error)/;
+
 /** Classifies what modbus-serial threw: a timeout, an exception response, or a lost connection. */
 export function classify(error: unknown): ConnectorError {
   if (error instanceof ConnectorError) return error;
@@ -19,9 +22,21 @@ export function classify(error: unknown): ConnectorError {
   if (e.errno === 'ETIMEDOUT' || e.message === 'Timed out') {
     return new ConnectorError(ConnectorCodes.MODBUS_TIMEOUT, 'no reply within the device timeout');
   }
+  if (e.message !== undefined && MALFORMED_REPLY.test(e.message)) {
+    return new ConnectorError(
+      ConnectorCodes.MODBUS_BAD_RESPONSE,
+      `the reply is not a valid Modbus response (${e.message}): check that the port serves Modbus, over the transport type configured (tcp or rtu-over-tcp)`,
+    );
+  }
   return new ConnectorError(ConnectorCodes.MODBUS_CONNECTION, e.message ?? e.code ?? String(error));
 }
 
+/** The connection is gone, or the byte stream on it can no longer be trusted: reconnect. */
 export function isConnectionLost(error: ConnectorError): boolean {
-  return error.code === ConnectorCodes.MODBUS_CONNECTION;
+  return error.code === ConnectorCodes.MODBUS_CONNECTION || error.code === ConnectorCodes.MODBUS_BAD_RESPONSE;
+}
+
+/** An exception response is still a valid Modbus answer: the device is there and speaks Modbus. */
+export function isModbusAnswer(error: ConnectorError): boolean {
+  return error.code.startsWith(`${ConnectorCodes.MODBUS_EXCEPTION}_`);
 }
