@@ -32,9 +32,9 @@ export interface RunningGateway {
   exited: Promise<number | null>;
 }
 
-/** Starts `uns-gateway run` as a real process and follows its JSON log. */
-export function startCliGateway(configPath: string): RunningGateway {
-  const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts `uns-gateway run` as a real process, with `nodeFlags` before the script, and follows its JSON log. */
+export function startCliGateway(configPath: string, nodeFlags: readonly string[] = []): RunningGateway {
+  const child = spawn(process.execPath, [...nodeFlags, BIN, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   const logs: Array<Record<string, unknown>> = [];
   const listeners: Array<() => void> = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
