@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectAsync } from 'mqtt';
+import { connect as mqttConnect } from 'mqtt';
 import { isAlive, spawnBroker, stopChild } from './lib/broker-process.js';
 import { cleanupNow, makeTempDir } from './lib/cleanup.js';
 import { gatewayConfigYaml, listenerPort } from './lib/gateway-broker.js';
@@ -93,7 +93,7 @@ async function sendHuge(port: number, header: number, bytes: number, before?: Bu
   while (!closed && sent < bytes) {
     const ok = socket.write(chunk);
     sent += chunk.length;
-    if (!ok) await new Promise((resolve) => (socket.once('drain', resolve), socket.once('close', resolve)));
+      if (!ok && !closed) await new Promise((resolve) => (socket.once('drain', resolve), socket.once('close', resolve)));
   }
   socket.destroy();
   return sent;
@@ -112,17 +112,28 @@ async function rssDuring(pid: number, work: () => Promise<unknown>): Promise<{ p
   return { peak, after: readRssBytes(pid) };
 }
 
+/** Whether a well-behaved MQTT client gets a CONNACK within a second. */
+function tryConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const client = mqttConnect(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 1000 });
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      client.end(true);
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 1500);
+    client.once('connect', () => done(true));
+    client.once('close', () => done(false));
+    client.once('error', () => done(false));
+  });
+}
+
 /** Milliseconds until a well-behaved MQTT client gets a CONNACK, trying every 100 ms. */
 async function timeToConnect(port: number, limitMs: number): Promise<number | undefined> {
   const start = Date.now();
   while (Date.now() - start < limitMs) {
-    try {
-      const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 1000 });
-      await client.endAsync(true);
-      return Date.now() - start;
-    } catch {
-      await sleep(100);
-    }
+    if (await tryConnect(port)) return Date.now() - start;
+    await sleep(100);
   }
   return undefined;
 }
@@ -135,12 +146,15 @@ async function main(): Promise<void> {
     const base = readRssBytes(gw.pid);
     rows.push(['idle, after start', '', mb(base), mb(base), '']);
 
+    console.error('one oversized PUBLISH…');
     const one = await rssDuring(gw.pid, () => sendHuge(gw.port, 0x30, 200 * MB, CONNECT));
     rows.push(['one 200 MB PUBLISH after CONNECT', '', mb(one.peak), mb(one.after), '']);
 
+    console.error('five oversized CONNECTs…');
     const five = await rssDuring(gw.pid, () => Promise.all(Array.from({ length: 5 }, () => sendHuge(gw.port, 0x10, 150 * MB))));
     rows.push(['five unauthenticated 150 MB CONNECTs', '', mb(five.peak), mb(five.after), '']);
 
+    console.error(`${idleCount} idle connections…`);
     let connectMs: number | undefined;
     const idle: Socket[] = [];
     const flood = await rssDuring(gw.pid, async () => {
