@@ -71,6 +71,18 @@ function open(port: number): Promise<Socket> {
   });
 }
 
+function drainedOrClosed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const settle = () => {
+      socket.off('drain', settle);
+      socket.off('close', settle);
+      resolve();
+    };
+    socket.on('drain', settle);
+    socket.on('close', settle);
+  });
+}
+
 /** Streams `bytes` of one packet whose fixed header announces them all; stops when the gateway closes the socket. */
 async function sendHuge(port: number, header: number, bytes: number, before?: Buffer): Promise<number> {
   const socket = await open(port);
@@ -93,7 +105,7 @@ async function sendHuge(port: number, header: number, bytes: number, before?: Bu
   while (!closed && sent < bytes) {
     const ok = socket.write(chunk);
     sent += chunk.length;
-      if (!ok && !closed) await new Promise((resolve) => (socket.once('drain', resolve), socket.once('close', resolve)));
+      if (!ok && !closed) await drainedOrClosed(socket);
   }
   socket.destroy();
   return sent;
