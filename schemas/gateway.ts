@@ -48,9 +48,15 @@ const brokerSchema = z
         dropQos0Bytes: z
           .number().int().min(1024).default(4_194_304)
           .describe('bytes waiting to be written to one client beyond which its QoS 0 messages are dropped (counted and logged)'),
+        dropQos0Messages: z
+          .number().int().min(1).default(10_000)
+          .describe('messages written to one client since its connection filled up beyond which its QoS 0 messages are dropped'),
         disconnectBytes: z
           .number().int().min(1024).default(16_777_216)
           .describe('bytes waiting to be written to one client beyond which it is disconnected; a persistent session keeps its QoS 1/2 messages'),
+        disconnectMessages: z
+          .number().int().min(1).default(20_000)
+          .describe('messages written to one client since its connection filled up beyond which it is disconnected'),
       })
       .prefault({})
       .describe('a subscriber that reads too slowly costs only itself'),

@@ -10,7 +10,7 @@ import { defaultMaxConnections } from './connection-limit.ts';
 import { bindListener, type BoundListener, type ConnectionHandler } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
 import { Refusals } from './refusals.ts';
-import { boundClientBuffer, type Undelivered } from './slow-subscribers.ts';
+import { boundClientBuffer, type Undelivered, type Waiting } from './slow-subscribers.ts';
 
 // mqtt-packet (aedes' encoder) would otherwise build a Buffer for each of the 65,536 two-byte numbers
 // on the first packet it writes: 7.4 MB of heap kept for the process's life, to save one tiny allocation.
@@ -168,10 +168,10 @@ function acceptConnections(aedes: Aedes, config: GatewayConfig['broker'], refusa
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const limits = { maxPacketBytes: config.maxPacketBytes, maxConnectBytes: config.maxConnectBytes };
   const slow = {
-    dropped: (client: Client, waiting: number) =>
-      refusals.note(ErrorCodes.QOS0_DROPPED, { clientId: client.id, waitingBytes: waiting }, 'QoS 0 message dropped: the subscriber reads too slowly (broker.slowSubscriber.dropQos0Bytes)'),
-    disconnected: (client: Client, waiting: number) =>
-      refusals.note(ErrorCodes.SLOW_SUBSCRIBER, { clientId: client.id, waitingBytes: waiting }, 'subscriber disconnected: it reads too slowly (broker.slowSubscriber.disconnectBytes)'),
+    dropped: (client: Client, waiting: Waiting) =>
+      refusals.note(ErrorCodes.QOS0_DROPPED, { clientId: client.id, waiting }, 'QoS 0 message dropped: the subscriber reads too slowly (broker.slowSubscriber)'),
+    disconnected: (client: Client, waiting: Waiting) =>
+      refusals.note(ErrorCodes.SLOW_SUBSCRIBER, { clientId: client.id, waiting }, 'subscriber disconnected: it reads too slowly (broker.slowSubscriber)'),
   };
   let open = 0;
   return (stream, req) => {

@@ -2,16 +2,28 @@ import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
 import { ErrorCodes } from '../errors.ts';
 
+/**
+ * What may wait for one client, in bytes and in messages: a small message costs far more memory while it
+ * waits (its packet, its write request, its callback) than its bytes.
+ */
 export interface ClientBufferLimits {
-  /** Bytes waiting for one client beyond which its live QoS 0 messages are dropped. */
+  /** Beyond these, the client's live QoS 0 messages are dropped. */
   dropQos0Bytes: number;
-  /** Bytes waiting for one client beyond which it is disconnected; a persistent session keeps its QoS 1/2 messages. */
+  dropQos0Messages: number;
+  /** Beyond these, the client is disconnected; a persistent session keeps its QoS 1/2 messages. */
   disconnectBytes: number;
+  disconnectMessages: number;
+}
+
+/** What waits for one client: bytes buffered on its connection, and messages written to it since it filled up. */
+export interface Waiting {
+  bytes: number;
+  messages: number;
 }
 
 export interface SlowSubscriberEvents {
-  dropped(client: Client, waitingBytes: number): void;
-  disconnected(client: Client, waitingBytes: number): void;
+  dropped(client: Client, waiting: Waiting): void;
+  disconnected(client: Client, waiting: Waiting): void;
 }
 
 type Deliver = (packet: { qos: number; retain: boolean }, done: () => void) => void;
@@ -24,15 +36,17 @@ export interface Undelivered {
 interface DeliveryInternals {
   deliver0: Deliver;
   deliverQoS: Deliver;
+  /** aedes' callbacks of the writes made while the connection was full, called on its next drain. */
+  _pendingDrains?: unknown[];
 }
 
 /**
  * Makes a slow subscriber cost only itself. aedes delivers a message to every matching client and calls
  * the publish done (the publisher's PUBACK, and the next packet read from its socket) only once each
  * write has drained: one subscriber that stops reading held up every publisher in the broker until
- * `drainTimeout`. Here a live delivery is started and let go at once, and the bytes waiting for each
- * client are bounded instead: past `dropQos0Bytes` its QoS 0 messages are dropped, past `disconnectBytes`
- * it is disconnected. A client that does not drain at all is still disconnected by aedes' `drainTimeout`.
+ * `drainTimeout`. Here a live delivery is started and let go at once, and what waits for each client
+ * (bytes, and messages written since its connection filled up) is bounded instead: past the QoS 0 limits its QoS 0 messages are dropped, past the disconnect
+ * limits it is disconnected. A client that does not drain at all is still disconnected by aedes' `drainTimeout`.
  *
  * Retained messages sent on SUBSCRIBE keep aedes' own flow control: they pace themselves to the client
  * and hold up no one else, and a new subscriber must get every one of them. So does the replay of a
@@ -47,14 +61,16 @@ export function boundClientBuffer(client: Client, limits: ClientBufferLimits, ev
   const written = () => {
     undelivered.count--;
   };
-  const deliverLive = (deliver: Deliver, threshold: number, overflow: (waiting: number) => void): Deliver =>
+  const deliverLive = (deliver: Deliver, bytes: number, most: number, overflow: (waiting: Waiting) => void): Deliver =>
     function boundedDelivery(packet, done) {
       if (packet.retain) {
         deliver(packet, done);
         return;
       }
       const waiting = conn.writableLength;
-      if (waiting > threshold) overflow(waiting);
+      // With drainTimeout 0, aedes waits on the connection's own 'drain' event instead.
+      const messages = internals._pendingDrains?.length || conn.listenerCount('drain');
+      if (waiting > bytes || messages > most) overflow({ bytes: waiting, messages });
       else {
         undelivered.count++;
         deliver(packet, written);
@@ -62,10 +78,11 @@ export function boundClientBuffer(client: Client, limits: ClientBufferLimits, ev
       done();
     };
 
-  internals.deliver0 = deliverLive(deliver0, limits.dropQos0Bytes, (waiting) => events.dropped(client, waiting));
-  internals.deliverQoS = deliverLive(deliverQoS, limits.disconnectBytes, (waiting) => {
+  internals.deliver0 = deliverLive(deliver0, limits.dropQos0Bytes, limits.dropQos0Messages, (waiting) => events.dropped(client, waiting));
+  internals.deliverQoS = deliverLive(deliverQoS, limits.disconnectBytes, limits.disconnectMessages, (waiting) => {
     if (conn.destroyed) return;
     events.disconnected(client, waiting);
-    conn.destroy(Object.assign(new Error(`the client stopped reading: ${waiting} bytes waiting`), { code: ErrorCodes.SLOW_SUBSCRIBER }));
+    const reason = `the client stopped reading: ${waiting.messages} messages, ${waiting.bytes} bytes waiting`;
+    conn.destroy(Object.assign(new Error(reason), { code: ErrorCodes.SLOW_SUBSCRIBER }));
   });
 }

@@ -112,8 +112,8 @@ describe('broker.maxConnections and broker.connectTimeoutMs', () => {
 });
 
 describe('a subscriber that stops reading costs only itself', () => {
-  const slowLimits = (dropQos0Bytes: number, disconnectBytes: number) =>
-    `  drainTimeoutMs: 60000\n  slowSubscriber:\n    dropQos0Bytes: ${dropQos0Bytes}\n    disconnectBytes: ${disconnectBytes}`;
+  const slowLimits = (dropQos0Bytes: number, disconnectBytes: number, disconnectMessages = 20_000) =>
+    `  drainTimeoutMs: 60000\n  slowSubscriber:\n    dropQos0Bytes: ${dropQos0Bytes}\n    disconnectBytes: ${disconnectBytes}\n    disconnectMessages: ${disconnectMessages}`;
 
   async function stalledSubscriber(port: number, filter: string, qos: number): Promise<RawConnection> {
     const conn = await raw(port);
@@ -142,6 +142,17 @@ describe('a subscriber that stops reading costs only itself', () => {
     // The end of the stream is only seen once the stalled client reads up to it.
     stalled.socket.resume();
     expect(await closedWithin(stalled, 5000)).toBe(true);
+  });
+
+  it('counts messages too: a stalled subscriber of small messages is disconnected at disconnectMessages, far under its byte bound', async () => {
+    const { gw } = await start(slowLimits(1_048_576, 67_108_864, 500));
+    await stalledSubscriber(gw.port('tcp'), '#', 1);
+    const client = await pool.connect(gw.url(), { clientId: 'small' });
+    const payload = Buffer.alloc(1024, 0x63);
+    for (let sent = 0; sent < 8000 && gw.gateway.broker.refusals().UNS_ERR_SLOW_SUBSCRIBER === undefined; sent += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => client.publishAsync(`small/${sent + i}`, payload, { qos: 1 })));
+    }
+    expect(gw.gateway.broker.refusals()).toMatchObject({ UNS_ERR_SLOW_SUBSCRIBER: 1 });
   });
 
   it('a stalled QoS 0 subscriber has its QoS 0 messages dropped and stays connected; the others receive every one', async () => {
