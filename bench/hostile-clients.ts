@@ -17,6 +17,7 @@ import { gatewayConfigYaml, listenerPort } from './lib/gateway-broker.js';
 import { repoRoot } from './lib/options.js';
 import { readRssBytes } from './lib/store-gateway.js';
 import { formatTable, fmtInt } from './lib/table.js';
+import { encodeRemainingLength } from '../test/helpers/raw-mqtt.ts';
 
 const MB = 1024 * 1024;
 /** CONNECT, MQTT 3.1.1, clean session, keep-alive 60 s, empty client id. */
@@ -90,17 +91,10 @@ async function sendHuge(port: number, header: number, bytes: number, before?: Bu
     socket.write(before);
     await sleep(200);
   }
-  const lengthBytes: number[] = [];
-  for (let rest = bytes; ; ) {
-    const byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    lengthBytes.push(rest > 0 ? byte | 0x80 : byte);
-    if (rest === 0) break;
-  }
   let sent = 0;
   let closed = socket.destroyed;
   socket.once('close', () => (closed = true));
-  socket.write(Buffer.from([header, ...lengthBytes]));
+  socket.write(Buffer.concat([Buffer.from([header]), encodeRemainingLength(bytes)]));
   const chunk = Buffer.alloc(64 * 1024, 0x61);
   while (!closed && sent < bytes) {
     const ok = socket.write(chunk);

@@ -66,3 +66,19 @@ export function startCliGateway(configPath: string, nodeFlags: readonly string[]
     },
   };
 }
+
+/**
+ * gateway.yaml for a gateway run as a process: logs at info (the port comes from its "listener ready" line),
+ * one TCP listener on 127.0.0.1 port 0, then `rest` (top-level YAML).
+ */
+export function cliGatewayYaml(id: string, rest = ''): string {
+  return `id: ${id}
+log:
+  level: info
+broker:
+  listeners:
+    - protocol: tcp
+      host: 127.0.0.1
+      port: 0
+${rest}`;
+}

@@ -42,18 +42,23 @@ export function mqttString(text: string | Buffer): Buffer {
   return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
 }
 
-/** One packet: the first header byte, the remaining length (variable-length encoded), then `parts`. */
-export function rawPacket(header: number, ...parts: Buffer[]): Buffer {
-  const body = Buffer.concat(parts);
-  const length: number[] = [];
-  let rest = body.length;
+/** The remaining length of a fixed header: 7 bits a byte, low first, the top bit set on all but the last [MQTT-2.2.3]. */
+export function encodeRemainingLength(length: number): Buffer {
+  const bytes: number[] = [];
+  let rest = length;
   do {
     let byte = rest % 128;
     rest = Math.floor(rest / 128);
     if (rest > 0) byte |= 0x80;
-    length.push(byte);
+    bytes.push(byte);
   } while (rest > 0);
-  return Buffer.concat([Buffer.from([header, ...length]), body]);
+  return Buffer.from(bytes);
+}
+
+/** One packet: the first header byte, the remaining length, then `parts`. */
+export function rawPacket(header: number, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([header]), encodeRemainingLength(body.length), body]);
 }
 
 /** A two-byte packet identifier. */

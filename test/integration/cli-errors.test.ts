@@ -3,7 +3,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { DataType } from 'node-opcua';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { cliGatewayYaml, runCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { startOpcuaServer, type OpcuaTestServer } from '../helpers/opcua-server.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
@@ -31,15 +31,7 @@ async function occupiedPort(): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-const gatewayYaml = (extra: string) => `id: err-gw
-log:
-  level: info
-broker:
-  listeners:
-    - protocol: tcp
-      host: 127.0.0.1
-      port: 0
-${extra}`;
+const gatewayYaml = (extra: string) => cliGatewayYaml('err-gw', extra);
 
 /** One line naming the code, no stack trace. */
 function expectCleanError(stderr: string, code: string): void {

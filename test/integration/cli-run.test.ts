@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCliGateway, type RunningGateway } from '../helpers/cli.ts';
+import { cliGatewayYaml, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { ClientPool, Inbox } from '../helpers/mqtt.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
@@ -19,21 +19,7 @@ afterEach(async () => {
   dir = undefined;
 });
 
-const CONFIG = `id: run-gw
-log:
-  level: info
-broker:
-  listeners:
-    - protocol: tcp
-      host: 127.0.0.1
-      port: 0
-store:
-  dataDir: ./data
-access:
-  anonymousWrite: true
-mappings:
-  - mappings/plc.yaml
-`;
+const CONFIG = cliGatewayYaml('run-gw', 'store:\n  dataDir: ./data\naccess:\n  anonymousWrite: true\nmappings:\n  - mappings/plc.yaml\n');
 
 /** A PLC nobody serves: the tags exist in the namespace, the device stays unreachable. */
 const mapping = (port: number) => `devices:

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/broker/passwords.ts';
-import { runCli, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
+import { cliGatewayYaml, runCli, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
 import { ClientPool, Inbox } from '../helpers/mqtt.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
 
@@ -21,17 +21,7 @@ afterEach(async () => {
   dir = undefined;
 });
 
-const CONFIG = `id: cli-gw
-log:
-  level: info
-broker:
-  listeners:
-    - protocol: tcp
-      host: 127.0.0.1
-      port: 0
-store:
-  dataDir: ./data
-`;
+const CONFIG = cliGatewayYaml('cli-gw', 'store:\n  dataDir: ./data\n');
 
 describe('uns-gateway validate', () => {
   it('accepts the committed default config and prints the topics it would publish', async () => {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNodeFlags } from '../../bench/lib/start-flags.ts';
-import { startCliGateway, type RunningGateway } from '../helpers/cli.ts';
+import { cliGatewayYaml, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
 import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
 
@@ -12,18 +12,7 @@ const PACKETS = 100_000;
 const FUZZ_TIME_LIMIT_MS = 60_000;
 const RSS_GROWTH_LIMIT_KB = 20 * 1024;
 
-const CONFIG = `id: ${GATEWAY_ID}
-log:
-  level: info
-broker:
-  listeners:
-    - protocol: tcp
-      host: 127.0.0.1
-      port: 0
-store:
-  engine: sqlite
-  dataDir: ./data
-`;
+const CONFIG = cliGatewayYaml(GATEWAY_ID, 'store:\n  engine: sqlite\n  dataDir: ./data\n');
 
 /** The fuzzer's last line on stdout (see test/helpers/fuzz/fuzzer.ts); only these fields are asserted or logged here. */
 interface FuzzSummary {

@@ -7,16 +7,6 @@ export function headerEnd(packet: Buffer): number {
   return Math.min(at + 1, packet.length);
 }
 
-export function encodeRemainingLength(length: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    let byte = length % 128;
-    length = Math.floor(length / 128);
-    if (length > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (length > 0);
-  return Buffer.from(bytes);
-}
 
 /** Offset of CONNECT's flags byte: after the protocol name (2-byte length + bytes) and the level. */
 export function connectFlagsAt(packet: Buffer): number {

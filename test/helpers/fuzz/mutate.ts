@@ -1,5 +1,6 @@
 // Damage done to an encoded packet: at the byte level, in the fixed header, and in CONNECT's fields.
-import { connectFlagsAt, encodeRemainingLength, headerEnd } from './fixed-header.ts';
+import { encodeRemainingLength } from '../raw-mqtt.ts';
+import { connectFlagsAt, headerEnd } from './fixed-header.ts';
 import type { Random } from './random.ts';
 
 type Mutation = (packet: Buffer, random: Random, another: () => Buffer) => Buffer;
