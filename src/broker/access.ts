@@ -90,7 +90,7 @@ export type DurablePublish = (packet: PublishPacket, clientId: string) => Promis
  * A client's publish as the broker lets it through, or undefined when refused: a retained setpoint
  * loses its retain flag, since it would be written to the PLC again after every restart.
  */
-export function admitClientPublish<T extends { topic: string; retain?: boolean }>(packet: T, policy: AccessPolicy): T | undefined {
+function admitClientPublish<T extends { topic: string; retain?: boolean }>(packet: T, policy: AccessPolicy): T | undefined {
   if (publishRefusal(packet.topic, policy) !== undefined) return undefined;
   if (packet.retain && packet.topic.endsWith(SET_SUFFIX)) packet.retain = false;
   return packet;
@@ -102,8 +102,8 @@ export function admitClientPublish<T extends { topic: string; retain?: boolean }
  * may have been stored by an older version that did not check them.
  */
 export function admitStoredPublish<T extends { topic: string; qos?: number; retain?: boolean }>(packet: T, policy: AccessPolicy): T | string {
-  const problem = topicNameProblem(packet.topic) ?? ((packet.qos ?? 0) > 2 ? 'QoS 3 [MQTT-3.3.1-4]' : publishRefusal(packet.topic, policy));
-  return problem ?? admitClientPublish(packet, policy) ?? 'refused';
+  const problem = topicNameProblem(packet.topic) ?? ((packet.qos ?? 0) > 2 ? 'QoS 3 [MQTT-3.3.1-4]' : undefined);
+  return problem ?? admitClientPublish(packet, policy) ?? publishRefusal(packet.topic, policy) ?? 'refused';
 }
 
 /** The broker's connect and publish checks; accepted publishes pass through `durable` before PUBACK. */

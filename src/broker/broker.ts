@@ -6,7 +6,7 @@ import { ErrorCodes, isGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { createAccessHandlers, remoteAddress, type AccessPolicy, type DurablePublish, type WritePermissions } from './access.ts';
 import { coalesceWrites } from './coalesce.ts';
-import { defaultMaxConnections } from './connection-limit.ts';
+import { ConnectionGate, defaultMaxConnections } from './connection-limit.ts';
 import { bindListener, type BoundListener, type ConnectionHandler } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
 import { Refusals } from './refusals.ts';
@@ -98,6 +98,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
   const undelivered: Undelivered = { count: 0 };
   const accept = acceptConnections(aedes, config, refusals, undelivered);
+  const maxConnections = config.maxConnections ?? defaultMaxConnections();
+  const gate = new ConnectionGate(maxConnections, (socket) =>
+    refusals.note(ErrorCodes.CONNECTION_LIMIT, { remote: socket.remoteAddress, maxConnections }, `connection refused: ${maxConnections} connections are open (broker.maxConnections)`),
+  );
   const clients = new Set<Client>();
   aedes.on('client', (client) => {
     options.permissions.activate(client);
@@ -114,8 +118,13 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   try {
     await options.beforeListen?.(publishPacket);
     for (const [index, listener] of config.listeners.entries()) {
-      const bound = await bindListener(listener, index, accept, options.configDir, (error) =>
-        log.error({ protocol: listener.protocol, port: listener.port, err: error.message }, 'listener error'),
+      const bound = await bindListener(
+        listener,
+        index,
+        accept,
+        options.configDir,
+        (error) => log.error({ protocol: listener.protocol, port: listener.port, err: error.message }, 'listener error'),
+        { gate, handshakeTimeoutMs: config.connectTimeoutMs },
       );
       listeners.push(bound);
       log.info({ protocol: bound.protocol, host: bound.host, port: bound.port }, 'listener ready');
@@ -161,11 +170,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
 const CONNECT_TIMED_OUT = 'connect did not arrive in time';
 
 /**
- * Hands each new connection to aedes with its guards: at most `maxConnections` open at once (across all
- * listeners), packets checked and bounded as they are parsed, and what waits for a slow subscriber bounded.
+ * Hands each new connection (admitted by the listeners' ConnectionGate) to aedes with its guards: packets
+ * checked and bounded as they are parsed, and what waits for a slow subscriber bounded.
  */
 function acceptConnections(aedes: Aedes, config: GatewayConfig['broker'], refusals: Refusals, undelivered: Undelivered): ConnectionHandler {
-  const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const limits = { maxPacketBytes: config.maxPacketBytes, maxConnectBytes: config.maxConnectBytes };
   const slow = {
     dropped: (client: Client, waiting: Waiting) =>
@@ -173,16 +181,7 @@ function acceptConnections(aedes: Aedes, config: GatewayConfig['broker'], refusa
     disconnected: (client: Client, waiting: Waiting) =>
       refusals.note(ErrorCodes.SLOW_SUBSCRIBER, { clientId: client.id, waiting }, 'subscriber disconnected: it reads too slowly (broker.slowSubscriber)'),
   };
-  let open = 0;
   return (stream, req) => {
-    if (open >= maxConnections) {
-      const remote = (stream as { remoteAddress?: string }).remoteAddress ?? req?.socket.remoteAddress;
-      refusals.note(ErrorCodes.CONNECTION_LIMIT, { remote, maxConnections }, `connection refused: ${maxConnections} connections are open (broker.maxConnections)`);
-      stream.destroy();
-      return;
-    }
-    open++;
-    stream.once('close', () => open--);
     const client = aedes.handle(coalesceWrites(stream), req);
     guardClient(client, limits);
     boundClientBuffer(client, config.slowSubscriber, slow, undelivered);

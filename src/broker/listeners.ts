@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { ListenerConfig } from '../../schemas/gateway.ts';
 import { ErrorCodes, GatewayError } from '../errors.ts';
+import type { ConnectionGate } from './connection-limit.ts';
 
 /** Hands a new connection (a socket or a WebSocket stream) to the broker. */
 export type ConnectionHandler = (stream: Duplex, req?: IncomingMessage) => void;
@@ -39,16 +40,21 @@ function readTlsFiles(config: Extract<ListenerConfig, { cert: string }>, configD
   };
 }
 
-function createServerFor(config: ListenerConfig, handle: ConnectionHandler, configDir: string, index: number): Server {
+/** A plain TCP server hands its sockets over from bindListener, once they are admitted; the others on their handshake. */
+function createServerFor(config: ListenerConfig, handle: ConnectionHandler, configDir: string, index: number, handshakeTimeout: number): Server {
   switch (config.protocol) {
     case 'tcp':
-      return createTcpServer({ noDelay: true }, handle);
+      return createTcpServer({ noDelay: true });
     case 'tls':
-      return createTlsServer({ ...readTlsFiles(config, configDir, index) }, handle);
+      return createTlsServer({ ...readTlsFiles(config, configDir, index), handshakeTimeout }, handle);
     case 'ws':
     case 'wss': {
+      // An upgrade that does not arrive in time is closed, checked every second.
+      const timeouts = { headersTimeout: handshakeTimeout, requestTimeout: handshakeTimeout, connectionsCheckingInterval: Math.min(1000, handshakeTimeout) };
       const http: HttpServer =
-        config.protocol === 'ws' ? createHttpServer() : createHttpsServer(readTlsFiles(config, configDir, index));
+        config.protocol === 'ws'
+          ? createHttpServer(timeouts)
+          : createHttpsServer({ ...readTlsFiles(config, configDir, index), ...timeouts, handshakeTimeout });
       const wss = new WebSocketServer({ server: http, path: config.path });
       // The HTTP server's errors reach the listener's own handler; without this one, ws rethrows them.
       wss.on('error', () => undefined);
@@ -75,6 +81,12 @@ function listenError(config: ListenerConfig, index: number, error: NodeJS.ErrnoE
   });
 }
 
+export interface ListenerLimits {
+  gate: ConnectionGate;
+  /** Time a connection has for its TLS handshake or WebSocket upgrade. */
+  handshakeTimeoutMs: number;
+}
+
 /** Binds one listener; resolves once it accepts connections. */
 export async function bindListener(
   config: ListenerConfig,
@@ -82,12 +94,17 @@ export async function bindListener(
   handle: ConnectionHandler,
   configDir: string,
   onError: (error: Error) => void,
+  limits: ListenerLimits,
 ): Promise<BoundListener> {
-  const server = createServerFor(config, handle, configDir, index);
+  const server = createServerFor(config, handle, configDir, index, limits.handshakeTimeoutMs);
+  // A handshake that fails or times out is only reported: Node leaves the socket open.
+  server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
+    if (!limits.gate.admit(socket)) return;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    if (config.protocol === 'tcp') handle(socket);
   });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(config, index, error)));

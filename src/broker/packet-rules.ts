@@ -16,11 +16,10 @@ function connectProblem(packet: IConnectPacket): string | undefined {
   return problem === undefined ? undefined : `will: ${problem}`;
 }
 
-/** The topic name itself is checked by aedes' PUBLISH handler (empty, wildcards, levels) and by the string check (U+0000). */
 function publishProblem(packet: IPublishPacket): string | undefined {
   if (packet.qos > 0 && packet.messageId === 0) return 'a QoS 1 or 2 PUBLISH with packet identifier 0 [MQTT-2.3.1-1]';
   if (packet.qos === 0 && packet.dup) return 'a QoS 0 PUBLISH with the DUP flag set [MQTT-3.3.1-2]';
-  return undefined;
+  return topicNameProblem(packet.topic);
 }
 
 function filtersProblem(filters: readonly string[]): string | undefined {

@@ -41,12 +41,13 @@ interface DeliveryInternals {
 }
 
 /**
- * Makes a slow subscriber cost only itself. aedes delivers a message to every matching client and calls
- * the publish done (the publisher's PUBACK, and the next packet read from its socket) only once each
- * write has drained: one subscriber that stops reading held up every publisher in the broker until
- * `drainTimeout`. Here a live delivery is started and let go at once, and what waits for each client
- * (bytes, and messages written since its connection filled up) is bounded instead: past the QoS 0 limits its QoS 0 messages are dropped, past the disconnect
- * limits it is disconnected. A client that does not drain at all is still disconnected by aedes' `drainTimeout`.
+ * Makes a slow subscriber cost only itself. aedes completes a publish (the publisher's PUBACK, and the
+ * next packet read from its socket) only once every matching client's write has drained, so one client
+ * that stops reading would hold up every publisher. Here a live delivery is started and completed at
+ * once, and what waits for each client is bounded instead (bytes on its connection, and messages written
+ * since it filled up, checked before each delivery): past the QoS 0 limits its QoS 0 messages are
+ * dropped, past the disconnect limits it is disconnected. A client that does not drain at all is
+ * disconnected by aedes' `drainTimeout`.
  *
  * Retained messages sent on SUBSCRIBE keep aedes' own flow control: they pace themselves to the client
  * and hold up no one else, and a new subscriber must get every one of them. So does the replay of a

@@ -4,18 +4,12 @@
  */
 
 /** The most levels a topic or filter may have: aedes' own ceiling, which its matchers are safe up to. */
-export const MAX_TOPIC_LEVELS = 100;
+const MAX_TOPIC_LEVELS = 100;
 
 const SLASH = 0x2f;
 const PLUS = 0x2b;
 const HASH = 0x23;
 const NUL = 0x00;
-
-function levelCount(topic: string): number {
-  let levels = 1;
-  for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === SLASH) levels++;
-  return levels;
-}
 
 /** Why `topic` cannot be the topic of a PUBLISH (or a will), or undefined when it can. */
 export function topicNameProblem(topic: string): string | undefined {
@@ -34,13 +28,14 @@ export function topicNameProblem(topic: string): string | undefined {
 export function topicFilterProblem(filter: string): string | undefined {
   if (filter.length === 0) return 'the topic filter is empty [MQTT-4.7.3-1]';
   const last = filter.length - 1;
+  let levels = 1;
   for (let i = 0; i < filter.length; i++) {
     const c = filter.charCodeAt(i);
+    if (c === SLASH) levels++;
     if (c === NUL) return 'the topic filter holds U+0000 [MQTT-1.5.3-2]';
     const alone = (i === 0 || filter.charCodeAt(i - 1) === SLASH) && (i === last || filter.charCodeAt(i + 1) === SLASH);
     if (c === PLUS && !alone) return '"+" must fill a whole level [MQTT-4.7.1-3]';
     if (c === HASH && (!alone || i !== last)) return '"#" must be the last level, alone [MQTT-4.7.1-2]';
   }
-  if (levelCount(filter) > MAX_TOPIC_LEVELS) return `the topic filter has more than ${MAX_TOPIC_LEVELS} levels`;
-  return undefined;
+  return levels > MAX_TOPIC_LEVELS ? `the topic filter has more than ${MAX_TOPIC_LEVELS} levels` : undefined;
 }

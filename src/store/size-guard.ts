@@ -67,6 +67,7 @@ export class SizeGuard implements SpaceKeeper {
   private droppedSinceReport = 0;
   private stuckBytes = 0;
   private stuckWarnedAt = -Infinity;
+  private failureWarnedAt = -Infinity;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -164,10 +165,16 @@ export class SizeGuard implements SpaceKeeper {
     if (wal > 2 * this.walLimitBytes) this.checkpoint();
   }
 
+  /** A checkpoint that fails (a full disk: it grows the database file) is retried at the next one, never thrown. */
   private checkpoint(): void {
     if (this.file === undefined) return;
     const wal = this.walBytes();
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (error) {
+      this.warnFailed('WAL checkpoint', error);
+      return;
+    }
     this.stats.checkpoints++;
     this.stats.peakBytes = Math.max(this.stats.peakBytes, fileBytes(this.file) + wal);
   }
@@ -181,9 +188,21 @@ export class SizeGuard implements SpaceKeeper {
     const before = fileBytes(this.file);
     const free = (this.db.pragma('freelist_count', { simple: true }) as number) * this.pageSize;
     if (before <= this.dataBudgetBytes + this.batchBytes || free < this.batchBytes) return;
-    this.db.exec('VACUUM');
+    try {
+      // VACUUM needs free disk space about the size of the database.
+      this.db.exec('VACUUM');
+    } catch (error) {
+      this.warnFailed('compaction', error);
+      return;
+    }
     this.checkpoint();
     this.log.info({ beforeBytes: before, afterBytes: fileBytes(this.file), limitBytes: this.maxBytes }, 'store compacted to its size limit');
+  }
+
+  private warnFailed(what: string, error: unknown): void {
+    if (Date.now() - this.failureWarnedAt < STUCK_WARN_EVERY_MS) return;
+    this.failureWarnedAt = Date.now();
+    this.log.warn({ code: ErrorCodes.STORE_WRITE, err: (error as Error).message }, `store ${what} failed; tried again later`);
   }
 
   private report(): void {

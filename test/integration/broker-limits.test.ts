@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { selfSignedCertificate } from '../helpers/certificates.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { captureLog } from '../helpers/log-capture.ts';
 import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
 import { mqttString, packetId, rawConnect, rawConnectPacket, rawPacket, type RawConnection } from '../helpers/raw-mqtt.ts';
 
 const pool = new ClientPool();
@@ -108,6 +110,35 @@ describe('broker.maxConnections and broker.connectTimeoutMs', () => {
     expect(capture.withCode('UNS_ERR_CONNECT_TIMEOUT')[0]).toMatchObject({ connectTimeoutMs: 500 });
     const client = await pool.connect(gw.url());
     expect(client.connected).toBe(true);
+  });
+});
+
+describe('TLS and WebSocket listeners count connections from their first byte', () => {
+  it('refuses sockets past the limit on a TLS listener before any handshake, and closes one that never completes its handshake', async () => {
+    const dir = makeTempDir();
+    const { cert, key } = selfSignedCertificate(dir.path);
+    dir.remove();
+    const capture = captureLog('warn');
+    gw = await startTestGateway({
+      log: capture.log,
+      listeners: `\n    - protocol: tls\n      host: 127.0.0.1\n      port: 0\n      cert: tls/cert.pem\n      key: tls/key.pem\n  maxConnections: 5\n  connectTimeoutMs: 500`,
+      files: { 'tls/cert.pem': cert, 'tls/key.pem': key },
+    });
+    const port = gw.port('tls');
+    const idle = await Promise.all(Array.from({ length: 8 }, () => raw(port)));
+    const closedEarly = await Promise.all(idle.map((conn) => closedWithin(conn, 200)));
+    expect(closedEarly.filter(Boolean)).toHaveLength(3);
+    expect(gw.gateway.broker.refusals()).toMatchObject({ UNS_ERR_CONNECTION_LIMIT: 3 });
+    const closedLater = await Promise.all(idle.map((conn) => closedWithin(conn, 3000)));
+    expect(closedLater.every(Boolean)).toBe(true);
+  });
+
+  it('closes a WebSocket connection whose HTTP upgrade never comes', async () => {
+    const ws = await startTestGateway({ listeners: `\n    - protocol: ws\n      host: 127.0.0.1\n      port: 0\n      path: /mqtt\n  connectTimeoutMs: 500` });
+    gw = ws;
+    const conn = await raw(ws.port('ws'));
+    conn.socket.write('GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    expect(await closedWithin(conn, 3000)).toBe(true);
   });
 });
 
