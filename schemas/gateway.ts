@@ -3,9 +3,13 @@ import { topicLevel, topicPath } from './topic-level.ts';
 
 const port = z.number().int().min(0).max(65535).describe('TCP port; 0 picks a free port');
 const host = z.string().min(1).default('0.0.0.0').describe('address to bind');
+const listenerAnonymous = z
+  .boolean()
+  .optional()
+  .describe('accept clients without a username here (default: only when the listener binds a loopback address)');
 
 const tcpListener = z
-  .strictObject({ protocol: z.literal('tcp'), host, port: port.default(1883) })
+  .strictObject({ protocol: z.literal('tcp'), host, port: port.default(1883), allowAnonymous: listenerAnonymous })
   .describe('MQTT over plain TCP');
 
 const tlsFiles = {
@@ -15,17 +19,17 @@ const tlsFiles = {
 };
 
 const tlsListener = z
-  .strictObject({ protocol: z.literal('tls'), host, port: port.default(8883), ...tlsFiles })
+  .strictObject({ protocol: z.literal('tls'), host, port: port.default(8883), allowAnonymous: listenerAnonymous, ...tlsFiles })
   .describe('MQTT over TLS');
 
 const wsPath = z.string().startsWith('/').default('/mqtt').describe('HTTP path of the WebSocket endpoint');
 
 const wsListener = z
-  .strictObject({ protocol: z.literal('ws'), host, port: port.default(9001), path: wsPath })
+  .strictObject({ protocol: z.literal('ws'), host, port: port.default(9001), path: wsPath, allowAnonymous: listenerAnonymous })
   .describe('MQTT over WebSocket');
 
 const wssListener = z
-  .strictObject({ protocol: z.literal('wss'), host, port: port.default(9443), path: wsPath, ...tlsFiles })
+  .strictObject({ protocol: z.literal('wss'), host, port: port.default(9443), path: wsPath, allowAnonymous: listenerAnonymous, ...tlsFiles })
   .describe('MQTT over secure WebSocket');
 
 export const listenerSchema = z.discriminatedUnion('protocol', [tcpListener, tlsListener, wsListener, wssListener]);
@@ -120,7 +124,10 @@ const userSchema = z.strictObject({
 
 const accessSchema = z
   .strictObject({
-    allowAnonymous: z.boolean().default(true).describe('clients may connect without a username'),
+    allowAnonymous: z
+      .boolean()
+      .default(true)
+      .describe('clients may connect without a username, on the listeners that allow it (loopback ones by default); false: nowhere'),
     anonymousWrite: z.boolean().default(false).describe('clients without a username may write setpoints'),
     users: z.array(userSchema).default([]),
   })

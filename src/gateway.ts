@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { RunningPlant } from '../connectors/simulator/plant.ts';
 import { admitStoredPublish, WritePermissions } from './broker/access.ts';
+import { anonymousExposure } from './broker/anonymous.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
 import { topicNameProblem } from './broker/topic-rules.ts';
 import type { LoadedConfig } from './config/load.ts';
@@ -117,6 +118,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     throw plantStartError(error, SIMULATOR_SETTINGS);
   }
   if (plant) log.info({ modbusPort: plant.modbus.port, opcua: plant.opcua?.endpoint }, 'demo plant simulator running');
+  for (const exposure of anonymousExposure(settings)) log.warn({ code: ErrorCodes.ANONYMOUS_EXPOSED }, exposure);
   const status = new StatusPublisher(broker, settings.id);
   await status.gateway('online');
 

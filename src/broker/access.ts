@@ -1,5 +1,6 @@
 import type { AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket } from 'aedes';
-import type { AccessConfig } from '../../schemas/gateway.ts';
+import type { AccessConfig, ListenerConfig } from '../../schemas/gateway.ts';
+import { listenerAcceptsAnonymous } from './anonymous.ts';
 import { ErrorCodes, GatewayError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { verifyPassword } from './passwords.ts';
@@ -111,6 +112,7 @@ export function createAccessHandlers(
   policy: AccessPolicy,
   permissions: WritePermissions,
   log: Logger,
+  listenerOf: (client: Client) => ListenerConfig | undefined,
   durable?: DurablePublish,
 ): AccessHandlers {
   const users = new Map(policy.access.users.map((user) => [user.username, user]));
@@ -130,9 +132,13 @@ export function createAccessHandlers(
         return;
       }
       if (username === undefined) {
-        if (!policy.access.allowAnonymous) {
-          log.warn({ clientId: client.id, remote: remoteAddress(client) }, 'anonymous connection refused');
-          callback(authError(NOT_AUTHORIZED, 'a username is required'), false);
+        const listener = listenerOf(client);
+        if (listener === undefined || !listenerAcceptsAnonymous(listener, policy.access)) {
+          const reason = policy.access.allowAnonymous
+            ? 'this listener accepts clients with a username only (anonymous ones on loopback listeners, or where broker.listeners[].allowAnonymous says so)'
+            : 'a username is required (access.allowAnonymous is false)';
+          log.warn({ clientId: client.id, remote: remoteAddress(client), listener: listener && `${listener.protocol} ${listener.host}:${listener.port}` }, `anonymous connection refused: ${reason}`);
+          callback(authError(NOT_AUTHORIZED, reason), false);
           return;
         }
         permissions.grant(client, undefined, policy.access.anonymousWrite);

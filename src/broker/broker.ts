@@ -1,13 +1,15 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import mqttPacket from 'mqtt-packet';
-import type { GatewayConfig } from '../../schemas/gateway.ts';
+import type { GatewayConfig, ListenerConfig } from '../../schemas/gateway.ts';
 import { ErrorCodes, isGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { createAccessHandlers, remoteAddress, type AccessPolicy, type DurablePublish, type WritePermissions } from './access.ts';
 import { coalesceWrites } from './coalesce.ts';
 import { ConnectionGate, defaultMaxConnections } from './connection-limit.ts';
-import { bindListener, type BoundListener, type ConnectionHandler } from './listeners.ts';
+import { bindListener, type BoundListener } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
 import { Refusals } from './refusals.ts';
 import { boundClientBuffer, type Undelivered, type Waiting } from './slow-subscribers.ts';
@@ -67,6 +69,7 @@ export interface Broker {
 /** Starts aedes and binds every configured listener; on any failure nothing stays bound. */
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const { config, log } = options;
+  const listenerOfClient = new WeakMap<Client, ListenerConfig>();
   const aedes = await Aedes.createBroker({
     id: options.id,
     drainTimeout: config.drainTimeoutMs,
@@ -74,7 +77,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     keepaliveLimit: config.keepaliveLimitS,
     maxClientsIdLength: config.maxClientIdLength,
     persistence: options.persistence,
-    ...createAccessHandlers(options.policy, options.permissions, log, options.durablePublish),
+    ...createAccessHandlers(options.policy, options.permissions, log, (client) => listenerOfClient.get(client), options.durablePublish),
   });
   (aedes as unknown as { counter: number }).counter = options.counterFloor ?? 0;
   const publishPacket = (packet: object) =>
@@ -97,7 +100,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   aedes.on('connectionError', clientError);
   aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
   const undelivered: Undelivered = { count: 0 };
-  const accept = acceptConnections(aedes, config, refusals, undelivered);
+  const accept = acceptConnections(aedes, config, refusals, undelivered, listenerOfClient);
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const gate = new ConnectionGate(maxConnections, (socket) =>
     refusals.note(ErrorCodes.CONNECTION_LIMIT, { remote: socket.remoteAddress, maxConnections }, `connection refused: ${maxConnections} connections are open (broker.maxConnections)`),
@@ -121,7 +124,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       const bound = await bindListener(
         listener,
         index,
-        accept,
+        (stream, req) => accept(stream, req, listener),
         options.configDir,
         (error) => log.error({ protocol: listener.protocol, port: listener.port, err: error.message }, 'listener error'),
         { gate, handshakeTimeoutMs: config.connectTimeoutMs },
@@ -173,7 +176,13 @@ const CONNECT_TIMED_OUT = 'connect did not arrive in time';
  * Hands each new connection (admitted by the listeners' ConnectionGate) to aedes with its guards: packets
  * checked and bounded as they are parsed, and what waits for a slow subscriber bounded.
  */
-function acceptConnections(aedes: Aedes, config: GatewayConfig['broker'], refusals: Refusals, undelivered: Undelivered): ConnectionHandler {
+function acceptConnections(
+  aedes: Aedes,
+  config: GatewayConfig['broker'],
+  refusals: Refusals,
+  undelivered: Undelivered,
+  listenerOfClient: WeakMap<Client, ListenerConfig>,
+): (stream: Duplex, req: IncomingMessage | undefined, listener: ListenerConfig) => void {
   const limits = { maxPacketBytes: config.maxPacketBytes, maxConnectBytes: config.maxConnectBytes };
   const slow = {
     dropped: (client: Client, waiting: Waiting) =>
@@ -181,8 +190,9 @@ function acceptConnections(aedes: Aedes, config: GatewayConfig['broker'], refusa
     disconnected: (client: Client, waiting: Waiting) =>
       refusals.note(ErrorCodes.SLOW_SUBSCRIBER, { clientId: client.id, waiting }, 'subscriber disconnected: it reads too slowly (broker.slowSubscriber)'),
   };
-  return (stream, req) => {
+  return (stream, req, listener) => {
     const client = aedes.handle(coalesceWrites(stream), req);
+    listenerOfClient.set(client, listener);
     guardClient(client, limits);
     boundClientBuffer(client, config.slowSubscriber, slow, undelivered);
   };
