@@ -129,6 +129,10 @@ const accessSchema = z
       .default(true)
       .describe('clients may connect without a username, on the listeners that allow it (loopback ones by default); false: nowhere'),
     anonymousWrite: z.boolean().default(false).describe('clients without a username may write setpoints'),
+    bindClientIds: z
+      .boolean()
+      .default(false)
+      .describe('a user\'s client id must be its username or start with "<username>-", and no other client may use such an id: no one takes over another user\'s session'),
     users: z.array(userSchema).default([]),
   })
   .superRefine((access, ctx) => {
@@ -153,7 +157,7 @@ export const gatewaySchema = z
         qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1).describe('default QoS of value publishes'),
       })
       .default({ qos: 1 }),
-    access: accessSchema.default({ allowAnonymous: true, anonymousWrite: false, users: [] }),
+    access: accessSchema.prefault({}),
     simulator: z
       .strictObject({
         enabled: z.boolean().default(false).describe('run the built-in demo plant in the gateway process'),

@@ -75,6 +75,17 @@ function connectRefusal(packet: ConnectPacket, policy: AccessPolicy): (GatewayEr
   return undefined;
 }
 
+/** Whether `clientId` is one `username` may use under access.bindClientIds: the username itself, or `<username>-…`. */
+function ownsClientId(username: string, clientId: string): boolean {
+  return clientId === username || clientId.startsWith(`${username}-`);
+}
+
+/** The user whose client ids include `clientId`, if any. */
+function ownerOfClientId(clientId: string, usernames: Iterable<string>): string | undefined {
+  for (const username of usernames) if (ownsClientId(username, clientId)) return username;
+  return undefined;
+}
+
 /** Why a client may not publish to `topic`, or undefined when it may. */
 export function publishRefusal(topic: string, policy: AccessPolicy): string | undefined {
   const first = topic.charCodeAt(0);
@@ -116,6 +127,10 @@ export function createAccessHandlers(
   durable?: DurablePublish,
 ): AccessHandlers {
   const users = new Map(policy.access.users.map((user) => [user.username, user]));
+  const refuseClientId = (client: Client, message: string) => {
+    log.warn({ code: ErrorCodes.CLIENT_ID_REJECTED, clientId: client.id, remote: remoteAddress(client) }, message);
+    return authError(IDENTIFIER_REJECTED, message, ErrorCodes.CLIENT_ID_REJECTED);
+  };
   /** Connections refused before they authenticate, with the CONNACK code and the reason. */
   const refusedAtConnect = new WeakMap<Client, GatewayError & AuthenticateError>();
   return {
@@ -141,6 +156,11 @@ export function createAccessHandlers(
           callback(authError(NOT_AUTHORIZED, reason), false);
           return;
         }
+        const owner = policy.access.bindClientIds ? ownerOfClientId(client.id, users.keys()) : undefined;
+        if (owner !== undefined) {
+          callback(refuseClientId(client, `client id "${client.id}" belongs to user "${owner}" (access.bindClientIds)`), false);
+          return;
+        }
         permissions.grant(client, undefined, policy.access.anonymousWrite);
         callback(null, true);
         return;
@@ -152,6 +172,10 @@ export function createAccessHandlers(
           if (!ok || !user) {
             log.warn({ clientId: client.id, username, remote: remoteAddress(client) }, 'bad username or password');
             callback(authError(BAD_USERNAME_OR_PASSWORD, 'bad username or password'), false);
+            return;
+          }
+          if (policy.access.bindClientIds && !ownsClientId(username, client.id)) {
+            callback(refuseClientId(client, `user "${username}" must use its username, or "${username}-…", as client id (access.bindClientIds)`), false);
             return;
           }
           permissions.grant(client, username, user.write);

@@ -89,3 +89,30 @@ describe('loopback addresses and the committed config', () => {
     expect(anonymousExposure(config.gateway)).toEqual([]);
   });
 });
+
+describe('access.bindClientIds: no one takes over another user\'s session', () => {
+  it('a user must use its own client ids; another user or an anonymous client using them gets CONNACK 2 and the session stays with its owner', async () => {
+    const [alice, bob] = await Promise.all([hashPassword('alice-pw'), hashPassword('bob-pw')]);
+    const capture = captureLog('warn');
+    gw = await startTestGateway({
+      log: capture.log,
+      extra: `access:\n  bindClientIds: true\n  users:\n    - { username: alice, password: "${alice}" }\n    - { username: bob, password: "${bob}" }\n`,
+    });
+    const url = gw.url();
+    const owner = await pool.connect(url, { clientId: 'alice-scada', clean: false, username: 'alice', password: 'alice-pw' });
+    const refused = async (options: { clientId: string; username?: string; password?: string }) => {
+      try {
+        await pool.connect(url, { ...options, clean: false });
+        return 0;
+      } catch (error) {
+        return (error as { code?: number }).code ?? -1;
+      }
+    };
+    expect(await refused({ clientId: 'alice-scada', username: 'bob', password: 'bob-pw' })).toBe(2);
+    expect(await refused({ clientId: 'alice-scada' })).toBe(2);
+    expect(await refused({ clientId: 'bob', username: 'bob', password: 'bob-pw' })).toBe(0);
+    expect(await refused({ clientId: 'alicex', username: 'alice', password: 'alice-pw' })).toBe(2);
+    expect(owner.connected).toBe(true);
+    expect(capture.withCode('UNS_ERR_CLIENT_ID_REJECTED')).toHaveLength(3);
+  });
+});
