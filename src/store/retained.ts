@@ -15,11 +15,13 @@ const MATCH_OPTIONS = { wildcard_one: '+', wildcard_some: '#', separator: '/' };
 interface RetainedEntry {
   fields: PacketFields & { payload: undefined };
   bytes: string;
+  /** When it was stored: its number among all stores since the open (1 for the first; 0 for one loaded at open). */
+  seq: number;
 }
 
-function entryOf(packet: StoredPacket): RetainedEntry {
+function entryOf(packet: StoredPacket, seq: number): RetainedEntry {
   // A spread that overrides the payload is V8's fast object clone: a rest pattern without it took 6 times longer.
-  return { fields: { ...packet, payload: undefined }, bytes: packet.payload.toString('latin1') };
+  return { fields: { ...packet, payload: undefined }, bytes: packet.payload.toString('latin1'), seq };
 }
 
 function toPacket(entry: RetainedEntry): StoredPacket {
@@ -35,6 +37,8 @@ const SLICE_GAP_MS = 50;
 /** Retained messages: all held in memory for fast subscribe, written through to SQLite. */
 export class RetainedStore {
   private readonly byTopic = new Map<string, RetainedEntry>();
+  /** Stores so far: what a stream started at a given moment tells apart from later values. */
+  private stores = 0;
   /** Topics whose latest value is not written yet. */
   private readonly dirty = new Set<string>();
   /** Deferred topics taken for writing, staged a slice at a time. */
@@ -52,7 +56,7 @@ export class RetainedStore {
     this.remove = db.prepare('DELETE FROM retained WHERE topic = ?');
     for (const row of db.prepare('SELECT payload, meta FROM retained').iterate() as Iterable<{ payload: Buffer; meta: string }>) {
       const packet = decodePacket(row.payload, row.meta);
-      this.byTopic.set(packet.topic, entryOf(packet));
+      this.byTopic.set(packet.topic, entryOf(packet, 0));
     }
   }
 
@@ -75,8 +79,9 @@ export class RetainedStore {
   store(packet: StoredPacket, urgent: boolean): void {
     const topic = packet.topic;
     const cleared = packet.payload.length === 0;
+    this.stores++;
     if (cleared) this.byTopic.delete(topic);
-    else this.byTopic.set(topic, entryOf(packet));
+    else this.byTopic.set(topic, entryOf(packet, this.stores));
     if (urgent) {
       this.dirty.delete(topic);
       this.stageWrite(topic);
@@ -145,16 +150,23 @@ export class RetainedStore {
     }, undefined, rowBytes(entry.bytes.length, topic));
   }
 
+  /**
+   * The retained messages of `patterns` as they are now, for a new subscription (aedes creates the stream once
+   * the subscription is in place). The stream is read as the subscriber takes it, so it walks the live map: a
+   * value stored after it started (a publish the subscriber gets live, as aedes stores a retained message
+   * before routing it) is skipped, or the subscriber would get that same message a second time.
+   */
   stream(patterns: readonly string[]): Readable {
     const retained = this.byTopic;
+    const startedAt = this.stores;
     function* matching(): Generator<StoredPacket> {
       for (const pattern of patterns) {
         if (pattern === '#') {
-          for (const entry of retained.values()) yield toPacket(entry);
+          for (const entry of retained.values()) if (entry.seq <= startedAt) yield toPacket(entry);
           continue;
         }
         const matcher = new QlobberTrue(MATCH_OPTIONS).add(pattern);
-        for (const [topic, entry] of retained) if (matcher.test(topic)) yield toPacket(entry);
+        for (const [topic, entry] of retained) if (entry.seq <= startedAt && matcher.test(topic)) yield toPacket(entry);
       }
     }
     return Readable.from(matching());
