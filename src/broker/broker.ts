@@ -44,11 +44,12 @@ export interface PublishOptions {
   retain: boolean;
 }
 
-/** A publish as the broker routes it: `clientId` names the client that sent it. */
+/** A publish as the broker routes it: `clientId` names the client that sent it, `remote` its address. */
 export interface InboundPacket {
   topic: string;
   payload: Buffer;
-  clientId?: string;
+  clientId?: string | undefined;
+  remote?: string | undefined;
 }
 
 export interface Broker {
@@ -106,14 +107,15 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const gate = new ConnectionGate(maxConnections, (socket) =>
     refusals.note(ErrorCodes.CONNECTION_LIMIT, { remote: socket.remoteAddress, maxConnections }, `connection refused: ${maxConnections} connections are open (broker.maxConnections)`),
   );
-  const clients = new Set<Client>();
+  /** Connected clients by id: a client taking over an id replaces the older connection. */
+  const clients = new Map<string, Client>();
   aedes.on('client', (client) => {
     options.permissions.activate(client);
-    clients.add(client);
+    clients.set(client.id, client);
     log.debug({ clientId: client.id }, 'client connected');
   });
   aedes.on('clientDisconnect', (client) => {
-    clients.delete(client);
+    if (clients.get(client.id) === client) clients.delete(client.id);
     log.debug({ clientId: client.id }, 'client disconnected');
   });
 
@@ -151,7 +153,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         aedes.subscribe(
           topic,
           (packet: AedesPublishPacket, done: () => void) => {
-            handler(packet as unknown as InboundPacket);
+            const clientId = (packet as { clientId?: string }).clientId;
+            const sender = clientId === undefined ? undefined : clients.get(clientId);
+            handler({ topic: packet.topic, payload: packet.payload as Buffer, clientId, remote: sender && remoteAddress(sender) });
             done();
           },
           () => resolve(),
@@ -160,7 +164,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     },
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      const pending = () => undelivered.count > 0 || [...clients].some((client) => (client.conn as { writableLength?: number }).writableLength);
+      const pending = () => undelivered.count > 0 || [...clients.values()].some((client) => (client.conn as { writableLength?: number }).writableLength);
       while (pending() && Date.now() < deadline) await sleep(10);
     },
     async close() {

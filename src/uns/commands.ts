@@ -40,12 +40,12 @@ export class CommandHandler {
       // The unknown topic is the error to report, whatever the payload.
     }
     const failure = new GatewayError(ErrorCodes.SET_UNKNOWN_TAG, `no tag is mapped to ${topic}: check the topic (uns-gateway validate lists them)`);
-    await this.refuse(topic + SET_SUFFIX + RESULT_SUFFIX, failure, { clientId: packet.clientId, username: this.permissions.username(packet.clientId), topic: packet.topic }, id);
+    await this.refuse(topic + SET_SUFFIX + RESULT_SUFFIX, failure, { clientId: packet.clientId, username: this.permissions.username(packet.clientId), remote: packet.remote, topic: packet.topic }, id);
   }
 
   private async handle(tag: NamespaceTag, packet: InboundPacket): Promise<void> {
     const resultTopic = tag.topic + SET_SUFFIX + RESULT_SUFFIX;
-    const who = { clientId: packet.clientId, username: this.permissions.username(packet.clientId), tag: tag.id, topic: packet.topic };
+    const who = { clientId: packet.clientId, username: this.permissions.username(packet.clientId), remote: packet.remote, tag: tag.id, topic: packet.topic };
     let id: string | undefined;
     try {
       const command = parseSetPayload(packet.payload);
