@@ -7,6 +7,8 @@
  * `durationMs`. One JSON object per stdout line.
  */
 
+import { parseChildLine } from './child-line.js';
+
 export interface PairsConfig {
   host: string;
   port: number;
@@ -42,23 +44,11 @@ export type PairsEvent = { event: 'ready' } | { event: 'result'; result: PairsRe
 
 const NUMBER_FIELDS = ['completed', 'elapsedMs', 'msgPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'undeliveredAtEnd', 'loadgenCpuMs'] as const;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
 /** Parse one stdout line of the child; null for anything else. NaN percentiles arrive as null and become NaN. */
 export function parsePairsEvent(line: string): PairsEvent | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (!isRecord(v)) return null;
-  if (v.event === 'ready') return { event: 'ready' };
-  if (v.event === 'error') return { event: 'error', message: String(v.message) };
-  if (v.event !== 'result' || !isRecord(v.result)) return null;
-  const r = v.result;
+  const parsed = parseChildLine(line);
+  if (parsed === null || parsed.event !== 'result') return parsed;
+  const r = parsed.result;
   if (!Array.isArray(r.perSecond) || !r.perSecond.every((n) => typeof n === 'number')) return null;
   const num = (k: (typeof NUMBER_FIELDS)[number]): number => (typeof r[k] === 'number' ? r[k] : Number.NaN);
   return {

@@ -9,6 +9,8 @@
  * around the measured part.
  */
 
+import { hasNumbers, parseChildLine } from './child-line.js';
+
 export type PhaseName = 'fanin' | 'rtt';
 
 export interface LoadConfig {
@@ -59,27 +61,11 @@ export type GeneratorEvent =
   | { event: 'result'; result: PhaseResult }
   | { event: 'error'; message: string };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
-function hasNumbers(v: Record<string, unknown>, keys: readonly string[]): boolean {
-  return keys.every((k) => typeof v[k] === 'number');
-}
-
 /** Parse one stdout line of the child; returns null for anything else. */
 export function parseGeneratorEvent(line: string): GeneratorEvent | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (!isRecord(v)) return null;
-  if (v.event === 'ready') return { event: 'ready' };
-  if (v.event === 'error') return { event: 'error', message: String(v.message) };
-  if (v.event !== 'result' || !isRecord(v.result)) return null;
-  const r = v.result;
+  const parsed = parseChildLine(line);
+  if (parsed === null || parsed.event !== 'result') return parsed;
+  const r = parsed.result;
   if (r.phase === 'fanin' && hasNumbers(r, ['sent', 'received', 'elapsedMs', 'msgPerSec', 'loadgenCpuMs'])) {
     return { event: 'result', result: r as unknown as FaninResult };
   }

@@ -6,6 +6,8 @@
  * `{"event":"error","message":...}` and exits 1).
  */
 
+import { hasNumbers, isRecord, parseChildLine } from './child-line.js';
+
 interface Common {
   host: string;
   port: number;
@@ -93,14 +95,6 @@ export type LoadEvent =
   | { event: 'result'; result: StoreLoadResult }
   | { event: 'error'; message: string };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function hasNumbers(r: Record<string, unknown>, keys: readonly string[]): boolean {
-  return keys.every((k) => typeof r[k] === 'number');
-}
-
 const RESULT_FIELDS: Record<StoreLoadResult['mode'], readonly string[]> = {
   throughput: ['sent', 'acked', 'received', 'duplicates', 'elapsedMs', 'msgPerSec', 'loadgenCpuMs'],
   fill: ['sent', 'acked', 'elapsedMs', 'msgPerSec', 'loadgenCpuMs'],
@@ -109,17 +103,9 @@ const RESULT_FIELDS: Record<StoreLoadResult['mode'], readonly string[]> = {
 
 /** Parses one stdout line of the load generator; null for anything else. */
 export function parseLoadEvent(line: string): LoadEvent | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (!isRecord(v)) return null;
-  if (v.event === 'ready') return { event: 'ready' };
-  if (v.event === 'error') return { event: 'error', message: String(v.message) };
-  if (v.event !== 'result' || !isRecord(v.result)) return null;
-  const r = v.result;
+  const parsed = parseChildLine(line);
+  if (parsed === null || parsed.event !== 'result') return parsed;
+  const r = parsed.result;
   const mode = r.mode;
   if (mode !== 'throughput' && mode !== 'fill' && mode !== 'read') return null;
   if (!hasNumbers(r, RESULT_FIELDS[mode])) return null;

@@ -1,0 +1,28 @@
+/**
+ * The stdout protocol of the benches' load-generator children: one JSON object a line, `{"event":"ready"}`,
+ * `{"event":"error","message":…}` or `{"event":"result","result":{…}}`. Each bench checks its own result shape.
+ */
+export type ChildLine = { event: 'ready' } | { event: 'error'; message: string } | { event: 'result'; result: Record<string, unknown> };
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function hasNumbers(v: Record<string, unknown>, keys: readonly string[]): boolean {
+  return keys.every((k) => typeof v[k] === 'number');
+}
+
+/** One stdout line of a child; null for anything else. */
+export function parseChildLine(line: string): ChildLine | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!isRecord(v)) return null;
+  if (v.event === 'ready') return { event: 'ready' };
+  if (v.event === 'error') return { event: 'error', message: String(v.message) };
+  if (v.event !== 'result' || !isRecord(v.result)) return null;
+  return { event: 'result', result: v.result };
+}
