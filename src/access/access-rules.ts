@@ -60,6 +60,12 @@ export class AccessRules {
     this.deny = lists.flatMap((list) => expanded(list.deny, 'deny'));
   }
 
+  /** Whether the rules let every topic through: `#` and `$SYS/#` allowed, nothing denied. */
+  allowsEverything(): boolean {
+    const has = (pattern: string) => this.allow.some((levels) => levels.join('/') === pattern);
+    return this.deny.length === 0 && has('#') && has('$SYS/#');
+  }
+
   /** Whether the rules let `topic` (a topic name) through. */
   allows(topic: string): boolean {
     const known = this.decisions.get(topic);

@@ -14,12 +14,16 @@ export interface Principal {
   mayPublish(topic: string): boolean;
   /** Whether it may write the setpoint of the tag published on `tagTopic` (site/area/asset/tag). */
   mayWrite(tagTopic: string): boolean;
-  /** How a subscription to `filter` is granted; a filtered one makes `readsFiltered` true. */
+  /** How a subscription to `filter` is granted. */
   subscribe(filter: string): SubscriptionGrant;
   /** Whether a message on `topic` may be delivered to it. */
   mayRead(topic: string): boolean;
-  /** Whether some subscription was granted only in part, so that its messages are checked one by one. */
-  readonly readsFiltered: boolean;
+  /**
+   * Whether it may read every topic, so that its deliveries need no check. Otherwise each one is checked:
+   * a subscription granted in part, or restored from a session stored under other rules, delivers only
+   * what the rules allow now.
+   */
+  readonly readsEverything: boolean;
 }
 
 /** The rights of a client without roles, as they were before roles existed: anything but the reserved topics, and writes if allowed. */
@@ -32,7 +36,7 @@ function unrestricted(write: boolean): RoleConfig {
 }
 
 class RolePrincipal implements Principal {
-  readsFiltered = false;
+  readonly readsEverything: boolean;
   private readonly publish: AccessRules;
   private readonly read: AccessRules;
   private readonly write: AccessRules;
@@ -47,6 +51,7 @@ class RolePrincipal implements Principal {
     this.publish = new AccessRules(rights.map((role) => role.publish), variables);
     this.read = new AccessRules(rights.map((role) => role.subscribe), variables);
     this.write = new AccessRules(rights.map((role) => role.write), variables);
+    this.readsEverything = this.read.allowsEverything();
   }
 
   mayPublish(topic: string): boolean {
@@ -58,9 +63,7 @@ class RolePrincipal implements Principal {
   }
 
   subscribe(filter: string): SubscriptionGrant {
-    const grant = this.read.subscription(filter);
-    if (grant === 'filtered') this.readsFiltered = true;
-    return grant;
+    return this.read.subscription(filter);
   }
 
   mayRead(topic: string): boolean {

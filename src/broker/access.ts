@@ -230,7 +230,7 @@ export function createAccess(options: AccessHandlerOptions): Access {
     },
     authorizeForward(client, packet) {
       const principal = principals.of(client);
-      return principal !== undefined && principal.readsFiltered && !principal.mayRead(packet.topic) ? null : packet;
+      return principal === undefined || principal.readsEverything || principal.mayRead(packet.topic) ? packet : null;
     },
   };
   return { handlers, isDropped: (packet) => dropped.has(packet) };

@@ -1,4 +1,4 @@
-import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, connectAsync, type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 
 export interface Received {
   topic: string;
@@ -77,10 +77,10 @@ export function sleep(ms: number): Promise<void> {
  */
 export async function subackCodes(client: MqttClient, filters: Record<string, { qos: 0 | 1 | 2 }>): Promise<number[]> {
   const suback = new Promise<number[]>((resolve) => {
-    const onPacket = (packet: { cmd: string; granted?: number[] }) => {
+    const onPacket = (packet: Packet) => {
       if (packet.cmd !== 'suback') return;
       client.off('packetreceive', onPacket);
-      resolve(packet.granted ?? []);
+      resolve(packet.granted.map(Number));
     };
     client.on('packetreceive', onPacket);
   });

@@ -7,6 +7,7 @@ import { freePort } from '../helpers/free-port.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { captureLog } from '../helpers/log-capture.ts';
 import { ClientPool, Inbox, sleep, subackCodes } from '../helpers/mqtt.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
 
 /** One PLC, mapped as a press in two areas: line1's register 5 and line2's register 6. */
 const mapping = (port: number) => `devices:
@@ -181,5 +182,40 @@ describe('Paho interoperability suite: test_subscribe_failure, in config', () =>
     await inbox.waitFor(1);
     await sleep(100);
     expect(inbox.messages.map((m) => m.topic)).toEqual(['test/other']);
+  });
+});
+
+describe('a persistent session under rules changed since it was stored', () => {
+  it('delivers only what the rules allow now: queued, restored and live messages alike', async () => {
+    const dir = makeTempDir();
+    const hash = await hashPassword('viewer-pw');
+    const config = (allowed: string) => ({
+      dir,
+      extra: `access:\n  roles:\n    viewer: { subscribe: ['${allowed}'] }\n  users:\n    - { username: viewer, password: "${hash}", roles: viewer }\n`,
+    });
+    const viewerOptions = { username: 'viewer', password: 'viewer-pw', clientId: 'viewer-1', clean: false };
+    let first: TestGateway | undefined = await startTestGateway(config('plant/#'));
+    try {
+      const viewer = await pool.connect(first.url(), viewerOptions);
+      expect(await subackCodes(viewer, { 'plant/#': { qos: 1 } })).toEqual([1]);
+      await viewer.endAsync();
+      const publisher = await pool.connect(first.url());
+      await publisher.publishAsync('plant/line2/queued', 'secret', { qos: 1 });
+      await publisher.publishAsync('plant/line1/queued', 'ok', { qos: 1 });
+      await pool.endAll();
+      await first.stop();
+      first = await startTestGateway(config('plant/line1/#'));
+      const inbox = new Inbox(await pool.connect(first.url(), viewerOptions));
+      const live = await pool.connect(first.url());
+      await live.publishAsync('plant/line2/live', 'secret', { qos: 1 });
+      await live.publishAsync('plant/line1/live', 'ok', { qos: 1 });
+      await inbox.waitFor(2);
+      await sleep(100);
+      expect(inbox.messages.map((m) => m.topic)).toEqual(['plant/line1/queued', 'plant/line1/live']);
+    } finally {
+      await pool.endAll();
+      await first?.stop();
+      dir.remove();
+    }
   });
 });

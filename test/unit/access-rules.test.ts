@@ -122,12 +122,13 @@ describe('principals', () => {
     expect([stranger.mayPublish('a/b'), stranger.subscribe('#'), stranger.mayWrite('a/b')]).toEqual([false, 'denied', false]);
   });
 
-  it('gives anonymous clients access.anonymousRoles, and marks a filtered subscription', () => {
+  it('gives anonymous clients access.anonymousRoles, whose deliveries are checked one by one', () => {
     const anonymous = principalOf(access, undefined, 'x');
     expect(anonymous.subscribe('test/nosubscribe')).toBe('denied');
-    expect(anonymous.readsFiltered).toBe(false);
     expect(anonymous.subscribe('#')).toBe('filtered');
-    expect(anonymous.readsFiltered).toBe(true);
+    expect(anonymous.readsEverything).toBe(false);
     expect([anonymous.mayRead('test/nosubscribe'), anonymous.mayRead('test/other')]).toEqual([false, true]);
+    expect(principalOf(access, 'legacy', 'l').readsEverything).toBe(true);
+    expect(principalOf(access, 'v', 'v').readsEverything).toBe(false);
   });
 });
