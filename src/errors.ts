@@ -23,6 +23,12 @@ export const ErrorCodes = {
   SLOW_SUBSCRIBER: 'UNS_ERR_SLOW_SUBSCRIBER',
   QOS0_DROPPED: 'UNS_ERR_QOS0_DROPPED',
   AUTH_FAILED: 'UNS_ERR_AUTH_FAILED',
+  /** A TLS connection closed before MQTT: no client certificate where one is required, or one not signed by the listener's ca. */
+  CLIENT_CERTIFICATE: 'UNS_ERR_CLIENT_CERTIFICATE',
+  /** A verified client certificate that names no configured user, or not the CONNECT username. */
+  CERTIFICATE_USER: 'UNS_ERR_CERTIFICATE_USER',
+  /** A TLS handshake that failed or timed out. */
+  TLS_HANDSHAKE: 'UNS_ERR_TLS_HANDSHAKE',
   SET_PAYLOAD: 'UNS_ERR_SET_PAYLOAD',
   SET_NOT_WRITABLE: 'UNS_ERR_SET_NOT_WRITABLE',
   SET_FORBIDDEN: 'UNS_ERR_SET_FORBIDDEN',

@@ -3,6 +3,7 @@ import type { AccessConfig, ListenerConfig } from '../../schemas/gateway.ts';
 import { describePrincipal, principalOf, type Principal } from '../access/principal.ts';
 import type { Principals } from '../access/principals.ts';
 import { listenerAcceptsAnonymous } from './anonymous.ts';
+import { certificateLogin } from './client-certificate.ts';
 import { ErrorCodes, GatewayError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Refusals } from './refusals.ts';
@@ -150,8 +151,16 @@ export function createAccess(options: AccessHandlerOptions): Access {
         callback(refusal, false);
         return;
       }
-      if (username === undefined) {
-        const listener = listenerOf(client);
+      const listener = listenerOf(client);
+      const certificate = certificateLogin(client, listener, username, (name) => users.has(name));
+      if (certificate !== undefined && 'refused' in certificate) {
+        const { refused, ...fields } = certificate;
+        log.warn({ code: ErrorCodes.CERTIFICATE_USER, clientId: client.id, username, remote: remoteAddress(client), ...fields }, `certificate login refused: ${refused}`);
+        callback(authError(NOT_AUTHORIZED, refused, ErrorCodes.CERTIFICATE_USER), false);
+        return;
+      }
+      const name = certificate?.username ?? username;
+      if (name === undefined) {
         if (listener === undefined || !listenerAcceptsAnonymous(listener, policy.access)) {
           const reason = policy.access.allowAnonymous
             ? 'this listener accepts clients with a username only (anonymous ones on loopback listeners, or where broker.listeners[].allowAnonymous says so)'
@@ -168,20 +177,22 @@ export function createAccess(options: AccessHandlerOptions): Access {
         admit(client, principalOf(policy.access, undefined, client.id), callback);
         return;
       }
-      const user = users.get(username);
-      const check = user ? verifyPassword(password?.toString() ?? '', user.password) : Promise.resolve(false);
+      const user = users.get(name);
+      // A certificate login needs no password; a user without one logs in by certificate only.
+      const check = certificate !== undefined ? Promise.resolve(true) : user?.password ? verifyPassword(password?.toString() ?? '', user.password) : Promise.resolve(false);
       check.then(
         (ok) => {
           if (!ok || !user) {
-            log.warn({ clientId: client.id, username, remote: remoteAddress(client) }, 'bad username or password');
+            const reason = user && user.password === undefined ? { reason: 'the user has no password: it logs in with a client certificate only' } : {};
+            log.warn({ clientId: client.id, username: name, remote: remoteAddress(client), ...reason }, 'bad username or password');
             callback(authError(BAD_USERNAME_OR_PASSWORD, 'bad username or password'), false);
             return;
           }
-          if (policy.access.bindClientIds && !ownsClientId(username, client.id)) {
-            callback(refuseClientId(client, `user "${username}" must use its username, or "${username}-…", as client id (access.bindClientIds)`), false);
+          if (policy.access.bindClientIds && !ownsClientId(name, client.id)) {
+            callback(refuseClientId(client, `user "${name}" must use its username, or "${name}-…", as client id (access.bindClientIds)`), false);
             return;
           }
-          admit(client, principalOf(policy.access, username, client.id), callback);
+          admit(client, principalOf(policy.access, name, client.id), callback);
         },
         (error: Error) => callback(authError(BAD_USERNAME_OR_PASSWORD, error.message), false),
       );

@@ -143,7 +143,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         (stream, req) => accept(stream, req, listener),
         options.configDir,
         (error) => log.error({ protocol: listener.protocol, port: listener.port, err: error.message }, 'listener error'),
-        { gate, handshakeTimeoutMs: config.connectTimeoutMs },
+        { gate, handshakeTimeoutMs: config.connectTimeoutMs, refusals },
       );
       listeners.push(bound);
       log.info({ protocol: bound.protocol, host: bound.host, port: bound.port }, 'listener ready');
