@@ -1,7 +1,8 @@
 import { describePrincipal } from '../access/principal.ts';
 import type { Broker, InboundPacket } from '../broker/broker.ts';
 import type { ConnectorHost } from '../connectors/host.ts';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { NamespaceTag } from './namespace.ts';
 import { jsonValue } from './payload.ts';

@@ -1,6 +1,6 @@
 import type { Sample, SampleValue } from '../../connectors/sdk.ts';
 import type { Broker } from '../broker/broker.ts';
-import { ErrorCodes } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import type { Logger } from '../log.ts';
 import { beyondDeadband } from './exception.ts';
 import type { NamespaceTag } from './namespace.ts';
