@@ -9,6 +9,7 @@ import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Refusals } from './refusals.ts';
 import { verifyPassword } from './passwords.ts';
+import { SET_SUFFIX } from '../../schemas/topic-level.ts';
 import { topicNameProblem } from '../../schemas/topic-rules.ts';
 
 type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
@@ -17,7 +18,6 @@ type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' 
 const IDENTIFIER_REJECTED = 2;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
-const SET_SUFFIX = '/set';
 const UNDERSCORE = 0x5f;
 const DOLLAR = 0x24;
 
