@@ -22,3 +22,14 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
   return timingSafeEqual(actual, expected);
 }
+
+/**
+ * A hash no password matches, with the scrypt parameters and key length of `like` (a real user's hash)
+ * or of `hashPassword`: checking a password against it costs what checking it against a user's does.
+ */
+export function dummyHash(like?: string): string {
+  const [kind, n, r, p, , key] = like?.split('$') ?? [];
+  const params = kind === 'scrypt' && key ? [n, r, p] : [N, R, P];
+  const keyLength = kind === 'scrypt' && key ? Buffer.from(key, 'base64').length : KEY_LENGTH;
+  return ['scrypt', ...params, randomBytes(16).toString('base64'), randomBytes(keyLength).toString('base64')].join('$');
+}
