@@ -134,8 +134,11 @@ export function createAccessHandlers(
     log.warn({ code: ErrorCodes.CLIENT_ID_REJECTED, clientId: client.id, remote: remoteAddress(client) }, message);
     return authError(IDENTIFIER_REJECTED, message, ErrorCodes.CLIENT_ID_REJECTED);
   };
-  /** An unknown user's password is checked against this, so that the answer takes as long as for a known user. */
-  const noUserHash = dummyHash(policy.access.users[0]?.password);
+  /**
+   * An unknown user's password is checked against this, so that the answer takes as long as for a known user.
+   * Without users there is no one to tell apart, and no scrypt is spent on a login that cannot succeed.
+   */
+  const noUserHash = policy.access.users.length > 0 ? dummyHash(policy.access.users[0]?.password) : undefined;
   const throttle = new LoginThrottle();
   /** Connections refused before they authenticate, with the CONNACK code and the reason. */
   const refusedAtConnect = new WeakMap<Client, GatewayError & AuthenticateError>();
@@ -181,7 +184,10 @@ export function createAccessHandlers(
         return;
       }
       sleep(delayMs, undefined, { ref: false })
-        .then(() => verifyPassword(password?.toString() ?? '', user?.password ?? noUserHash))
+        .then(() => {
+          const hash = user?.password ?? noUserHash;
+          return hash === undefined ? false : verifyPassword(password?.toString() ?? '', hash);
+        })
         .then(
           (ok) => {
             throttle.settle(address, ok && user !== undefined);
