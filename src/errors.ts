@@ -21,6 +21,8 @@ export const ErrorCodes = {
   SLOW_SUBSCRIBER: 'UNS_ERR_SLOW_SUBSCRIBER',
   QOS0_DROPPED: 'UNS_ERR_QOS0_DROPPED',
   AUTH_FAILED: 'UNS_ERR_AUTH_FAILED',
+  /** A login refused without its password being checked: too many failures from its address, and one still waiting. */
+  LOGIN_THROTTLED: 'UNS_ERR_LOGIN_THROTTLED',
   SET_PAYLOAD: 'UNS_ERR_SET_PAYLOAD',
   SET_NOT_WRITABLE: 'UNS_ERR_SET_NOT_WRITABLE',
   SET_FORBIDDEN: 'UNS_ERR_SET_FORBIDDEN',

@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket } from 'aedes';
 import type { AccessConfig, ListenerConfig } from '../../schemas/gateway.ts';
-import { listenerAcceptsAnonymous } from './anonymous.ts';
 import { ErrorCodes, GatewayError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { verifyPassword } from './passwords.ts';
+import { listenerAcceptsAnonymous } from './anonymous.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import { dummyHash, verifyPassword } from './passwords.ts';
 import { topicNameProblem } from './topic-rules.ts';
 
 type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish'>>;
@@ -13,6 +15,7 @@ const IDENTIFIER_REJECTED = 2;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 const SET_SUFFIX = '/set';
+const THROTTLED = 'login refused unchecked: too many failed logins from this address, and an earlier one is still waiting';
 const UNDERSCORE = 0x5f;
 const DOLLAR = 0x24;
 
@@ -131,6 +134,12 @@ export function createAccessHandlers(
     log.warn({ code: ErrorCodes.CLIENT_ID_REJECTED, clientId: client.id, remote: remoteAddress(client) }, message);
     return authError(IDENTIFIER_REJECTED, message, ErrorCodes.CLIENT_ID_REJECTED);
   };
+  /**
+   * An unknown user's password is checked against this, so that the answer takes as long as for a known user.
+   * Without users there is no one to tell apart, and no scrypt is spent on a login that cannot succeed.
+   */
+  const noUserHash = policy.access.users.length > 0 ? dummyHash(policy.access.users[0]?.password) : undefined;
+  const throttle = new LoginThrottle();
   /** Connections refused before they authenticate, with the CONNACK code and the reason. */
   const refusedAtConnect = new WeakMap<Client, GatewayError & AuthenticateError>();
   return {
@@ -166,23 +175,39 @@ export function createAccessHandlers(
         return;
       }
       const user = users.get(username);
-      const check = user ? verifyPassword(password?.toString() ?? '', user.password) : Promise.resolve(false);
-      check.then(
-        (ok) => {
-          if (!ok || !user) {
-            log.warn({ clientId: client.id, username, remote: remoteAddress(client) }, 'bad username or password');
-            callback(authError(BAD_USERNAME_OR_PASSWORD, 'bad username or password'), false);
-            return;
-          }
-          if (policy.access.bindClientIds && !ownsClientId(username, client.id)) {
-            callback(refuseClientId(client, `user "${username}" must use its username, or "${username}-…", as client id (access.bindClientIds)`), false);
-            return;
-          }
-          permissions.grant(client, username, user.write);
-          callback(null, true);
-        },
-        (error: Error) => callback(authError(BAD_USERNAME_OR_PASSWORD, error.message), false),
-      );
+      const remote = remoteAddress(client);
+      const address = remote ?? '';
+      const delayMs = throttle.admit(address);
+      if (delayMs === undefined) {
+        // Logged, rate-limited and counted by the broker's clientError handler, with the other refusals.
+        callback(authError(BAD_USERNAME_OR_PASSWORD, THROTTLED, ErrorCodes.LOGIN_THROTTLED), false);
+        return;
+      }
+      sleep(delayMs, undefined, { ref: false })
+        .then(() => {
+          const hash = user?.password ?? noUserHash;
+          return hash === undefined ? false : verifyPassword(password?.toString() ?? '', hash);
+        })
+        .then(
+          (ok) => {
+            throttle.settle(address, ok && user !== undefined);
+            if (!ok || !user) {
+              log.warn({ code: ErrorCodes.AUTH_FAILED, clientId: client.id, username, remote, delayMs }, 'bad username or password');
+              callback(authError(BAD_USERNAME_OR_PASSWORD, 'bad username or password'), false);
+              return;
+            }
+            if (policy.access.bindClientIds && !ownsClientId(username, client.id)) {
+              callback(refuseClientId(client, `user "${username}" must use its username, or "${username}-…", as client id (access.bindClientIds)`), false);
+              return;
+            }
+            permissions.grant(client, username, user.write);
+            callback(null, true);
+          },
+          (error: Error) => {
+            throttle.settle(address, false);
+            callback(authError(BAD_USERNAME_OR_PASSWORD, error.message), false);
+          },
+        );
     },
     authorizePublish(client, packet: PublishPacket, callback) {
       if (client === null) {

@@ -1,7 +1,11 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { ScryptThread } from './scrypt-thread.ts';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCallback(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key))));
+
+/** Password checks, on every login attempt, run in one thread of their own (see ScryptThread). */
+const checks = new ScryptThread();
 
 const N = 16384;
 const R = 8;
@@ -19,6 +23,17 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   const [kind, n, r, p, salt, key] = hash.split('$');
   if (kind !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const actual = await checks.run(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
   return timingSafeEqual(actual, expected);
+}
+
+/**
+ * A hash no password matches, with the scrypt parameters and key length of `like` (a real user's hash)
+ * or of `hashPassword`: checking a password against it costs what checking it against a user's does.
+ */
+export function dummyHash(like?: string): string {
+  const [kind, n, r, p, , key] = like?.split('$') ?? [];
+  const params = kind === 'scrypt' && key ? [n, r, p] : [N, R, P];
+  const keyLength = kind === 'scrypt' && key ? Buffer.from(key, 'base64').length : KEY_LENGTH;
+  return ['scrypt', ...params, randomBytes(16).toString('base64'), randomBytes(keyLength).toString('base64')].join('$');
 }

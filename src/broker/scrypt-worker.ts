@@ -1,0 +1,16 @@
+// The thread every password check runs in (see scrypt-thread.ts): one scrypt at a time, in this thread only.
+import { scryptSync } from 'node:crypto';
+import { parentPort } from 'node:worker_threads';
+import type { ScryptReply, ScryptRequest } from './scrypt-thread.ts';
+
+if (!parentPort) throw new Error('scrypt-worker.ts runs as a worker thread only');
+const port = parentPort;
+port.on('message', ({ id, password, salt, keyLength, N, r, p }: ScryptRequest) => {
+  let reply: ScryptReply;
+  try {
+    reply = { id, key: scryptSync(password, salt, keyLength, { N, r, p }) };
+  } catch (error) {
+    reply = { id, error: (error as Error).message };
+  }
+  port.postMessage(reply);
+});
