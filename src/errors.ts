@@ -23,6 +23,8 @@ export const ErrorCodes = {
   AUTH_FAILED: 'UNS_ERR_AUTH_FAILED',
   /** A login refused without its password being checked: too many failures from its address, and one still waiting. */
   LOGIN_THROTTLED: 'UNS_ERR_LOGIN_THROTTLED',
+  /** A login refused without its password being checked: too many checks are waiting already (CONNACK 3, server unavailable). */
+  LOGIN_BUSY: 'UNS_ERR_LOGIN_BUSY',
   SET_PAYLOAD: 'UNS_ERR_SET_PAYLOAD',
   SET_NOT_WRITABLE: 'UNS_ERR_SET_NOT_WRITABLE',
   SET_FORBIDDEN: 'UNS_ERR_SET_FORBIDDEN',

@@ -1,21 +1,17 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket } from 'aedes';
 import type { AccessConfig, ListenerConfig } from '../../schemas/gateway.ts';
+import { listenerAcceptsAnonymous } from './anonymous.ts';
 import { ErrorCodes, GatewayError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { listenerAcceptsAnonymous } from './anonymous.ts';
-import { LoginThrottle } from './login-throttle.ts';
-import { dummyHash, verifyPassword } from './passwords.ts';
+import { createLoginCheck } from './login-check.ts';
 import { topicNameProblem } from './topic-rules.ts';
 
 type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish'>>;
 
 /** CONNACK return codes [MQTT-3.2.2.3]. */
 const IDENTIFIER_REJECTED = 2;
-const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 const SET_SUFFIX = '/set';
-const THROTTLED = 'login refused unchecked: too many failed logins from this address, and an earlier one is still waiting';
 const UNDERSCORE = 0x5f;
 const DOLLAR = 0x24;
 
@@ -134,12 +130,7 @@ export function createAccessHandlers(
     log.warn({ code: ErrorCodes.CLIENT_ID_REJECTED, clientId: client.id, remote: remoteAddress(client) }, message);
     return authError(IDENTIFIER_REJECTED, message, ErrorCodes.CLIENT_ID_REJECTED);
   };
-  /**
-   * An unknown user's password is checked against this, so that the answer takes as long as for a known user.
-   * Without users there is no one to tell apart, and no scrypt is spent on a login that cannot succeed.
-   */
-  const noUserHash = policy.access.users.length > 0 ? dummyHash(policy.access.users[0]?.password) : undefined;
-  const throttle = new LoginThrottle();
+  const login = createLoginCheck(policy.access.users, log);
   /** Connections refused before they authenticate, with the CONNACK code and the reason. */
   const refusedAtConnect = new WeakMap<Client, GatewayError & AuthenticateError>();
   return {
@@ -174,40 +165,18 @@ export function createAccessHandlers(
         callback(null, true);
         return;
       }
-      const user = users.get(username);
-      const remote = remoteAddress(client);
-      const address = remote ?? '';
-      const delayMs = throttle.admit(address);
-      if (delayMs === undefined) {
-        // Logged, rate-limited and counted by the broker's clientError handler, with the other refusals.
-        callback(authError(BAD_USERNAME_OR_PASSWORD, THROTTLED, ErrorCodes.LOGIN_THROTTLED), false);
-        return;
-      }
-      sleep(delayMs, undefined, { ref: false })
-        .then(() => {
-          const hash = user?.password ?? noUserHash;
-          return hash === undefined ? false : verifyPassword(password?.toString() ?? '', hash);
-        })
-        .then(
-          (ok) => {
-            throttle.settle(address, ok && user !== undefined);
-            if (!ok || !user) {
-              log.warn({ code: ErrorCodes.AUTH_FAILED, clientId: client.id, username, remote, delayMs }, 'bad username or password');
-              callback(authError(BAD_USERNAME_OR_PASSWORD, 'bad username or password'), false);
-              return;
-            }
-            if (policy.access.bindClientIds && !ownsClientId(username, client.id)) {
-              callback(refuseClientId(client, `user "${username}" must use its username, or "${username}-…", as client id (access.bindClientIds)`), false);
-              return;
-            }
-            permissions.grant(client, username, user.write);
-            callback(null, true);
-          },
-          (error: Error) => {
-            throttle.settle(address, false);
-            callback(authError(BAD_USERNAME_OR_PASSWORD, error.message), false);
-          },
-        );
+      login.check(username, password, remoteAddress(client), client.id).then((result) => {
+        if (!result.ok) {
+          callback(result.error, false);
+          return;
+        }
+        if (policy.access.bindClientIds && !ownsClientId(username, client.id)) {
+          callback(refuseClientId(client, `user "${username}" must use its username, or "${username}-…", as client id (access.bindClientIds)`), false);
+          return;
+        }
+        permissions.grant(client, username, result.user.write);
+        callback(null, true);
+      });
     },
     authorizePublish(client, packet: PublishPacket, callback) {
       if (client === null) {

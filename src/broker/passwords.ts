@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { ScryptParams } from './scrypt.ts';
 import { ScryptThread } from './scrypt-thread.ts';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
@@ -13,18 +14,24 @@ const P = 1;
 const KEY_LENGTH = 32;
 
 /** `scrypt$N$r$p$salt$hash` (base64): what goes into gateway.yaml, never the password itself. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, { N: n, r, p }: ScryptParams = { N, r: R, p: P }): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, KEY_LENGTH, { N, r: R, p: P });
-  return ['scrypt', N, R, P, salt.toString('base64'), key.toString('base64')].join('$');
+  const key = await scrypt(password, salt, KEY_LENGTH, { N: n, r, p });
+  return ['scrypt', n, r, p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+/** Whether `password` (UTF-8 text or its bytes) matches `hash`; checked in the password-check thread. */
+export async function verifyPassword(password: string | Uint8Array, hash: string): Promise<boolean> {
   const [kind, n, r, p, salt, key] = hash.split('$');
   if (kind !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64');
   const actual = await checks.run(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
   return timingSafeEqual(actual, expected);
+}
+
+/** Password checks sent to their thread and not answered yet. */
+export function passwordChecksWaiting(): number {
+  return checks.waiting;
 }
 
 /**

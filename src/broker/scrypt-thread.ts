@@ -1,13 +1,11 @@
 import { Worker } from 'node:worker_threads';
+import type { ScryptParams } from './scrypt.ts';
 
-export interface ScryptRequest {
+export interface ScryptRequest extends ScryptParams {
   id: number;
-  password: string;
+  password: string | Uint8Array;
   salt: Uint8Array;
   keyLength: number;
-  N: number;
-  r: number;
-  p: number;
 }
 
 export type ScryptReply = { id: number; key: Uint8Array } | { id: number; error: string };
@@ -16,7 +14,7 @@ export type ScryptReply = { id: number; key: Uint8Array } | { id: number; error:
 const WORKER_URL = import.meta.url.endsWith('.ts')
   ? new URL('../../dist/src/broker/scrypt-worker.js', import.meta.url)
   : new URL('./scrypt-worker.js', import.meta.url);
-/** The worker only runs scryptSync: a small heap is plenty. */
+/** The worker only runs scrypt, whose working memory is a typed array outside V8's heap: a small heap is plenty. */
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 };
 
 interface Pending {
@@ -26,8 +24,8 @@ interface Pending {
 
 /**
  * Runs scrypt in one dedicated thread, one call at a time, instead of in libuv's pool: each call needs
- * N*r*128 bytes (16 MB for `hashPassword`'s), and glibc keeps that memory in the malloc arena of the thread
- * that ran it. Spread over the pool's 4 threads, failed logins left 64 MB more RSS; here it is one thread's worth.
+ * N*r*128 bytes (16 MB for `hashPassword`'s), and glibc kept that memory in the malloc arena of each pool
+ * thread that ran one (failed logins left 64 MB more RSS). This thread keeps one working memory (see Scrypt).
  * Started with the first call; it does not keep the process alive.
  */
 export class ScryptThread {
@@ -35,13 +33,20 @@ export class ScryptThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
-  run(password: string, salt: Buffer, keyLength: number, options: { N: number; r: number; p: number }): Promise<Buffer> {
+  /** Calls sent and not answered yet: the one running and those queued behind it. */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
+  run(password: string | Uint8Array, salt: Uint8Array, keyLength: number, options: ScryptParams): Promise<Buffer> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ id, password, salt, keyLength, ...options } satisfies ScryptRequest);
+      // Copies: a Buffer is often a view into a larger one (a packet, Node's pool), and a message would carry all of it.
+      const request: ScryptRequest = { id, password: typeof password === 'string' ? password : new Uint8Array(password), salt: new Uint8Array(salt), keyLength, ...options };
+      worker.postMessage(request);
     });
   }
 

@@ -8,16 +8,27 @@ import { captureLog } from '../helpers/log-capture.ts';
 import { ClientPool } from '../helpers/mqtt.ts';
 
 const PASSWORD = 'correct horse';
+/** Pairs of failed logins (a wrong password, an unknown user) whose times are compared. */
+const ROUNDS = 15;
+/**
+ * Alice's hash, and so the dummy hash an unknown user is checked against, with an eighth of `hashPassword`'s work
+ * (2 MB, about 15 ms): the load of a shared machine stretches a check's time, and with it the noise of the comparison.
+ * Without the dummy hash an unknown user would still be answered a whole check sooner, well beyond the 5 ms allowed.
+ */
+const CHECK_PARAMS = { N: 2048, r: 8, p: 1 };
 const capture = captureLog('warn');
 const pool = new ClientPool();
 let gw: TestGateway;
 
 beforeAll(async () => {
-  const hash = await hashPassword(PASSWORD);
+  const hash = await hashPassword(PASSWORD, CHECK_PARAMS);
   gw = await startTestGateway({
     extra: `access:\n  allowAnonymous: false\n  users:\n    - username: alice\n      password: "${hash}"\n`,
     log: capture.log,
   });
+  // Starts the password-check thread, so that its start is not part of any measurement.
+  expect((await attempt('alice', PASSWORD)).returnCode).toBe(0);
+  await pool.endAll();
 });
 afterEach(() => pool.endAll());
 afterAll(() => gw.stop());
@@ -51,7 +62,7 @@ describe('login hardening', () => {
   it('answers an unknown user like a wrong password: CONNACK 4 [MQTT-3.2.2.3], in the same time', { retry: 2 }, async () => {
     const wrong: Answer[] = [];
     const unknown: Answer[] = [];
-    for (let round = 0; round < 11; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       // One after the other, in turns, so that whatever else loads the machine falls on both alike.
       const first = round % 2 === 0 ? wrong : unknown;
       const second = round % 2 === 0 ? unknown : wrong;
@@ -61,8 +72,8 @@ describe('login hardening', () => {
       expect((await attempt('alice', PASSWORD)).returnCode).toBe(0);
       await pool.endAll();
     }
-    expect(wrong.map((a) => a.returnCode)).toEqual(Array(11).fill(4));
-    expect(unknown.map((a) => a.returnCode)).toEqual(Array(11).fill(4));
+    expect(wrong.map((a) => a.returnCode)).toEqual(Array(ROUNDS).fill(4));
+    expect(unknown.map((a) => a.returnCode)).toEqual(Array(ROUNDS).fill(4));
     const differences = wrong.map((a, round) => a.ms - (unknown[round]?.ms ?? Number.NaN));
     const wrongMs = median(wrong.map((a) => a.ms));
     const unknownMs = median(unknown.map((a) => a.ms));
@@ -78,11 +89,8 @@ describe('login hardening', () => {
     expect(answers.map((a) => a.returnCode)).toEqual([4, 4, 4, 4, 4, 4]);
     const ms = answers.map((a) => Math.round(a.ms));
     console.log(`CONNACK times of 6 failures in a row: ${ms.join(', ')} ms`);
-    const [first, second, third, fourth, fifth, sixth] = ms as [number, number, number, number, number, number];
-    expect(Math.max(first, second, third)).toBeLessThan(200);
-    expect(fourth).toBeGreaterThanOrEqual(250);
-    expect(fifth).toBeGreaterThanOrEqual(fourth + 200);
-    expect(sixth).toBeGreaterThanOrEqual(fifth + 400);
+    // Each delay is a lower bound of the answer's time, whatever the load; that the first three had none is in the log below.
+    expect(ms.slice(3).map((answer, i) => answer >= 250 * 2 ** i)).toEqual([true, true, true]);
 
     const success = await attempt('alice', PASSWORD);
     expect(success.returnCode).toBe(0);
@@ -91,7 +99,6 @@ describe('login hardening', () => {
 
     const afterReset = await attempt('alice', 'guess');
     expect(afterReset.returnCode).toBe(4);
-    expect(afterReset.ms).toBeLessThan(200);
 
     // The broker's own rate-limited "connection closed" notes carry the code too, without a delay.
     const failures = capture.withCode(ErrorCodes.AUTH_FAILED).filter((line) => 'delayMs' in line);
@@ -111,7 +118,7 @@ describe('login hardening', () => {
     expect((await attempt('mallory', 'guess')).returnCode).toBe(4);
     const [line, ...rest] = capture.withCode(ErrorCodes.AUTH_FAILED).filter((line) => 'delayMs' in line);
     expect(rest).toEqual([]);
-    expect(line).toMatchObject({ level: 40, username: 'mallory', remote: '127.0.0.1', delayMs: 0 });
+    expect(line).toMatchObject({ level: 40, username: 'mallory', remote: '127.0.0.1', clientId: expect.stringMatching(/^login-/), delayMs: 0 });
   });
 
   it('once throttled, answers a parallel login from the same address at once, unchecked, and counts it', async () => {
