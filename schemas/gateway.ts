@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { topicLevel, topicPath } from './topic-level.ts';
+import { topicFilterProblem } from './topic-rules.ts';
 
 const port = z.number().int().min(0).max(65535).describe('TCP port; 0 picks a free port');
 const host = z.string().min(1).default('0.0.0.0').describe('address to bind');
@@ -113,13 +114,54 @@ const storeSchema = z.strictObject({
     .describe('disk space of the database file and its WAL together (within 5%); the oldest queued messages are dropped to stay within it'),
 });
 
+const roleName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, { message: 'a role name uses letters, digits, "_", "." and "-" only' })
+  .describe('a key of access.roles');
+const roleNames = z
+  .union([roleName, z.array(roleName).min(1)])
+  .transform((names) => (typeof names === 'string' ? [names] : names))
+  .describe('one role or a list; the rights of all of them add up, and a deny in any of them wins');
+
+const rulePattern = z
+  .string()
+  .superRefine((pattern, ctx) => {
+    const problem = topicFilterProblem(pattern.replaceAll(/%[uc]/g, 'x'));
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    if (/%[^uc]|%$/.test(pattern)) ctx.addIssue({ code: 'custom', message: 'only %u (username) and %c (client id) may follow "%"' });
+  })
+  .describe('a topic filter: "+" one level, "#" the rest; %u is the username, %c the client id');
+const ruleList = z
+  .union([
+    z.array(rulePattern),
+    z.strictObject({
+      allow: z.array(rulePattern).default([]),
+      deny: z.array(rulePattern).default([]).describe('wins over every allow, in any of the user\'s roles'),
+    }),
+  ])
+  .default([])
+  .transform((rules) => (Array.isArray(rules) ? { allow: rules, deny: [] } : rules))
+  .describe('topic patterns allowed (a list), or { allow: [...], deny: [...] }');
+
+const roleSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    subscribe: ruleList.describe('topic filters the role may subscribe to; a subscription reaching beyond them gets only the allowed topics, one wholly outside them is refused (0x80)'),
+    publish: ruleList.describe('topics the role may publish to; other publishes are dropped and logged'),
+    write: ruleList.describe('tag topics (site/area/asset/tag) whose setpoints the role may write, by publishing to <tag>/set'),
+  })
+  .describe('rights given to the users (and anonymous clients) that have this role');
+
 const userSchema = z.strictObject({
   username: z.string().min(1),
   password: z
     .string()
     .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, { message: 'expected a hash from `uns-gateway passwd`, not a password' })
     .describe('scrypt hash made by `uns-gateway passwd`'),
-  write: z.boolean().default(false).describe('may publish setpoints to <tag>/set'),
+  roles: roleNames
+    .optional()
+    .describe('the user\'s roles (access.roles); without roles a user may subscribe and publish anywhere, and writes setpoints when write is true'),
+  write: z.boolean().default(false).describe('for a user without roles: may write every writable tag\'s setpoint'),
 });
 
 const accessSchema = z
@@ -128,19 +170,35 @@ const accessSchema = z
       .boolean()
       .default(true)
       .describe('clients may connect without a username, on the listeners that allow it (loopback ones by default); false: nowhere'),
-    anonymousWrite: z.boolean().default(false).describe('clients without a username may write setpoints'),
+    anonymousWrite: z.boolean().default(false).describe('clients without a username may write setpoints (when anonymousRoles is not set)'),
+    anonymousRoles: roleNames
+      .optional()
+      .describe('roles of clients without a username; without it they may subscribe and publish anywhere, and write when anonymousWrite is true'),
     bindClientIds: z
       .boolean()
       .default(false)
       .describe('a user\'s client id must be its username or start with "<username>-", and no other client may use such an id: no one takes over another user\'s session'),
+    roles: z.record(roleName, roleSchema).default({}).describe('named sets of rights; users and anonymous clients refer to them'),
     users: z.array(userSchema).default([]),
   })
   .superRefine((access, ctx) => {
+    const unknownRoles = (names: readonly string[] | undefined, path: (string | number)[]) =>
+      names?.forEach((name, index) => {
+        if (!Object.hasOwn(access.roles, name)) ctx.addIssue({ code: 'custom', path: [...path, index], message: `no role "${name}" in access.roles` });
+      });
     const seen = new Set<string>();
     access.users.forEach((user, index) => {
       if (seen.has(user.username)) ctx.addIssue({ code: 'custom', path: ['users', index, 'username'], message: `user "${user.username}" is listed twice` });
       seen.add(user.username);
+      unknownRoles(user.roles, ['users', index, 'roles']);
+      if (user.roles && user.write) {
+        ctx.addIssue({ code: 'custom', path: ['users', index, 'write'], message: 'a user with roles writes what its roles allow: put the tags in a role\'s write list' });
+      }
     });
+    unknownRoles(access.anonymousRoles, ['anonymousRoles']);
+    if (access.anonymousRoles && access.anonymousWrite) {
+      ctx.addIssue({ code: 'custom', path: ['anonymousWrite'], message: 'with anonymousRoles, anonymous clients write what their roles allow: put the tags in a role\'s write list' });
+    }
   });
 
 export const gatewaySchema = z
@@ -175,5 +233,7 @@ export const gatewaySchema = z
 
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 export type AccessConfig = z.infer<typeof accessSchema>;
+export type RoleConfig = z.infer<typeof roleSchema>;
+export type UserConfig = z.infer<typeof userSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type ListenerConfig = z.infer<typeof listenerSchema>;

@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { RunningPlant } from '../connectors/simulator/plant.ts';
-import { admitStoredPublish, WritePermissions } from './broker/access.ts';
+import { Principals } from './access/principals.ts';
+import { admitStoredPublish } from './broker/access.ts';
 import { anonymousExposure } from './broker/anonymous.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
-import { topicNameProblem } from './broker/topic-rules.ts';
+import { topicNameProblem } from '../schemas/topic-rules.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { ConnectorHost } from './connectors/host.ts';
 import { ErrorCodes, GatewayError } from './errors.ts';
@@ -82,9 +83,13 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   const { gateway: settings } = config;
   makeDataDir(config.dataDir);
   const store = settings.store.engine === 'sqlite' ? openStore(settings.store, config.dataDir, log.child({ module: 'store' })) : undefined;
-  const permissions = new WritePermissions();
+  const principals = new Principals();
   const index = new TagIndex(config.tags);
-  const policy = { ownedByGateway: (topic: string) => index.ownedByGateway(topic), access: settings.access };
+  const policy = {
+    ownedByGateway: (topic: string) => index.ownedByGateway(topic),
+    isSetCommand: (topic: string) => index.bySetTopic(topic) !== undefined,
+    access: settings.access,
+  };
   let broker: Broker;
   try {
     broker = await startBroker({
@@ -92,7 +97,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
       configDir: config.configDir,
       id: settings.id,
       policy,
-      permissions,
+      principals,
       log: log.child({ module: 'broker' }),
       persistence: store?.persistence,
       durablePublish: store ? (packet, clientId) => store.persistence.recordPublish(packet as StoredPacket, clientId) : undefined,
@@ -142,7 +147,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     },
     log.child({ module: 'connectors' }),
   );
-  const commands = new CommandHandler(index, broker, host, permissions, log.child({ module: 'write' }));
+  const commands = new CommandHandler(index, broker, host, log.child({ module: 'write' }));
   await commands.start();
   host.start();
 

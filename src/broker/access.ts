@@ -1,12 +1,15 @@
-import type { AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket } from 'aedes';
+import type { AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 import type { AccessConfig, ListenerConfig } from '../../schemas/gateway.ts';
+import { describePrincipal, principalOf, type Principal } from '../access/principal.ts';
+import type { Principals } from '../access/principals.ts';
 import { listenerAcceptsAnonymous } from './anonymous.ts';
 import { ErrorCodes, GatewayError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { createLoginCheck } from './login-check.ts';
-import { topicNameProblem } from './topic-rules.ts';
+import type { Refusals } from './refusals.ts';
+import { topicNameProblem } from '../../schemas/topic-rules.ts';
 
-type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish'>>;
+type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
 
 /** CONNACK return codes [MQTT-3.2.2.3]. */
 const IDENTIFIER_REJECTED = 2;
@@ -18,39 +21,9 @@ const DOLLAR = 0x24;
 export interface AccessPolicy {
   /** Topics only the gateway itself may publish to (tag value and /set/result topics). */
   ownedByGateway(topic: string): boolean;
+  /** Whether `topic` is the /set topic of a mapped tag: a write command, which the write service checks and answers. */
+  isSetCommand(topic: string): boolean;
   access: AccessConfig;
-}
-
-interface Grant {
-  writer: boolean;
-  username: string | undefined;
-}
-
-/**
- * Who may write setpoints: decided at CONNECT, looked up by client id when a /set arrives. A grant
- * takes effect only once the client is registered, after aedes has closed an older connection with
- * the same id, so that the old connection cannot write with the new one's rights.
- */
-export class WritePermissions {
-  private readonly byClient = new Map<string, Grant>();
-  private readonly pending = new WeakMap<Client, Grant>();
-
-  grant(client: Client, username: string | undefined, writer: boolean): void {
-    this.pending.set(client, { writer, username });
-  }
-
-  /** The client is registered (aedes' `client` event). */
-  activate(client: Client): void {
-    this.byClient.set(client.id, this.pending.get(client) ?? { writer: false, username: undefined });
-  }
-
-  canWrite(clientId: string | undefined): boolean {
-    return clientId !== undefined && (this.byClient.get(clientId)?.writer ?? false);
-  }
-
-  username(clientId: string | undefined): string | undefined {
-    return clientId === undefined ? undefined : this.byClient.get(clientId)?.username;
-  }
 }
 
 function authError(returnCode: number, message: string, code: ErrorCode = ErrorCodes.AUTH_FAILED, details?: unknown): GatewayError & AuthenticateError {
@@ -117,14 +90,26 @@ export function admitStoredPublish<T extends { topic: string; qos?: number; reta
   return problem ?? admitClientPublish(packet, policy) ?? publishRefusal(packet.topic, policy) ?? 'refused';
 }
 
-/** The broker's connect and publish checks; accepted publishes pass through `durable` before PUBACK. */
-export function createAccessHandlers(
-  policy: AccessPolicy,
-  permissions: WritePermissions,
-  log: Logger,
-  listenerOf: (client: Client) => ListenerConfig | undefined,
-  durable?: DurablePublish,
-): AccessHandlers {
+export interface AccessHandlerOptions {
+  policy: AccessPolicy;
+  principals: Principals;
+  log: Logger;
+  /** Counts refusals and logs them at a bounded rate: a client repeating a denied publish cannot flood the log. */
+  refusals: Refusals;
+  listenerOf: (client: Client) => ListenerConfig | undefined;
+  /** Makes accepted publishes durable before PUBACK. */
+  durable?: DurablePublish | undefined;
+}
+
+/** The aedes handlers, and the publishes they let aedes acknowledge but not route (denied by the client's roles). */
+export interface Access {
+  handlers: AccessHandlers;
+  isDropped(packet: object): boolean;
+}
+
+/** The broker's connect, publish, subscribe and delivery checks, by the principal each client authenticates as. */
+export function createAccess(options: AccessHandlerOptions): Access {
+  const { policy, principals, log, refusals, listenerOf, durable } = options;
   const users = new Map(policy.access.users.map((user) => [user.username, user]));
   const refuseClientId = (client: Client, message: string) => {
     log.warn({ code: ErrorCodes.CLIENT_ID_REJECTED, clientId: client.id, remote: remoteAddress(client) }, message);
@@ -133,10 +118,29 @@ export function createAccessHandlers(
   const login = createLoginCheck(policy.access.users, log);
   /** Connections refused before they authenticate, with the CONNACK code and the reason. */
   const refusedAtConnect = new WeakMap<Client, GatewayError & AuthenticateError>();
-  return {
+  /** The will topic of each connection that has one: the principal must be allowed to publish it. */
+  const willTopics = new WeakMap<Client, string>();
+  /** Publishes acknowledged (MQTT 3.1.1 has no negative PUBACK) but not routed: the principal may not publish there. */
+  const dropped = new WeakSet<object>();
+
+  /** Accepts `client` as `principal`, unless its will goes where it may not publish. */
+  const admit = (client: Client, principal: Principal, callback: (error: AuthenticateError | null, success: boolean) => void) => {
+    const willTopic = willTopics.get(client);
+    if (willTopic !== undefined && !principal.mayPublish(willTopic)) {
+      const message = `will refused: ${describePrincipal(principal)} may not publish to ${willTopic}`;
+      log.warn({ code: ErrorCodes.WILL_REFUSED, clientId: client.id, username: principal.username, remote: remoteAddress(client), topic: willTopic }, message);
+      callback(authError(NOT_AUTHORIZED, message, ErrorCodes.WILL_REFUSED), false);
+      return;
+    }
+    principals.grant(client, principal);
+    callback(null, true);
+  };
+
+  const handlers: AccessHandlers = {
     preConnect(client, packet, callback) {
       const refusal = connectRefusal(packet, policy);
       if (refusal) refusedAtConnect.set(client, refusal);
+      if (packet.will) willTopics.set(client, packet.will.topic);
       callback(null, true);
     },
     authenticate(client, username, password, callback) {
@@ -161,8 +165,7 @@ export function createAccessHandlers(
           callback(refuseClientId(client, `client id "${client.id}" belongs to user "${owner}" (access.bindClientIds)`), false);
           return;
         }
-        permissions.grant(client, undefined, policy.access.anonymousWrite);
-        callback(null, true);
+        admit(client, principalOf(policy.access, undefined, client.id), callback);
         return;
       }
       login.check(username, password, remoteAddress(client), client.id).then((result) => {
@@ -174,8 +177,7 @@ export function createAccessHandlers(
           callback(refuseClientId(client, `user "${username}" must use its username, or "${username}-…", as client id (access.bindClientIds)`), false);
           return;
         }
-        permissions.grant(client, username, result.user.write);
-        callback(null, true);
+        admit(client, principalOf(policy.access, username, client.id), callback);
       });
     },
     authorizePublish(client, packet: PublishPacket, callback) {
@@ -183,18 +185,49 @@ export function createAccessHandlers(
         callback(null);
         return;
       }
-      if (admitClientPublish(packet, policy)) {
-        const pending = durable?.(packet, client.id);
-        if (pending === undefined) callback(null);
-        else pending.then(() => callback(null), (error: Error) => callback(error));
+      if (!admitClientPublish(packet, policy)) {
+        const refusal = publishRefusal(packet.topic, policy) ?? 'refused';
+        // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
+        log.warn({ code: ErrorCodes.PUBLISH_REFUSED, clientId: client.id, topic: packet.topic }, `publish refused: ${refusal}`);
+        callback(new GatewayError(ErrorCodes.PUBLISH_REFUSED, refusal, { topic: packet.topic }));
         return;
       }
-      const refusal = publishRefusal(packet.topic, policy) ?? 'refused';
-      // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
-      log.warn({ code: ErrorCodes.PUBLISH_REFUSED, clientId: client.id, topic: packet.topic }, `publish refused: ${refusal}`);
-      callback(new GatewayError(ErrorCodes.PUBLISH_REFUSED, refusal, { topic: packet.topic }));
+      const principal = principals.of(client);
+      // A tag's /set is a write command: the write service checks the principal's write rights and answers on /set/result.
+      if (principal === undefined || (!principal.mayPublish(packet.topic) && !policy.isSetCommand(packet.topic))) {
+        dropped.add(packet);
+        refusals.note(
+          ErrorCodes.PUBLISH_DENIED,
+          { clientId: client.id, username: principal?.username, remote: remoteAddress(client), topic: packet.topic },
+          `publish dropped: ${describePrincipal(principal)} may not publish to ${packet.topic}`,
+        );
+        callback(null);
+        return;
+      }
+      const pending = durable?.(packet, client.id);
+      if (pending === undefined) callback(null);
+      else pending.then(() => callback(null), (error: Error) => callback(error));
+    },
+    authorizeSubscribe(client, subscription: Subscription, callback) {
+      const principal = principals.of(client);
+      const grant = principal?.subscribe(subscription.topic) ?? 'denied';
+      if (grant !== 'denied') {
+        callback(null, subscription);
+        return;
+      }
+      refusals.note(
+        ErrorCodes.SUBSCRIBE_DENIED,
+        { clientId: client.id, username: principal?.username, remote: remoteAddress(client), topic: subscription.topic },
+        `subscription refused (0x80): ${describePrincipal(principal)} may not subscribe to ${subscription.topic}`,
+      );
+      callback(null, null);
+    },
+    authorizeForward(client, packet) {
+      const principal = principals.of(client);
+      return principal === undefined || principal.readsEverything || principal.mayRead(packet.topic) ? packet : null;
     },
   };
+  return { handlers, isDropped: (packet) => dropped.has(packet) };
 }
 
 export function remoteAddress(client: Client): string | undefined {

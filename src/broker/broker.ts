@@ -6,7 +6,9 @@ import mqttPacket from 'mqtt-packet';
 import type { GatewayConfig, ListenerConfig } from '../../schemas/gateway.ts';
 import { ErrorCodes, isGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { createAccessHandlers, remoteAddress, type AccessPolicy, type DurablePublish, type WritePermissions } from './access.ts';
+import type { Principal } from '../access/principal.ts';
+import type { Principals } from '../access/principals.ts';
+import { createAccess, remoteAddress, type AccessPolicy, type DurablePublish } from './access.ts';
 import { coalesceWrites } from './coalesce.ts';
 import { ConnectionGate, defaultMaxConnections } from './connection-limit.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
@@ -25,7 +27,7 @@ export interface BrokerOptions {
   /** Used as the aedes id, so that $SYS topics name this gateway. */
   id: string;
   policy: AccessPolicy;
-  permissions: WritePermissions;
+  principals: Principals;
   log: Logger;
   /** aedes persistence; aedes' in-memory one when absent. */
   persistence?: AedesOptions['persistence'];
@@ -44,12 +46,13 @@ export interface PublishOptions {
   retain: boolean;
 }
 
-/** A publish as the broker routes it: `clientId` names the client that sent it, `remote` its address. */
+/** A publish as the broker routes it: `clientId` names the client that sent it, `remote` its address, `principal` who it acts as. */
 export interface InboundPacket {
   topic: string;
   payload: Buffer;
   clientId?: string | undefined;
   remote?: string | undefined;
+  principal?: Principal | undefined;
 }
 
 export interface Broker {
@@ -71,6 +74,15 @@ export interface Broker {
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const { config, log } = options;
   const listenerOfClient = new WeakMap<Client, ListenerConfig>();
+  const refusals = new Refusals(log);
+  const access = createAccess({
+    policy: options.policy,
+    principals: options.principals,
+    log,
+    refusals,
+    listenerOf: (client) => listenerOfClient.get(client),
+    durable: options.durablePublish,
+  });
   const aedes = await Aedes.createBroker({
     id: options.id,
     drainTimeout: config.drainTimeoutMs,
@@ -78,8 +90,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     keepaliveLimit: config.keepaliveLimitS,
     maxClientsIdLength: config.maxClientIdLength,
     persistence: options.persistence,
-    ...createAccessHandlers(options.policy, options.permissions, log, (client) => listenerOfClient.get(client), options.durablePublish),
+    ...access.handlers,
   });
+  dropDenied(aedes, access.isDropped);
   (aedes as unknown as { counter: number }).counter = options.counterFloor ?? 0;
   const publishPacket = (packet: object) =>
     new Promise<void>((resolve, reject) => {
@@ -89,7 +102,6 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     const packet: PublishPacket = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain, dup: false };
     aedes.publish(packet as AedesPublishPacket, done);
   };
-  const refusals = new Refusals(log);
   const clientError = (client: Client, error: Error) => {
     const remote = remoteAddress(client);
     // The packet guard's refusals and logins refused unchecked are logged here, rate-limited; the access checks log the others.
@@ -110,12 +122,13 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   /** Connected clients by id: a client taking over an id replaces the older connection. */
   const clients = new Map<string, Client>();
   aedes.on('client', (client) => {
-    options.permissions.activate(client);
+    options.principals.activate(client);
     clients.set(client.id, client);
     log.debug({ clientId: client.id }, 'client connected');
   });
   aedes.on('clientDisconnect', (client) => {
     if (clients.get(client.id) === client) clients.delete(client.id);
+    options.principals.release(client);
     log.debug({ clientId: client.id }, 'client disconnected');
   });
 
@@ -155,7 +168,13 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
           (packet: AedesPublishPacket, done: () => void) => {
             const clientId = (packet as { clientId?: string }).clientId;
             const sender = clientId === undefined ? undefined : clients.get(clientId);
-            handler({ topic: packet.topic, payload: packet.payload as Buffer, clientId, remote: sender && remoteAddress(sender) });
+            handler({
+              topic: packet.topic,
+              payload: packet.payload as Buffer,
+              clientId,
+              remote: sender && remoteAddress(sender),
+              principal: options.principals.byId(clientId),
+            });
             done();
           },
           () => resolve(),
@@ -171,6 +190,22 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       await closeAedes();
       await Promise.all(listeners.map((listener) => listener.close()));
     },
+  };
+}
+
+/**
+ * Makes aedes acknowledge a denied publish and route it nowhere: MQTT 3.1.1 has no negative PUBACK, and
+ * closing the connection would make a publisher with one wrong topic reconnect in a loop.
+ */
+function dropDenied(aedes: Aedes, isDropped: (packet: object) => boolean): void {
+  const publish = aedes.publish.bind(aedes) as (packet: AedesPublishPacket, ...rest: unknown[]) => void;
+  (aedes as { publish: (packet: AedesPublishPacket, ...rest: unknown[]) => void }).publish = (packet, ...rest) => {
+    if (!isDropped(packet)) {
+      publish(packet, ...rest);
+      return;
+    }
+    const done = rest.at(-1);
+    if (typeof done === 'function') (done as () => void)();
   };
 }
 

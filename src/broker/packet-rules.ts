@@ -1,5 +1,5 @@
 import type { IConnectPacket, IPublishPacket, ISubscribePacket, IUnsubscribePacket, Packet } from 'mqtt-packet';
-import { topicFilterProblem, topicNameProblem } from './topic-rules.ts';
+import { topicFilterProblem, topicNameProblem } from '../../schemas/topic-rules.ts';
 
 /**
  * MQTT 3.1.1 rules a server enforces by closing the connection, checked on each parsed packet before

@@ -1,4 +1,4 @@
-import type { WritePermissions } from '../broker/access.ts';
+import { describePrincipal } from '../access/principal.ts';
 import type { Broker, InboundPacket } from '../broker/broker.ts';
 import type { ConnectorHost } from '../connectors/host.ts';
 import { ErrorCodes, GatewayError } from '../errors.ts';
@@ -18,7 +18,6 @@ export class CommandHandler {
     private readonly index: TagIndex,
     private readonly broker: Broker,
     private readonly host: ConnectorHost,
-    private readonly permissions: WritePermissions,
     private readonly log: Logger,
   ) {}
 
@@ -40,19 +39,19 @@ export class CommandHandler {
       // The unknown topic is the error to report, whatever the payload.
     }
     const failure = new GatewayError(ErrorCodes.SET_UNKNOWN_TAG, `no tag is mapped to ${topic}: check the topic (uns-gateway validate lists them)`);
-    await this.refuse(topic + SET_SUFFIX + RESULT_SUFFIX, failure, { clientId: packet.clientId, username: this.permissions.username(packet.clientId), remote: packet.remote, topic: packet.topic }, id);
+    await this.refuse(topic + SET_SUFFIX + RESULT_SUFFIX, failure, { ...actor(packet), topic: packet.topic }, id);
   }
 
   private async handle(tag: NamespaceTag, packet: InboundPacket): Promise<void> {
     const resultTopic = tag.topic + SET_SUFFIX + RESULT_SUFFIX;
-    const who = { clientId: packet.clientId, username: this.permissions.username(packet.clientId), remote: packet.remote, tag: tag.id, topic: packet.topic };
+    const who = { ...actor(packet), tag: tag.id, topic: packet.topic };
     let id: string | undefined;
     try {
       const command = parseSetPayload(packet.payload);
       id = command.id;
       if (!tag.config.writable) throw new GatewayError(ErrorCodes.SET_NOT_WRITABLE, `tag ${tag.id} is not mapped writable`);
-      if (!this.permissions.canWrite(packet.clientId)) {
-        throw new GatewayError(ErrorCodes.SET_FORBIDDEN, 'this client may not write setpoints (access.users[].write)');
+      if (!packet.principal?.mayWrite(tag.topic)) {
+        throw new GatewayError(ErrorCodes.SET_FORBIDDEN, `${describePrincipal(packet.principal)} may not write ${tag.topic} (access.roles[].write; access.users[].write for a user without roles)`);
       }
       const value = checkSetValue(tag.config, command.value);
       const result = await this.host.write(tag.device, tag.config.name, value);
@@ -75,4 +74,15 @@ export class CommandHandler {
       this.log.error({ topic, err: (error as Error).message }, 'write result publish failed');
     });
   }
+}
+
+/** Who sent a command, as the audit log names it. */
+function actor(packet: InboundPacket): Record<string, string | undefined> {
+  const principal = packet.principal;
+  return {
+    clientId: packet.clientId,
+    username: principal?.username,
+    roles: principal && principal.roles.length > 0 ? principal.roles.join(',') : undefined,
+    remote: packet.remote,
+  };
 }

@@ -1,4 +1,4 @@
-import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, connectAsync, type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 
 export interface Received {
   topic: string;
@@ -69,4 +69,21 @@ export class Inbox {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The return codes of a SUBACK, in the order of `filters`: MQTT.js rejects a SUBSCRIBE that has any 0x80
+ * in it, so the codes are read from the packet itself.
+ */
+export async function subackCodes(client: MqttClient, filters: Record<string, { qos: 0 | 1 | 2 }>): Promise<number[]> {
+  const suback = new Promise<number[]>((resolve) => {
+    const onPacket = (packet: Packet) => {
+      if (packet.cmd !== 'suback') return;
+      client.off('packetreceive', onPacket);
+      resolve(packet.granted.map(Number));
+    };
+    client.on('packetreceive', onPacket);
+  });
+  await client.subscribeAsync(filters).catch(() => undefined);
+  return suback;
 }

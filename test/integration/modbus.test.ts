@@ -184,8 +184,8 @@ describe('write-back', () => {
     ['setpoint', 'fast', undefined, 'UNS_ERR_SET_PAYLOAD', 'payload is not JSON: send {"value": …, "id": "…"} or a bare JSON value'],
     ['setpoint', '{"val": 3}', undefined, 'UNS_ERR_SET_PAYLOAD', 'expected {"value": …, "id": "…"}, unknown key val'],
     ['mode', '5', undefined, 'UNS_ERR_SET_NOT_WRITABLE', 'tag press-plc/mode is not mapped writable'],
-    ['setpoint', '1000', { username: 'viewer', password: 'viewer-pw' }, 'UNS_ERR_SET_FORBIDDEN', 'this client may not write setpoints (access.users[].write)'],
-    ['setpoint', '1000', {}, 'UNS_ERR_SET_FORBIDDEN', 'this client may not write setpoints (access.users[].write)'],
+    ['setpoint', '1000', { username: 'viewer', password: 'viewer-pw' }, 'UNS_ERR_SET_FORBIDDEN', 'user "viewer" may not write plant/line1/press/setpoint (access.roles[].write; access.users[].write for a user without roles)'],
+    ['setpoint', '1000', {}, 'UNS_ERR_SET_FORBIDDEN', 'an anonymous client may not write plant/line1/press/setpoint (access.roles[].write; access.users[].write for a user without roles)'],
   ])('refuses %s ← %s without touching the PLC', async (tag, payload, auth, code, message) => {
     const writes: string[] = [];
     bank.onWrite = (table, address) => writes.push(`${table}:${address}`);

@@ -68,6 +68,26 @@ describe('config errors name file:line:col and the key path', () => {
     expect(loadConfig(`${dir.path}/gateway.yaml`).tags[0]?.config.description).toBe('2026-01-01');
   });
 
+  it('points at an undefined role, a bad rule pattern, and write: true beside roles', () => {
+    const access = `access:
+  roles:
+    viewer:
+      subscribe: ['plant/#', 'a/#/b']
+      publish: { allow: ['x/%q'] }
+  users:
+    - username: ops
+      password: "scrypt$16384$8$1$AAAA$AAAA"
+      roles: [viewer, operatr]
+      write: true
+`;
+    expect(errorsOf({ 'gateway.yaml': GATEWAY + access, 'mappings/a.yaml': device(tag('speed')) })).toEqual([
+      'gateway.yaml:11:30 access.roles.viewer.subscribe[1]: "#" must be the last level, alone [MQTT-4.7.1-2]',
+      'gateway.yaml:12:26 access.roles.viewer.publish.allow[0]: only %u (username) and %c (client id) may follow "%"',
+      'gateway.yaml:16:23 access.users[0].roles[1]: no role "operatr" in access.roles',
+      'gateway.yaml:17:14 access.users[0].write: a user with roles writes what its roles allow: put the tags in a role\'s write list',
+    ]);
+  });
+
   it('points an unknown key at the key itself (.strict())', () => {
     expect(errorsOf({ 'gateway.yaml': GATEWAY, 'mappings/a.yaml': device(tag('speed', '        scael: 2\n')) })).toEqual([
       'mappings/a.yaml:13:9 devices[0].tags[0].scael: unknown key',
