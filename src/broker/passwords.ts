@@ -13,7 +13,7 @@ const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
 
-/** `scrypt$N$r$p$salt$hash` (base64): what goes into gateway.yaml, never the password itself. */
+/** `scrypt$N$r$p$salt$hash` (base64): what goes into gateway.yaml, never the password itself. Cheaper `params` are for tests. */
 export async function hashPassword(password: string, { N: n, r, p }: ScryptParams = { N, r: R, p: P }): Promise<string> {
   const salt = randomBytes(16);
   const key = await scrypt(password, salt, KEY_LENGTH, { N: n, r, p });

@@ -11,7 +11,7 @@ const MAX_MEMORY_BYTES = 32 * 1024 * 1024;
 
 /**
  * scrypt (RFC 7914) in JavaScript, over working memory that it keeps: allocated by the first derivation,
- * grown only for larger parameters, never freed. Node's scrypt (OpenSSL) mallocs its 128*r*N bytes (16 MB for
+ * replaced by a larger one only for larger parameters. Node's scrypt (OpenSSL) mallocs its 128*r*N bytes (16 MB for
  * `hashPassword`'s) on every call, and glibc does not reliably hand that chunk to the next call: the checking
  * thread's arena grew by a second 16 MB under fuzzing. The same derivation, about twice as slow.
  */
@@ -20,6 +20,11 @@ export class Scrypt {
   /** The block being mixed (32*r words) followed by blockMix's output. */
   private xy = new Uint32Array(0);
   private readonly state = new Uint32Array(16);
+
+  /** The working memory kept for the next derivation. */
+  get memoryBytes(): number {
+    return this.memory.byteLength;
+  }
 
   derive(password: BinaryLike, salt: BinaryLike, keyLength: number, { N, r, p }: ScryptParams): Buffer {
     if (!Number.isInteger(N) || N < 2 || (N & (N - 1)) !== 0) throw new RangeError(`scrypt N must be a power of 2 above 1, not ${N}`);
@@ -62,7 +67,7 @@ export class Scrypt {
   }
 }
 
-/** state = Salsa20/8(state ^ xy[from..from+16]), also written to xy[to..to+16]. Unrolled: it runs 4*r*N times a derivation. */
+/** state = Salsa20/8(state ^ xy[from..from+16]), also written to xy[to..to+16]. Unrolled: it runs 4*r*N*p times a derivation. */
 function salsa20_8(state: Uint32Array, xy: Uint32Array, from: number, to: number): void {
   const b0 = (state[0] ?? 0) ^ (xy[from] ?? 0), b1 = (state[1] ?? 0) ^ (xy[from + 1] ?? 0), b2 = (state[2] ?? 0) ^ (xy[from + 2] ?? 0), b3 = (state[3] ?? 0) ^ (xy[from + 3] ?? 0);
   const b4 = (state[4] ?? 0) ^ (xy[from + 4] ?? 0), b5 = (state[5] ?? 0) ^ (xy[from + 5] ?? 0), b6 = (state[6] ?? 0) ^ (xy[from + 6] ?? 0), b7 = (state[7] ?? 0) ^ (xy[from + 7] ?? 0);

@@ -10,9 +10,19 @@ const VECTORS = [
 ];
 
 describe('Scrypt', () => {
-  it('derives the RFC 7914 test vectors, one working memory for all of them', () => {
+  it('derives the RFC 7914 test vectors', () => {
     const scrypt = new Scrypt();
     for (const { password, salt, N, r, p, key } of VECTORS) expect(scrypt.derive(password, salt, 64, { N, r, p }).toString('hex')).toBe(key);
+  });
+
+  it('keeps its working memory: 128 * r * N bytes from the first derivation, grown for larger parameters only', () => {
+    const scrypt = new Scrypt();
+    expect(scrypt.memoryBytes).toBe(0);
+    const sizes = [[1024, 8], [16, 1], [4096, 8], [1024, 8]].map(([N = 0, r = 0]) => {
+      scrypt.derive('x', 'y', 32, { N, r, p: 1 });
+      return scrypt.memoryBytes;
+    });
+    expect(sizes).toEqual([1 << 20, 1 << 20, 4 << 20, 4 << 20]);
   });
 
   it("derives what Node's scrypt derives, for random passwords (bytes), salts and parameters, larger and smaller in turn", () => {
