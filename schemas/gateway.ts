@@ -16,7 +16,15 @@ const tcpListener = z
 const tlsFiles = {
   cert: z.string().min(1).describe('PEM certificate file, relative to this config file'),
   key: z.string().min(1).describe('PEM private key file, relative to this config file'),
-  ca: z.string().min(1).optional().describe('PEM CA bundle for client certificates'),
+  ca: z.string().min(1).optional().describe('PEM CA bundle that signs the client certificates this listener accepts'),
+  requireCertificate: z
+    .boolean()
+    .optional()
+    .describe('refuse clients without a certificate signed by `ca` (default: true when `ca` is set); false: a certificate is optional, but one that is shown must be signed by `ca`'),
+  certificateUsername: z
+    .enum(['cn', 'san'])
+    .optional()
+    .describe('a client certificate signed by `ca` names the user, with no password: cn its subject common name, san one of its DNS, email or URI subject alternative names; a CONNECT username must then be that name'),
 };
 
 const tlsListener = z
@@ -74,6 +82,12 @@ const brokerSchema = z
   .superRefine((broker, ctx) => {
     const seen = new Map<string, number>();
     broker.listeners.forEach((listener, index) => {
+      if ('cert' in listener && listener.ca === undefined) {
+        for (const key of ['requireCertificate', 'certificateUsername'] as const) {
+          if (listener[key] === undefined || listener[key] === false) continue;
+          ctx.addIssue({ code: 'custom', path: ['listeners', index, key], message: 'needs `ca`: the CA bundle that signs the client certificates' });
+        }
+      }
       if (listener.port === 0) return;
       const key = `${listener.host}:${listener.port}`;
       const first = seen.get(key);
@@ -157,7 +171,8 @@ const userSchema = z.strictObject({
   password: z
     .string()
     .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, { message: 'expected a hash from `uns-gateway passwd`, not a password' })
-    .describe('scrypt hash made by `uns-gateway passwd`'),
+    .optional()
+    .describe('scrypt hash made by `uns-gateway passwd`; without one, the user logs in only with a client certificate (broker.listeners[].certificateUsername)'),
   roles: roleNames
     .optional()
     .describe('the user\'s roles (access.roles); without roles a user may subscribe and publish anywhere, and writes setpoints when write is true'),
@@ -228,6 +243,17 @@ export const gatewaySchema = z
       .array(z.string().min(1))
       .default([])
       .describe('mapping files to load, relative to this config file; a "*" in the file name matches many'),
+  })
+  .superRefine((gateway, ctx) => {
+    if (gateway.broker.listeners.some((listener) => 'cert' in listener && listener.certificateUsername !== undefined)) return;
+    gateway.access.users.forEach((user, index) => {
+      if (user.password !== undefined) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['access', 'users', index, 'password'],
+        message: `user "${user.username}" has no password, and no listener takes users from client certificates (broker.listeners[].certificateUsername): it could never log in`,
+      });
+    });
   })
   .describe('UNS gateway configuration');
 

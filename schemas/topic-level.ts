@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+/** Suffix of the topic a client publishes a setpoint to: `<tag topic>/set`. */
+export const SET_SUFFIX = '/set';
+/** Suffix of the topic the gateway answers a setpoint on: `<tag topic>/set/result`. */
+export const SET_RESULT_SUFFIX = '/set/result';
+
 /** The longest topic level we accept, in characters. */
 export const MAX_LEVEL_LENGTH = 64;
 

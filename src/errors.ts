@@ -27,6 +27,12 @@ export const ErrorCodes = {
   LOGIN_THROTTLED: 'UNS_ERR_LOGIN_THROTTLED',
   /** A login refused without its password being checked: too many checks are waiting already (CONNACK 3, server unavailable). */
   LOGIN_BUSY: 'UNS_ERR_LOGIN_BUSY',
+  /** A TLS connection closed before MQTT: no client certificate where one is required, or one not signed by the listener's ca. */
+  CLIENT_CERTIFICATE: 'UNS_ERR_CLIENT_CERTIFICATE',
+  /** A verified client certificate that names no configured user, or not the CONNECT username. */
+  CERTIFICATE_USER: 'UNS_ERR_CERTIFICATE_USER',
+  /** A TLS handshake that failed or timed out. */
+  TLS_HANDSHAKE: 'UNS_ERR_TLS_HANDSHAKE',
   SET_PAYLOAD: 'UNS_ERR_SET_PAYLOAD',
   SET_NOT_WRITABLE: 'UNS_ERR_SET_NOT_WRITABLE',
   SET_FORBIDDEN: 'UNS_ERR_SET_FORBIDDEN',

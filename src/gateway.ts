@@ -14,11 +14,13 @@ import type { Logger } from './log.ts';
 import { plantStartError } from './plant-errors.ts';
 import type { StoredPacket } from './store/packet-codec.ts';
 import { openStore, type Store } from './store/store.ts';
-import { CommandHandler } from './uns/commands.ts';
+import { Northbound } from './northbound/northbound.ts';
 import { NamespacePublisher } from './uns/publisher.ts';
+import { SetAdapter } from './uns/set-adapter.ts';
 import { markStale } from './uns/stale.ts';
 import { StatusPublisher } from './uns/status.ts';
 import { TagIndex } from './uns/tag-index.ts';
+import { WriteService } from './writes/write-service.ts';
 
 export interface Gateway {
   readonly config: LoadedConfig;
@@ -26,6 +28,10 @@ export interface Gateway {
   /** The SQLite store; undefined with `store.engine: memory`. */
   readonly store: Store | undefined;
   readonly publisher: NamespacePublisher;
+  /** The connectors' events for every northbound consumer, and the latest sample of every tag. */
+  readonly northbound: Northbound;
+  /** Every write to a PLC goes through it, with the principal writing. */
+  readonly writes: WriteService;
   readonly host: ConnectorHost;
   /** The demo plant, when `simulator.enabled`. */
   readonly plant: RunningPlant | undefined;
@@ -138,17 +144,17 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     const retained = store?.persistence.retained.get(tag.topic);
     if (retained && !publisher.seed(tag.id, retained.payload.toString('utf8'))) log.warn({ topic: tag.topic }, 'retained value is not a value payload; ignored');
   }
+  const northbound = new Northbound(log.child({ module: 'northbound' }));
+  northbound.add(publisher);
+  northbound.add({ name: 'device status', onStatus: ({ device, ...report }) => void status.device(device, report) });
   const connected = config.devices.map((device) => withDataPaths(device.config, config.dataDir));
   const host = new ConnectorHost(
     connected,
-    {
-      samples: (samples) => publisher.onSamples(samples),
-      status: ({ device, ...report }) => void status.device(device, report),
-    },
+    { samples: (samples) => northbound.onSamples(samples), status: (report) => northbound.onStatus(report) },
     log.child({ module: 'connectors' }),
   );
-  const commands = new CommandHandler(index, broker, host, log.child({ module: 'write' }));
-  await commands.start();
+  const writes = new WriteService(host, log.child({ module: 'write' }));
+  await new SetAdapter(index, broker, writes, log.child({ module: 'write' })).start();
   host.start();
 
   log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');
@@ -159,6 +165,8 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     broker,
     store,
     publisher,
+    northbound,
+    writes,
     host,
     plant,
     stop() {

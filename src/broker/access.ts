@@ -3,10 +3,12 @@ import type { AccessConfig, ListenerConfig } from '../../schemas/gateway.ts';
 import { describePrincipal, principalOf, type Principal } from '../access/principal.ts';
 import type { Principals } from '../access/principals.ts';
 import { listenerAcceptsAnonymous } from './anonymous.ts';
+import { certificateLogin } from './client-certificate.ts';
 import { ErrorCodes, GatewayError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { createLoginCheck } from './login-check.ts';
 import type { Refusals } from './refusals.ts';
+import { SET_SUFFIX } from '../../schemas/topic-level.ts';
 import { topicNameProblem } from '../../schemas/topic-rules.ts';
 
 type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
@@ -14,7 +16,6 @@ type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' 
 /** CONNACK return codes [MQTT-3.2.2.3]. */
 const IDENTIFIER_REJECTED = 2;
 const NOT_AUTHORIZED = 5;
-const SET_SUFFIX = '/set';
 const UNDERSCORE = 0x5f;
 const DOLLAR = 0x24;
 
@@ -150,8 +151,16 @@ export function createAccess(options: AccessHandlerOptions): Access {
         callback(refusal, false);
         return;
       }
-      if (username === undefined) {
-        const listener = listenerOf(client);
+      const listener = listenerOf(client);
+      const certificate = certificateLogin(client, listener, username, (name) => users.has(name));
+      if (certificate !== undefined && 'refused' in certificate) {
+        const { refused, ...fields } = certificate;
+        log.warn({ code: ErrorCodes.CERTIFICATE_USER, clientId: client.id, username, remote: remoteAddress(client), ...fields }, `certificate login refused: ${refused}`);
+        callback(authError(NOT_AUTHORIZED, refused, ErrorCodes.CERTIFICATE_USER), false);
+        return;
+      }
+      const name = certificate?.username ?? username;
+      if (name === undefined) {
         if (listener === undefined || !listenerAcceptsAnonymous(listener, policy.access)) {
           const reason = policy.access.allowAnonymous
             ? 'this listener accepts clients with a username only (anonymous ones on loopback listeners, or where broker.listeners[].allowAnonymous says so)'
@@ -168,16 +177,18 @@ export function createAccess(options: AccessHandlerOptions): Access {
         admit(client, principalOf(policy.access, undefined, client.id), callback);
         return;
       }
-      login.check(username, password, remoteAddress(client), client.id).then((result) => {
+      // A certificate login needs no password; a password login is the login check's (throttle, dummy hash, log).
+      const check = certificate !== undefined ? Promise.resolve({ ok: true } as const) : login.check(name, password, remoteAddress(client), client.id);
+      check.then((result) => {
         if (!result.ok) {
           callback(result.error, false);
           return;
         }
-        if (policy.access.bindClientIds && !ownsClientId(username, client.id)) {
-          callback(refuseClientId(client, `user "${username}" must use its username, or "${username}-…", as client id (access.bindClientIds)`), false);
+        if (policy.access.bindClientIds && !ownsClientId(name, client.id)) {
+          callback(refuseClientId(client, `user "${name}" must use its username, or "${name}-…", as client id (access.bindClientIds)`), false);
           return;
         }
-        admit(client, principalOf(policy.access, username, client.id), callback);
+        admit(client, principalOf(policy.access, name, client.id), callback);
       });
     },
     authorizePublish(client, packet: PublishPacket, callback) {

@@ -6,7 +6,7 @@ import mqttPacket from 'mqtt-packet';
 import type { GatewayConfig, ListenerConfig } from '../../schemas/gateway.ts';
 import { ErrorCodes, isGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Principal } from '../access/principal.ts';
+import type { MessageBus } from '../uns/message-bus.ts';
 import type { Principals } from '../access/principals.ts';
 import { createAccess, remoteAddress, type AccessPolicy, type DurablePublish } from './access.ts';
 import { coalesceWrites } from './coalesce.ts';
@@ -41,28 +41,9 @@ export interface BrokerOptions {
   beforeListen?: (publishPacket: (packet: object) => Promise<void>) => Promise<void>;
 }
 
-export interface PublishOptions {
-  qos: 0 | 1 | 2;
-  retain: boolean;
-}
-
-/** A publish as the broker routes it: `clientId` names the client that sent it, `remote` its address, `principal` who it acts as. */
-export interface InboundPacket {
-  topic: string;
-  payload: Buffer;
-  clientId?: string | undefined;
-  remote?: string | undefined;
-  principal?: Principal | undefined;
-}
-
-export interface Broker {
+/** The embedded broker: the namespace's message bus (publishes go past the access checks), and its listeners. */
+export interface Broker extends MessageBus {
   readonly listeners: readonly BoundListener[];
-  /** Publishes on the gateway's own behalf, past the access checks. */
-  publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;
-  /** `publish` with a callback once aedes has routed the message: no promise per value, for the stream of tag values. */
-  send(topic: string, payload: string | Buffer, options: PublishOptions, done: (error?: Error | null) => void): void;
-  /** Receives, inside the gateway, what clients publish on `topic` (a filter: `+` and `#` match). */
-  subscribe(topic: string, handler: (packet: InboundPacket) => void): Promise<void>;
   /** What the broker refused on its own since the start (oversized or malformed packets, connections over the limit, …), by error code. */
   refusals(): Record<string, number>;
   /** Waits (at most `timeoutMs`) until what was published to clients has been written and has left the process. */
@@ -143,7 +124,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         (stream, req) => accept(stream, req, listener),
         options.configDir,
         (error) => log.error({ protocol: listener.protocol, port: listener.port, err: error.message }, 'listener error'),
-        { gate, handshakeTimeoutMs: config.connectTimeoutMs },
+        { gate, handshakeTimeoutMs: config.connectTimeoutMs, refusals },
       );
       listeners.push(bound);
       log.info({ protocol: bound.protocol, host: bound.host, port: bound.port }, 'listener ready');

@@ -3,12 +3,14 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { ListenerConfig } from '../../schemas/gateway.ts';
 import { ErrorCodes, GatewayError } from '../errors.ts';
+import { certificateRefusal } from './client-certificate.ts';
 import type { ConnectionGate } from './connection-limit.ts';
+import type { Refusals } from './refusals.ts';
 
 /** Hands a new connection (a socket or a WebSocket stream) to the broker. */
 export type ConnectionHandler = (stream: Duplex, req?: IncomingMessage) => void;
@@ -36,17 +38,19 @@ function readTlsFiles(config: Extract<ListenerConfig, { cert: string }>, configD
   return {
     cert: read('cert', config.cert),
     key: read('key', config.key),
-    ...(config.ca === undefined ? {} : { ca: read('ca', config.ca), requestCert: true }),
+    // The client certificate is checked once the handshake is done (certificateRefusal), so that a refused
+    // one is logged: with rejectUnauthorized, Node closes the socket and says nothing.
+    ...(config.ca === undefined ? {} : { ca: read('ca', config.ca), requestCert: true, rejectUnauthorized: false }),
   };
 }
 
-/** A plain TCP server hands its sockets over from bindListener, once they are admitted; the others on their handshake. */
+/** TCP and TLS servers hand their sockets over from bindListener, once they are admitted; the others on their upgrade. */
 function createServerFor(config: ListenerConfig, handle: ConnectionHandler, configDir: string, index: number, handshakeTimeout: number): Server {
   switch (config.protocol) {
     case 'tcp':
       return createTcpServer({ noDelay: true });
     case 'tls':
-      return createTlsServer({ ...readTlsFiles(config, configDir, index), handshakeTimeout }, handle);
+      return createTlsServer({ ...readTlsFiles(config, configDir, index), handshakeTimeout });
     case 'ws':
     case 'wss': {
       // An upgrade that does not arrive in time is closed, checked every second.
@@ -85,6 +89,8 @@ export interface ListenerLimits {
   gate: ConnectionGate;
   /** Time a connection has for its TLS handshake or WebSocket upgrade. */
   handshakeTimeoutMs: number;
+  /** Where TLS connections refused before MQTT (failed handshakes, client certificates) are counted and logged. */
+  refusals: Refusals;
 }
 
 /** Binds one listener; resolves once it accepts connections. */
@@ -97,8 +103,20 @@ export async function bindListener(
   limits: ListenerLimits,
 ): Promise<BoundListener> {
   const server = createServerFor(config, handle, configDir, index, limits.handshakeTimeoutMs);
+  const where = `${config.protocol} ${config.host}:${config.port}`;
   // A handshake that fails or times out is only reported: Node leaves the socket open.
-  server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
+  server.on('tlsClientError', (error: Error, socket: Socket) => {
+    limits.refusals.note(ErrorCodes.TLS_HANDSHAKE, { remote: socket.remoteAddress, listener: where, err: error.message }, 'TLS handshake failed');
+    socket.destroy();
+  });
+  // On wss the HTTP server has taken the socket already; it is closed before its upgrade request is read.
+  server.on('secureConnection', (socket: TLSSocket) => {
+    const refusal = certificateRefusal(socket, config);
+    if (refusal !== undefined) {
+      limits.refusals.note(ErrorCodes.CLIENT_CERTIFICATE, { remote: socket.remoteAddress, listener: where, certificate: refusal.certificate }, `TLS connection refused: ${refusal.reason}`);
+      socket.destroy();
+    } else if (config.protocol === 'tls') handle(socket);
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     if (!limits.gate.admit(socket)) return;

@@ -8,7 +8,7 @@ import { dummyHash, passwordChecksWaiting, verifyPassword } from './passwords.ts
 
 export type User = AccessConfig['users'][number];
 export type LoginRefusal = GatewayError & AuthenticateError;
-export type LoginResult = { ok: true; user: User } | { ok: false; error: LoginRefusal };
+export type LoginResult = { ok: true } | { ok: false; error: LoginRefusal };
 
 export interface LoginCheck {
   /** Checks a CONNECT's username and password, slowed down after failures from `remote`; only failures are logged here. */
@@ -32,15 +32,17 @@ function refusal(returnCode: number, code: ErrorCode, message: string): LoginRef
 }
 
 /**
- * Logins with a username: an unknown user's password is checked against a dummy hash with the parameters of
- * the first user's, so that it is answered as late as a wrong password, with the same CONNACK 4. Failures slow
- * down further logins from their address (LoginThrottle). Refusals made unchecked (UNS_ERR_LOGIN_THROTTLED,
- * UNS_ERR_LOGIN_BUSY) are left to the broker to log, rate-limited.
+ * Password logins: the password of an unknown user, or of a user without one (certificate logins only), is
+ * checked against a dummy hash with the parameters of the first user's that has one, so that it is answered as
+ * late as a wrong password, with the same CONNACK 4. Failures slow down further logins from their address
+ * (LoginThrottle). Refusals made unchecked (UNS_ERR_LOGIN_THROTTLED, UNS_ERR_LOGIN_BUSY) are left to the
+ * broker to log, rate-limited.
  */
 export function createLoginCheck(users: readonly User[], log: Logger, options: Partial<LoginCheckOptions> = {}): LoginCheck {
   const byName = new Map(users.map((user) => [user.username, user]));
-  // Without users there is no one to tell apart, and no scrypt is spent on a login that cannot succeed.
-  const noUserHash = users[0] && dummyHash(users[0].password);
+  // Without passwords there is no one to tell apart, and no scrypt is spent on a login that cannot succeed.
+  const firstPassword = users.find((user) => user.password !== undefined)?.password;
+  const noUserHash = firstPassword && dummyHash(firstPassword);
   const throttle = new LoginThrottle(options);
   const maxWaiting = options.maxWaitingChecks ?? MAX_WAITING_CHECKS;
   return {
@@ -64,8 +66,9 @@ export function createLoginCheck(users: readonly User[], log: Logger, options: P
       } finally {
         throttle.settle(address, ok);
       }
-      if (ok && user) return { ok: true, user };
-      log.warn({ code: ErrorCodes.AUTH_FAILED, clientId, username, remote, delayMs, ...(failure !== undefined && { err: failure }) }, 'bad username or password');
+      if (ok) return { ok: true };
+      const reason = user && user.password === undefined ? { reason: 'the user has no password: it logs in with a client certificate only' } : {};
+      log.warn({ code: ErrorCodes.AUTH_FAILED, clientId, username, remote, delayMs, ...reason, ...(failure !== undefined && { err: failure }) }, 'bad username or password');
       return { ok: false, error: refusal(BAD_USERNAME_OR_PASSWORD, ErrorCodes.AUTH_FAILED, 'bad username or password') };
     },
   };

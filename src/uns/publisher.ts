@@ -1,5 +1,6 @@
 import type { Sample, SampleValue } from '../../connectors/sdk.ts';
-import type { Broker } from '../broker/broker.ts';
+import type { MessageBus } from './message-bus.ts';
+import type { NorthboundConsumer } from '../northbound/northbound.ts';
 import { ErrorCodes } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { beyondDeadband } from './exception.ts';
@@ -33,7 +34,8 @@ const HEARTBEAT_CHECK_MS = 1000;
  * Samples → retained value payloads, by exception: a value goes out when it moves beyond its
  * deadband, when its quality or status changes (once, not once per poll), and as a heartbeat.
  */
-export class NamespacePublisher {
+export class NamespacePublisher implements NorthboundConsumer {
+  readonly name = 'namespace';
   private readonly states = new Map<string, TagState>();
   private readonly timer: NodeJS.Timeout | undefined;
   /** Publishes handed to the broker and not finished: bounded, so that a slow broker cannot exhaust memory. */
@@ -48,7 +50,7 @@ export class NamespacePublisher {
   constructor(
     tags: readonly NamespaceTag[],
     heartbeatS: (tag: NamespaceTag) => number | undefined,
-    private readonly broker: Broker,
+    private readonly broker: MessageBus,
     private readonly log: Logger,
     private readonly maxInFlight = 2000,
   ) {

@@ -1,4 +1,4 @@
-import type { Broker } from '../broker/broker.ts';
+import type { MessageBus } from './message-bus.ts';
 import type { DeviceState as ConnectorState } from '../../connectors/sdk.ts';
 import type { SerializedError } from '../errors.ts';
 import { deviceStatusTopic, gatewayStatusTopic } from './topic.ts';
@@ -16,7 +16,7 @@ export interface DeviceStatus {
 /** Publishes the gateway's own retained status topics. */
 export class StatusPublisher {
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: MessageBus,
     private readonly gatewayId: string,
   ) {}
 

@@ -1,9 +1,5 @@
 import type { NamespaceTag } from './namespace.ts';
-import { SET_SUFFIX } from './topic.ts';
-
-/** Suffix of the topic the gateway answers a `/set` on. */
-export const RESULT_SUFFIX = '/result';
-const SET_RESULT_SUFFIX = SET_SUFFIX + RESULT_SUFFIX;
+import { SET_RESULT_SUFFIX, SET_SUFFIX } from '../../schemas/topic-level.ts';
 
 /**
  * The namespace's tags by topic: one map for the access checks and the `/set` handler, rather than a

@@ -11,8 +11,6 @@ export interface TopicPath {
   tag: string;
 }
 
-/** Suffix of the topic a client publishes a setpoint to. */
-export const SET_SUFFIX = '/set';
 /** Prefix of the gateway's own topics. */
 export const GATEWAY_PREFIX = '_gateway/';
 

@@ -12,19 +12,19 @@ afterEach(() => {
   dir = undefined;
 });
 
-/** config/examples/hardened.yaml beside the committed mappings, with TLS files made for the test. */
+/** config/examples/hardened-gateway.yaml beside the committed mappings, with TLS files made for the test. */
 function loadHardened() {
   dir = makeTempDir();
-  dir.write('config/examples/hardened.yaml', readFileSync('config/examples/hardened.yaml', 'utf8'));
+  dir.write('config/examples/hardened-gateway.yaml', readFileSync('config/examples/hardened-gateway.yaml', 'utf8'));
   for (const name of readdirSync('config/mappings')) dir.write(`config/mappings/${name}`, readFileSync(`config/mappings/${name}`, 'utf8'));
   const { cert, key } = selfSignedCertificate(dir.path);
   dir.write('config/examples/tls/server.pem', cert);
   dir.write('config/examples/tls/server.key', key);
   dir.write('config/examples/tls/clients-ca.pem', cert);
-  return loadConfig(`${dir.path}/config/examples/hardened.yaml`);
+  return loadConfig(`${dir.path}/config/examples/hardened-gateway.yaml`);
 }
 
-describe('the hardened example config (config/examples/hardened.yaml)', () => {
+describe('the hardened example config (config/examples/hardened-gateway.yaml)', () => {
   it('loads with the demo mappings, exposes no anonymous access, and its roles mean what their descriptions say', () => {
     const config = loadHardened();
     const access = config.gateway.access;
