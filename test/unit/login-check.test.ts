@@ -36,6 +36,22 @@ describe('login check (the real password-check thread)', () => {
     expect(outcome(await login.check('alice', password('right'), '10.0.0.4'))).toBe('ok');
   });
 
+  it("checks a password login of a user without a password (certificate logins only) against the dummy hash, and logs why it failed", async () => {
+    const capture = captureLog('warn');
+    const users = [
+      { username: 'alice', password: await hashPassword('right', { N: 1024, r: 8, p: 1 }), write: false },
+      { username: 'hmi', write: false },
+    ];
+    expect(outcome(await createLoginCheck(users, capture.log).check('hmi', password('right'), '10.0.0.1'))).toBe(`4 ${ErrorCodes.AUTH_FAILED}`);
+    expect(capture.lines).toEqual([expect.objectContaining({ username: 'hmi', reason: 'the user has no password: it logs in with a client certificate only' })]);
+    // A check is spent on it, as on an unknown user's: with no room for one, the login is refused unchecked.
+    const full = createLoginCheck(users, capture.log, { maxWaitingChecks: 0 });
+    expect([await full.check('hmi', password('right'), '10.0.0.2'), await full.check('mallory', password('right'), '10.0.0.3')].map(outcome)).toEqual([
+      `3 ${ErrorCodes.LOGIN_BUSY}`,
+      `3 ${ErrorCodes.LOGIN_BUSY}`,
+    ]);
+  });
+
   it('without users, refuses every login without a password check', async () => {
     const capture = captureLog('warn');
     const login = createLoginCheck([], capture.log, { maxWaitingChecks: 0 });
