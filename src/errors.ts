@@ -23,6 +23,10 @@ export const ErrorCodes = {
   SLOW_SUBSCRIBER: 'UNS_ERR_SLOW_SUBSCRIBER',
   QOS0_DROPPED: 'UNS_ERR_QOS0_DROPPED',
   AUTH_FAILED: 'UNS_ERR_AUTH_FAILED',
+  /** A login refused without its password being checked: too many failures from its address, and one still waiting. */
+  LOGIN_THROTTLED: 'UNS_ERR_LOGIN_THROTTLED',
+  /** A login refused without its password being checked: too many checks are waiting already (CONNACK 3, server unavailable). */
+  LOGIN_BUSY: 'UNS_ERR_LOGIN_BUSY',
   /** A TLS connection closed before MQTT: no client certificate where one is required, or one not signed by the listener's ca. */
   CLIENT_CERTIFICATE: 'UNS_ERR_CLIENT_CERTIFICATE',
   /** A verified client certificate that names no configured user, or not the CONNECT username. */
