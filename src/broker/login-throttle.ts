@@ -1,5 +1,5 @@
 export interface LoginThrottleOptions {
-  /** Attempts without a success that an address makes before its answers are delayed. */
+  /** Failed attempts, since the last success, that an address makes before its answers are delayed. */
   threshold: number;
   /** Delay of the first delayed attempt; each further attempt doubles it, up to `maxDelayMs`. */
   baseDelayMs: number;
@@ -13,17 +13,18 @@ export interface LoginThrottleOptions {
 const DEFAULTS: LoginThrottleOptions = { threshold: 3, baseDelayMs: 250, maxDelayMs: 8000, quietMs: 60_000, maxAddresses: 10_000 };
 
 interface Entry {
-  /** Attempts since the last success, counted as they arrive. */
-  attempts: number;
+  /** Failed attempts since the last success. */
+  failures: number;
   /** Attempts admitted and not settled yet. */
   inFlight: number;
   lastSeen: number;
 }
 
 /**
- * Slows down password guessing from one remote address: after `threshold` attempts without a success,
- * the answer to each further attempt waits, twice as long each time. Attempts count as they arrive, and
- * once an address is throttled it gets one attempt at a time, so parallel connections gain nothing.
+ * Slows down password guessing from one remote address: after `threshold` failed attempts, the answer to
+ * each further attempt waits, twice as long each time, and the address gets one attempt at a time, so
+ * parallel connections gain nothing. Only failures count: the clients of one host (a SCADA server behind
+ * one address) reconnecting all at once after a restart are not held up.
  */
 export class LoginThrottle {
   private readonly options: LoginThrottleOptions;
@@ -46,11 +47,10 @@ export class LoginThrottle {
     const { threshold, baseDelayMs, maxDelayMs, quietMs, maxAddresses } = this.options;
     let entry = this.entries.get(address);
     if (entry && entry.inFlight === 0 && now - entry.lastSeen > quietMs) entry = undefined;
-    entry ??= { attempts: 0, inFlight: 0, lastSeen: now };
-    const throttled = entry.attempts >= threshold;
+    entry ??= { failures: 0, inFlight: 0, lastSeen: now };
+    const throttled = entry.failures >= threshold;
     if (throttled && entry.inFlight > 0) return undefined;
-    const delayMs = throttled ? Math.min(maxDelayMs, baseDelayMs * 2 ** (entry.attempts - threshold)) : 0;
-    entry.attempts += 1;
+    const delayMs = throttled ? Math.min(maxDelayMs, baseDelayMs * 2 ** (entry.failures - threshold)) : 0;
     entry.inFlight += 1;
     entry.lastSeen = now;
     this.entries.delete(address);
@@ -68,7 +68,7 @@ export class LoginThrottle {
     if (!entry) return;
     entry.inFlight = Math.max(0, entry.inFlight - 1);
     entry.lastSeen = now;
-    if (ok) entry.attempts = 0;
-    if (entry.attempts === 0 && entry.inFlight === 0) this.entries.delete(address);
+    entry.failures = ok ? 0 : entry.failures + 1;
+    if (entry.failures === 0 && entry.inFlight === 0) this.entries.delete(address);
   }
 }
