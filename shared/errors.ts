@@ -51,6 +51,14 @@ export const errorCatalogue = {
     code: 'UNS_ERR_AUTH_FAILED',
     meaning: 'A CONNECT was refused: a bad username or password (CONNACK 4), or no username where the listener needs one (CONNACK 5). Check the client\'s credentials.',
   },
+  LOGIN_THROTTLED: {
+    code: 'UNS_ERR_LOGIN_THROTTLED',
+    meaning: 'A login was refused with CONNACK 4, its password unchecked: its address has failed three times or more, and another of its logins still waits. Check the credentials used from that address.',
+  },
+  LOGIN_BUSY: {
+    code: 'UNS_ERR_LOGIN_BUSY',
+    meaning: 'A login was refused with CONNACK 3 (server unavailable), its password unchecked: 16 password checks were waiting already. Connect again later; many of these point to a flood of logins.',
+  },
   CLIENT_ID_REJECTED: {
     code: 'UNS_ERR_CLIENT_ID_REJECTED',
     meaning: 'A CONNECT was refused with CONNACK 2: an empty client id with clean session off [MQTT-3.1.3-8], or a client id of another user (`access.bindClientIds`). Use a client id the user owns.',

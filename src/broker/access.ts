@@ -7,8 +7,8 @@ import { certificateLogin } from './client-certificate.ts';
 import { ErrorCodes, type ErrorCode } from '../../shared/errors.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { createLoginCheck } from './login-check.ts';
 import type { Refusals } from './refusals.ts';
-import { verifyPassword } from './passwords.ts';
 import { SET_SUFFIX } from '../../schemas/topic-level.ts';
 import { topicNameProblem } from '../../schemas/topic-rules.ts';
 
@@ -16,7 +16,6 @@ type AccessHandlers = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' 
 
 /** CONNACK return codes [MQTT-3.2.2.3]. */
 const IDENTIFIER_REJECTED = 2;
-const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 const UNDERSCORE = 0x5f;
 const DOLLAR = 0x24;
@@ -118,6 +117,7 @@ export function createAccess(options: AccessHandlerOptions): Access {
     log.warn({ code: ErrorCodes.CLIENT_ID_REJECTED, clientId: client.id, remote: remoteAddress(client) }, message);
     return authError(IDENTIFIER_REJECTED, message, ErrorCodes.CLIENT_ID_REJECTED);
   };
+  const login = createLoginCheck(policy.access.users, log);
   /** Connections refused before they authenticate, with the CONNACK code and the reason. */
   const refusedAtConnect = new WeakMap<Client, GatewayError & AuthenticateError>();
   /** The will topic of each connection that has one: the principal must be allowed to publish it. */
@@ -178,25 +178,19 @@ export function createAccess(options: AccessHandlerOptions): Access {
         admit(client, principalOf(policy.access, undefined, client.id), callback);
         return;
       }
-      const user = users.get(name);
-      // A certificate login needs no password; a user without one logs in by certificate only.
-      const check = certificate !== undefined ? Promise.resolve(true) : user?.password ? verifyPassword(password?.toString() ?? '', user.password) : Promise.resolve(false);
-      check.then(
-        (ok) => {
-          if (!ok || !user) {
-            const reason = user && user.password === undefined ? { reason: 'the user has no password: it logs in with a client certificate only' } : {};
-            log.warn({ clientId: client.id, username: name, remote: remoteAddress(client), ...reason }, 'bad username or password');
-            callback(authError(BAD_USERNAME_OR_PASSWORD, 'bad username or password'), false);
-            return;
-          }
-          if (policy.access.bindClientIds && !ownsClientId(name, client.id)) {
-            callback(refuseClientId(client, `user "${name}" must use its username, or "${name}-…", as client id (access.bindClientIds)`), false);
-            return;
-          }
-          admit(client, principalOf(policy.access, name, client.id), callback);
-        },
-        (error: Error) => callback(authError(BAD_USERNAME_OR_PASSWORD, error.message), false),
-      );
+      // A certificate login needs no password; a password login is the login check's (throttle, dummy hash, log).
+      const check = certificate !== undefined ? Promise.resolve({ ok: true } as const) : login.check(name, password, remoteAddress(client), client.id);
+      check.then((result) => {
+        if (!result.ok) {
+          callback(result.error, false);
+          return;
+        }
+        if (policy.access.bindClientIds && !ownsClientId(name, client.id)) {
+          callback(refuseClientId(client, `user "${name}" must use its username, or "${name}-…", as client id (access.bindClientIds)`), false);
+          return;
+        }
+        admit(client, principalOf(policy.access, name, client.id), callback);
+      });
     },
     authorizePublish(client, packet: PublishPacket, callback) {
       if (client === null) {

@@ -86,8 +86,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   };
   const clientError = (client: Client, error: Error) => {
     const remote = remoteAddress(client);
-    // The packet guard's refusals are logged here; the access checks log their own.
-    if (isGatewayError(error) && GUARD_CODES.has(error.code)) refusals.note(error.code, { clientId: client.id ?? undefined, remote }, `connection closed: ${error.message}`);
+    // The packet guard's refusals and logins refused unchecked are logged here, rate-limited; the access checks log the others.
+    if (isGatewayError(error) && BROKER_LOGGED.has(error.code)) refusals.note(error.code, { clientId: client.id ?? undefined, remote }, `connection closed: ${error.message}`);
     else if (error.message === CONNECT_TIMED_OUT) {
       refusals.note(ErrorCodes.CONNECT_TIMEOUT, { remote, connectTimeoutMs: config.connectTimeoutMs }, 'connection closed: no CONNECT in time (broker.connectTimeoutMs)');
     } else log.debug({ clientId: client.id, remote, err: error.message }, 'client error');
@@ -191,7 +191,7 @@ function dropDenied(aedes: Aedes, isDropped: (packet: object) => boolean): void 
   };
 }
 
-const GUARD_CODES = new Set<string>([ErrorCodes.PROTOCOL_VIOLATION, ErrorCodes.PACKET_TOO_LARGE]);
+const BROKER_LOGGED = new Set<string>([ErrorCodes.PROTOCOL_VIOLATION, ErrorCodes.PACKET_TOO_LARGE, ErrorCodes.LOGIN_THROTTLED, ErrorCodes.LOGIN_BUSY]);
 
 /** aedes' message for a connection that sent no CONNECT within `connectTimeout`. */
 const CONNECT_TIMED_OUT = 'connect did not arrive in time';

@@ -5,13 +5,14 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import { resolve } from 'node:path';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { createWebSocketStream, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { ListenerConfig } from '../../schemas/gateway.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { GatewayError } from '../errors.ts';
 import { certificateRefusal } from './client-certificate.ts';
 import type { ConnectionGate } from './connection-limit.ts';
 import type { Refusals } from './refusals.ts';
+import { webSocketStream } from './websocket-stream.ts';
 
 /** Hands a new connection (a socket or a WebSocket stream) to the broker. */
 export type ConnectionHandler = (stream: Duplex, req?: IncomingMessage) => void;
@@ -63,7 +64,7 @@ function createServerFor(config: ListenerConfig, handle: ConnectionHandler, conf
       const wss = new WebSocketServer({ server: http, path: config.path });
       // The HTTP server's errors reach the listener's own handler; without this one, ws rethrows them.
       wss.on('error', () => undefined);
-      wss.on('connection', (socket, req) => handle(createWebSocketStream(socket), req));
+      wss.on('connection', (socket, req) => handle(webSocketStream(socket), req));
       http.on('close', () => wss.close());
       return http;
     }

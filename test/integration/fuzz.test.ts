@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNodeFlags } from '../../bench/lib/start-flags.ts';
+import { hashPassword } from '../../src/broker/passwords.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { cliGatewayYaml, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
 import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
@@ -12,7 +14,10 @@ const PACKETS = 100_000;
 const FUZZ_TIME_LIMIT_MS = 60_000;
 const RSS_GROWTH_LIMIT_KB = 20 * 1024;
 
-const CONFIG = cliGatewayYaml(GATEWAY_ID, 'store:\n  engine: sqlite\n  dataDir: ./data\n');
+const STORE = 'store:\n  engine: sqlite\n  dataDir: ./data\n';
+/** The user name of half of the fuzzer's CONNECT packets that carry one (test/helpers/fuzz/packets.ts). */
+const FUZZ_USER = 'operator';
+const FUZZ_USER_PASSWORD = 'fuzz user password';
 
 /** The fuzzer's last line on stdout (see test/helpers/fuzz/fuzzer.ts); only these fields are asserted or logged here. */
 interface FuzzSummary {
@@ -77,17 +82,23 @@ function runFuzzer(port: number): Promise<{ summary: FuzzSummary; stderr: string
 }
 
 describe('broker fuzzing (gateway and fuzzer in their own processes)', () => {
+  // A user is configured, whose name the fuzzer's CONNECT packets carry a share of the time: those logins cost a password
+  // check (the user's hash, or a dummy one for unknown names), slowed down and refused unchecked by the login throttle.
   it('after 100,000 random and mutated packets the gateway is up, serves a well-behaved client, and its RSS is within 20 MB of the start', async () => {
+    const hash = await hashPassword(FUZZ_USER_PASSWORD);
+    const access = `access:\n  users:\n    - username: ${FUZZ_USER}\n      password: "${hash}"\n`;
     dir = makeTempDir();
     // The low-memory profile bounds V8's young generation and heap headroom: under `npm start`, V8 keeps the young
     // generation it grew under load (about 40 MB) and does not give it back while idle, so RSS would measure heap sizing, not leaks.
-    gateway = startCliGateway(dir.write('gateway.yaml', CONFIG), startNodeFlags(process.cwd(), 'start:lowmem'));
+    gateway = startCliGateway(dir.write('gateway.yaml', cliGatewayYaml(GATEWAY_ID, STORE + access)), startNodeFlags(process.cwd(), 'start:lowmem'));
     const ready = await gateway.waitForLog('listener ready');
     const port = Number(ready.port);
     const url = `mqtt://127.0.0.1:${port}`;
     const pid = gateway.child.pid;
     if (pid === undefined) throw new Error('the gateway process has no pid');
 
+    // The first login starts the password-check thread and fills its scrypt working memory (16 MB), kept from then on.
+    await (await pool.connect(url, { clientId: `${FUZZ_USER}-warm-up`, username: FUZZ_USER, password: FUZZ_USER_PASSWORD })).endAsync();
     for (let n = 0; n < 5; n++) {
       const client = await pool.connect(url, { clientId: `warm-up-${n}`, clean: n % 2 === 0 });
       await client.subscribeAsync('fuzz-check/#', { qos: 1 });
@@ -110,6 +121,8 @@ describe('broker fuzzing (gateway and fuzzer in their own processes)', () => {
         `FUZZ_SEED=${summary.seed} replays ${JSON.stringify(summary)}`,
     );
     expect(summary.packets).toBeGreaterThanOrEqual(PACKETS);
+    // Password checks did run: failed ones are logged with the delay they were given.
+    expect(gateway.logs.filter((line) => line.code === ErrorCodes.AUTH_FAILED && 'delayMs' in line).length).toBeGreaterThan(0);
 
     const client = await pool.connect(url, { clientId: 'after-fuzz' });
     const inbox = new Inbox(client);
