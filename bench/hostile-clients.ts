@@ -17,6 +17,7 @@ import { gatewayConfigYaml, listenerPort } from './lib/gateway-broker.js';
 import { repoRoot } from './lib/options.js';
 import { readRssBytes } from './lib/store-gateway.js';
 import { formatTable, fmtInt } from './lib/table.js';
+import { ErrorCodes } from '../shared/errors.ts';
 import { encodeRemainingLength } from '../test/helpers/raw-mqtt.ts';
 
 const MB = 1024 * 1024;
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
     console.log(`gateway: ${path.relative(repoRoot, bin) || bin}, run under prlimit --nofile=${OPEN_FILES}`);
     console.log(formatTable(['scenario', 'legit client gets in after', 'RSS peak MB', 'RSS 2 s after MB', 'idle sockets open then'], rows));
     console.log(`gateway alive at the end: ${gw.alive() ? 'yes' : 'NO'}`);
-    const codes = ['UNS_ERR_PACKET_TOO_LARGE', 'UNS_ERR_CONNECTION_LIMIT', 'UNS_ERR_CONNECT_TIMEOUT'];
+    const codes = [ErrorCodes.PACKET_TOO_LARGE, ErrorCodes.CONNECTION_LIMIT, ErrorCodes.CONNECT_TIMEOUT];
     console.log(`warnings logged (rate-limited): ${codes.map((code) => `${code} ${gw.warnings(code)}`).join(', ')}`);
   } finally {
     await gw.stop();

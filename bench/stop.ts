@@ -15,7 +15,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectAsync } from 'mqtt';
 import { loadConfig } from '../src/config/load.ts';
-import { ErrorCodes } from '../src/errors.ts';
+import { ErrorCodes } from '../shared/errors.ts';
 import { startGateway } from '../src/gateway.ts';
 import { createLogger } from '../src/log.ts';
 import { openStore } from '../src/store/store.ts';

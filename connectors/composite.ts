@@ -1,4 +1,5 @@
-import { ConnectorCodes, ConnectorError } from './errors.ts';
+import { ErrorCodes } from '../shared/errors.ts';
+import { ConnectorError } from './errors.ts';
 import type { Connector, ConnectorContext, SampleValue, WriteRequest } from './sdk.ts';
 
 /** Several connectors in one worker: each keeps its own connection; writes go to the one owning the tag. */
@@ -11,7 +12,7 @@ export class CompositeConnector implements Connector {
 
   write(request: WriteRequest): Promise<{ value: SampleValue; timestamp: number }> {
     const part = this.parts.find((p) => p.tagIds.has(request.tagId));
-    if (!part) return Promise.reject(new ConnectorError(ConnectorCodes.WRITE_INVALID, `no tag ${request.tagId}`));
+    if (!part) return Promise.reject(new ConnectorError(ErrorCodes.WRITE_INVALID, `no tag ${request.tagId}`));
     return part.connector.write(request);
   }
 

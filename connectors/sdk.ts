@@ -2,7 +2,7 @@
  * The contract between the gateway and its connectors. Connectors know devices, addresses and tag
  * ids, never topics. This file imports nothing from src/.
  */
-import type { WireError } from './errors.ts';
+import type { WireError } from '../shared/errors.ts';
 
 export type Quality = 'good' | 'uncertain' | 'bad';
 

@@ -1,6 +1,7 @@
 /** Generic connector bootstrap, in a worker thread or a child process: builds the connector and relays messages. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ConnectorCodes, ConnectorError } from './errors.ts';
+import { ErrorCodes } from '../shared/errors.ts';
+import { ConnectorError } from './errors.ts';
 import { SampleOutbox } from './outbox.ts';
 import type { Connector, HostToWorker, WorkerSetup, WorkerToHost, WriteResult } from './sdk.ts';
 
@@ -90,7 +91,7 @@ channel.onMessage((message) => {
         const wire =
           error instanceof ConnectorError
             ? error.toWire()
-            : { code: ConnectorCodes.WRITE_FAILED, message: error instanceof Error ? error.message : String(error) };
+            : { code: ErrorCodes.WRITE_FAILED, message: error instanceof Error ? error.message : String(error) };
         return { requestId, ok: false, error: wire };
       },
     )

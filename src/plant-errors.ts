@@ -1,5 +1,6 @@
 import { PlantListenError } from '../connectors/simulator/listen-error.ts';
-import { ErrorCodes, GatewayError } from './errors.ts';
+import { ErrorCodes } from '../shared/errors.ts';
+import { GatewayError } from './errors.ts';
 
 /** Where the user set the demo plant's address and ports: config keys, or command-line flags. */
 export interface PlantSettingNames {

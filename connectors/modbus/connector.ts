@@ -3,7 +3,8 @@ import type { ReadCoilResult, ReadRegisterResult } from 'modbus-serial/ModbusRTU
 import type { ModbusDeviceConfig } from '../../schemas/modbus.ts';
 import { Backoff } from '../backoff.ts';
 import { ChangeFilter } from '../change-filter.ts';
-import { ConnectorCodes, ConnectorError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { ConnectorError } from '../errors.ts';
 import type { Connector, ConnectorContext, DeviceState, Sample, SampleValue, WriteRequest } from '../sdk.ts';
 import { encodeRegisters, toWords } from './codec.ts';
 import { classify, isConnectionLost, isModbusAnswer } from './errors.ts';
@@ -89,14 +90,14 @@ export class ModbusConnector implements Connector {
 
   async write(request: WriteRequest): Promise<{ value: SampleValue; timestamp: number }> {
     const tag = this.tags.get(request.tagId);
-    if (!tag) throw new ConnectorError(ConnectorCodes.WRITE_INVALID, `no tag ${request.tagId}`);
-    if (!tag.config.writable) throw new ConnectorError(ConnectorCodes.WRITE_INVALID, `tag ${request.tagId} is not writable`);
+    if (!tag) throw new ConnectorError(ErrorCodes.WRITE_INVALID, `no tag ${request.tagId}`);
+    if (!tag.config.writable) throw new ConnectorError(ErrorCodes.WRITE_INVALID, `tag ${request.tagId} is not writable`);
     const { config, device } = tag;
     let coil: boolean | undefined;
     let words: number[] = [];
     try {
       if (config.register === 'coil') {
-        if (typeof request.value !== 'boolean') throw new ConnectorError(ConnectorCodes.WRITE_INVALID, 'a coil takes true or false');
+        if (typeof request.value !== 'boolean') throw new ConnectorError(ErrorCodes.WRITE_INVALID, 'a coil takes true or false');
         coil = request.value;
       } else {
         words = toWords(encodeRegisters(toRaw(request.value, config), config));
@@ -105,7 +106,7 @@ export class ModbusConnector implements Connector {
       throw classify(error);
     }
     const connection = this.connection;
-    if (!connection) throw new ConnectorError(ConnectorCodes.MODBUS_CONNECTION, 'not connected');
+    if (!connection) throw new ConnectorError(ErrorCodes.MODBUS_CONNECTION, 'not connected');
     await this.request(connection, device, async (client) => {
       if (coil !== undefined) {
         const state = coil;
@@ -166,7 +167,7 @@ export class ModbusConnector implements Connector {
     this.connection = undefined;
     if (lost) void closeClient(lost.client);
     this.lastBlock.clear();
-    const error = lost && !lost.answered && failure.code === ConnectorCodes.MODBUS_TIMEOUT ? this.noAnswer() : failure;
+    const error = lost && !lost.answered && failure.code === ErrorCodes.MODBUS_TIMEOUT ? this.noAnswer() : failure;
     const now = Date.now();
     this.emit([...this.tags.values()].map((tag) => badSample(tag, error.code, now)));
     this.report('error', error);
@@ -182,7 +183,7 @@ export class ModbusConnector implements Connector {
   private noAnswer(): ConnectorError {
     const { transport, timeoutMs } = this.first;
     return new ConnectorError(
-      ConnectorCodes.MODBUS_NO_ANSWER,
+      ErrorCodes.MODBUS_NO_ANSWER,
       `${describeTransport(transport)} opens, but no Modbus answer came back (${TIMEOUTS_BEFORE_RECONNECT} requests, ${timeoutMs} ms each): check that the device there speaks Modbus ${transport.type}, its unit id, and ${transport.type === 'rtu' ? 'the line settings' : 'the port number'}`,
     );
   }
@@ -211,7 +212,7 @@ export class ModbusConnector implements Connector {
             return;
           }
           // Until the port has answered once, its timeouts are the connection's, reported when it is given up.
-          if (!connection.answered && failure.code === ConnectorCodes.MODBUS_TIMEOUT) continue;
+          if (!connection.answered && failure.code === ErrorCodes.MODBUS_TIMEOUT) continue;
           const now = Date.now();
           for (const item of request.items) {
             const tag = this.tags.get(item.id);
@@ -247,7 +248,7 @@ export class ModbusConnector implements Connector {
    */
   private request<T>(connection: Connection, device: ModbusDeviceConfig, run: (client: ModbusClient) => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
-      if (this.connection !== connection) throw new ConnectorError(ConnectorCodes.MODBUS_CONNECTION, 'not connected');
+      if (this.connection !== connection) throw new ConnectorError(ErrorCodes.MODBUS_CONNECTION, 'not connected');
       const { client } = connection;
       client.setID(device.unitId);
       try {
@@ -256,7 +257,7 @@ export class ModbusConnector implements Connector {
         return result;
       } catch (error) {
         const failure = classify(error);
-        if (failure.code === ConnectorCodes.MODBUS_TIMEOUT) connection.timeoutsInRow++;
+        if (failure.code === ErrorCodes.MODBUS_TIMEOUT) connection.timeoutsInRow++;
         else if (isModbusAnswer(failure)) this.answered(connection);
         throw error;
       }

@@ -1,6 +1,6 @@
 import type { ModbusDeviceConfig, ModbusTagConfig } from '../../schemas/modbus.ts';
 import { registerCount } from '../../schemas/modbus-layout.ts';
-import { ConnectorCodes } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { tagId, type Sample } from '../sdk.ts';
 import { decodeRegisters } from './codec.ts';
 import type { PlanItem } from './plan.ts';
@@ -42,7 +42,7 @@ export function sampleFrom(tag: CompiledTag, result: ReadResult, start: number, 
     value = toEngineering(decodeRegisters(bytes, tag.config), tag.config);
   }
   if (typeof value === 'number' && !Number.isFinite(value)) {
-    return { tagId: tag.id, value: null, quality: 'bad', status: ConnectorCodes.VALUE_NOT_FINITE, timestamp };
+    return { tagId: tag.id, value: null, quality: 'bad', status: ErrorCodes.VALUE_NOT_FINITE, timestamp };
   }
   return { tagId: tag.id, value, quality: 'good', timestamp };
 }

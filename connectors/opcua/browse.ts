@@ -2,7 +2,8 @@ import { BrowseDirection, NodeClass, NodeClassMask, type ClientSession } from 'n
 import { stringify } from 'yaml';
 import { certificateManager, createClient } from './session.ts';
 import type { OpcuaDeviceConfig } from '../../schemas/opcua.ts';
-import { ConnectorCodes, ConnectorError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { ConnectorError } from '../errors.ts';
 
 export interface BrowsedNode {
   nodeId: string;
@@ -28,7 +29,7 @@ async function children(session: ClientSession, nodeId: string, depth: number): 
     resultMask: 63,
   });
   // An unknown or unbrowsable node answers with a status and no references: say so rather than print nothing.
-  if (result.statusCode.isNotGood()) throw new ConnectorError(ConnectorCodes.OPCUA_STATUS, `node ${nodeId}: ${result.statusCode.name}`);
+  if (result.statusCode.isNotGood()) throw new ConnectorError(ErrorCodes.OPCUA_STATUS, `node ${nodeId}: ${result.statusCode.name}`);
   const nodes: BrowsedNode[] = [];
   for (const reference of result.references ?? []) {
     const id = reference.nodeId.toString();

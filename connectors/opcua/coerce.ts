@@ -1,5 +1,6 @@
 import { DataType, Variant, VariantArrayType } from 'node-opcua';
-import { ConnectorCodes, ConnectorError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { ConnectorError } from '../errors.ts';
 
 const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
   [DataType.SByte]: [-128, 127],
@@ -11,7 +12,7 @@ const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
 };
 
 function invalid(message: string): ConnectorError {
-  return new ConnectorError(ConnectorCodes.WRITE_INVALID, message);
+  return new ConnectorError(ErrorCodes.WRITE_INVALID, message);
 }
 
 function toInt64Words(value: number | bigint | string, signed: boolean): [number, number] {

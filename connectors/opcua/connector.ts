@@ -12,7 +12,8 @@ import {
 } from 'node-opcua';
 import type { OpcuaDeviceConfig, OpcuaTagConfig } from '../../schemas/opcua.ts';
 import { Backoff } from '../backoff.ts';
-import { ConnectorCodes, ConnectorError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { ConnectorError } from '../errors.ts';
 import { tagId, type Connector, type ConnectorContext, type Sample, type SampleValue, type WriteRequest } from '../sdk.ts';
 import { toVariant } from './coerce.ts';
 import { certificateManager, createClient, engineeringUnits, maxMonitoredItemsPerCall, resolveNodeIds, userIdentity } from './session.ts';
@@ -79,14 +80,14 @@ export class OpcuaConnector implements Connector {
 
   async write(request: WriteRequest): Promise<{ value: SampleValue; timestamp: number }> {
     const tag = this.tags.find((t) => t.id === request.tagId);
-    if (!tag?.config.writable) throw new ConnectorError(ConnectorCodes.WRITE_INVALID, `tag ${request.tagId} is not writable`);
+    if (!tag?.config.writable) throw new ConnectorError(ErrorCodes.WRITE_INVALID, `tag ${request.tagId} is not writable`);
     const session = this.live?.session;
-    if (!session || !tag.nodeId) throw new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, `not connected to ${this.device.endpoint}`);
-    if (tag.dataType === undefined) throw new ConnectorError(ConnectorCodes.WRITE_INVALID, `the DataType of ${tag.config.nodeId} is unknown`);
+    if (!session || !tag.nodeId) throw new ConnectorError(ErrorCodes.OPCUA_CONNECTION, `not connected to ${this.device.endpoint}`);
+    if (tag.dataType === undefined) throw new ConnectorError(ErrorCodes.WRITE_INVALID, `the DataType of ${tag.config.nodeId} is unknown`);
     const variant = toVariant(tag.dataType, request.value);
     const status = await session.write({ nodeId: tag.nodeId, attributeId: AttributeIds.Value, value: { value: variant } });
     if (!status.isGood()) {
-      throw new ConnectorError(`${ConnectorCodes.OPCUA_STATUS}`, `the server refused the write: ${status.name} (${status.description})`);
+      throw new ConnectorError(ErrorCodes.OPCUA_STATUS, `the server refused the write: ${status.name} (${status.description})`);
     }
     const readBack = decodeDataValue(await session.read({ nodeId: tag.nodeId, attributeId: AttributeIds.Value }));
     this.context?.emit([{ tagId: tag.id, ...readBack }]);
@@ -100,12 +101,12 @@ export class OpcuaConnector implements Connector {
     const client = createClient(this.device, this.manager);
     const live: Live = { client, session: undefined, subscription: undefined };
     this.live = live;
-    client.on('connection_lost', () => this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, 'connection lost')));
-    client.on('close', () => this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, 'connection closed')));
+    client.on('connection_lost', () => this.lost(live, new ConnectorError(ErrorCodes.OPCUA_CONNECTION, 'connection lost')));
+    client.on('close', () => this.lost(live, new ConnectorError(ErrorCodes.OPCUA_CONNECTION, 'connection closed')));
     try {
       await client.connect(this.device.endpoint);
       live.session = await client.createSession(userIdentity(this.device));
-      live.session.on('session_closed', () => this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, 'session closed by the server')));
+      live.session.on('session_closed', () => this.lost(live, new ConnectorError(ErrorCodes.OPCUA_CONNECTION, 'session closed by the server')));
       await this.subscribe(live, live.session);
       this.connecting = false;
       this.backoff.reset();
@@ -118,7 +119,7 @@ export class OpcuaConnector implements Connector {
         ? untrustedServerError(this.device.pkiDir, this.device.endpoint)
         : error instanceof ConnectorError
           ? error
-          : new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, (error as Error).message);
+          : new ConnectorError(ErrorCodes.OPCUA_CONNECTION, (error as Error).message);
       this.lost(live, failure);
     }
   }
@@ -140,7 +141,7 @@ export class OpcuaConnector implements Connector {
     this.lastAlive = Date.now();
     // Any publish response, data or keep-alive, proves the connection is alive.
     subscription.on('keepalive', () => (this.lastAlive = Date.now()));
-    subscription.on('terminated', () => this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, 'subscription terminated')));
+    subscription.on('terminated', () => this.lost(live, new ConnectorError(ErrorCodes.OPCUA_CONNECTION, 'subscription terminated')));
 
     const now = Date.now();
     const missing: Sample[] = this.tags
@@ -228,7 +229,7 @@ export class OpcuaConnector implements Connector {
     const { publishingInterval, maxKeepAliveCount } = live.subscription;
     const limit = Math.max(3 * (publishingInterval || this.device.publishingIntervalMs) * (maxKeepAliveCount || KEEP_ALIVE_COUNT), 5000);
     if (Date.now() - this.lastAlive > limit) {
-      this.lost(live, new ConnectorError(ConnectorCodes.OPCUA_CONNECTION, `no notification or keep-alive for ${Math.round(limit / 1000)} s`));
+      this.lost(live, new ConnectorError(ErrorCodes.OPCUA_CONNECTION, `no notification or keep-alive for ${Math.round(limit / 1000)} s`));
     }
   }
 

@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConnectorCodes, ConnectorError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { ConnectorError } from '../errors.ts';
 
 /** node-opcua names a rejected certificate `<common name>[<sha1 thumbprint>].pem`. */
 const THUMBPRINT_IN_NAME = /\[([0-9a-f]{40})\]\.(?:pem|der)$/i;
@@ -33,7 +34,7 @@ export function untrustedServerError(pkiDir: string, endpoint: string): Connecto
   const which = rejected ? `certificate ${rejected.thumbprint} ("${rejected.name}")` : 'certificate';
   const command = rejected ? `uns-gateway pki trust ${rejected.thumbprint}` : 'uns-gateway pki list';
   return new ConnectorError(
-    ConnectorCodes.OPCUA_UNTRUSTED_SERVER,
+    ErrorCodes.OPCUA_UNTRUSTED_SERVER,
     `the server ${which} at ${endpoint} is not trusted (BadCertificateUntrusted); if it is the right server, run: ${command}`,
   );
 }

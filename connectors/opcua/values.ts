@@ -1,4 +1,5 @@
 import { DataType, VariantArrayType, type DataValue, type StatusCode, type Variant } from 'node-opcua';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { shortestFloat32 } from '../float32.ts';
 import type { Quality, SampleValue, ScalarValue } from '../sdk.ts';
 
@@ -90,6 +91,6 @@ export function decodeDataValue(dataValue: DataValue): DecodedValue {
   const value = jsonOf(dataValue.value);
   const finite = typeof value !== 'number' || Number.isFinite(value);
   if (quality === 'good' && finite) return { value, quality, timestamp };
-  if (!finite) return { value: null, quality: 'bad', status: 'UNS_ERR_VALUE_NOT_FINITE', timestamp };
+  if (!finite) return { value: null, quality: 'bad', status: ErrorCodes.VALUE_NOT_FINITE, timestamp };
   return { value: quality === 'bad' ? null : value, quality, status: dataValue.statusCode.name, timestamp };
 }

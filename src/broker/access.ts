@@ -4,7 +4,8 @@ import { describePrincipal, principalOf, type Principal } from '../access/princi
 import type { Principals } from '../access/principals.ts';
 import { listenerAcceptsAnonymous } from './anonymous.ts';
 import { certificateLogin } from './client-certificate.ts';
-import { ErrorCodes, GatewayError, type ErrorCode } from '../errors.ts';
+import { ErrorCodes, type ErrorCode } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { createLoginCheck } from './login-check.ts';
 import type { Refusals } from './refusals.ts';

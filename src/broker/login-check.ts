@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthenticateError } from 'aedes';
 import type { AccessConfig } from '../../schemas/gateway.ts';
-import { ErrorCodes, GatewayError, type ErrorCode } from '../errors.ts';
+import { ErrorCodes, type ErrorCode } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { dummyHash, passwordChecksWaiting, verifyPassword } from './passwords.ts';

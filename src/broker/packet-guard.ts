@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { Client } from 'aedes';
 import type { Packet } from 'mqtt-packet';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 import { protocolViolation } from './packet-rules.ts';
 
 export interface PacketLimits {

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
-import { ErrorCodes } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 
 /**
  * What may wait for one client, in bytes and in messages: a small message costs far more memory while it

@@ -1,4 +1,5 @@
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 
 /** A bad command line: the CLI prints it with the usage text and exits 2. */
 export class UsageError extends GatewayError {

@@ -1,4 +1,5 @@
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 
 /** One thing wrong with the configuration, located in its file. */
 export interface ConfigIssue {

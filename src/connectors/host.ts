@@ -1,5 +1,5 @@
 import { Backoff } from '../../connectors/backoff.ts';
-import { ConnectorCodes } from '../../connectors/errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { tagId, type DeviceStatusReport, type HostToWorker, type Sample, type WorkerSetup, type WorkerToHost, type WriteRequest, type WriteResult } from '../../connectors/sdk.ts';
 import type { DeviceConfig } from '../../schemas/mapping.ts';
 import type { Logger } from '../log.ts';
@@ -80,12 +80,12 @@ export class ConnectorHost {
     const slot = this.slotByDevice.get(device);
     const worker = slot?.worker;
     if (!slot || !worker) {
-      return Promise.resolve({ requestId, ok: false, error: { code: ConnectorCodes.WORKER_CRASHED, message: `device ${device} has no running connector` } });
+      return Promise.resolve({ requestId, ok: false, error: { code: ErrorCodes.WORKER_CRASHED, message: `device ${device} has no running connector` } });
     }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
-        resolve({ requestId, ok: false, error: { code: ConnectorCodes.WRITE_FAILED, message: `no answer from the connector within ${WRITE_TIMEOUT_MS} ms` } });
+        resolve({ requestId, ok: false, error: { code: ErrorCodes.WRITE_FAILED, message: `no answer from the connector within ${WRITE_TIMEOUT_MS} ms` } });
       }, WRITE_TIMEOUT_MS);
       this.pending.set(requestId, { resolve, timer, slot });
       const message: HostToWorker = { type: 'write', request: { requestId, tagId: tagId(device, tagName), value } };
@@ -126,10 +126,10 @@ export class ConnectorHost {
       if (pending.slot !== slot) continue;
       clearTimeout(pending.timer);
       this.pending.delete(requestId);
-      pending.resolve({ requestId, ok: false, error: { code: ConnectorCodes.WORKER_CRASHED, message: 'the connector stopped before answering' } });
+      pending.resolve({ requestId, ok: false, error: { code: ErrorCodes.WORKER_CRASHED, message: 'the connector stopped before answering' } });
     }
     const delay = slot.backoff.next();
-    const error = { code: ConnectorCodes.WORKER_CRASHED, message: `connector worker exited with code ${code}; restarting in ${delay} ms` };
+    const error = { code: ErrorCodes.WORKER_CRASHED, message: `connector worker exited with code ${code}; restarting in ${delay} ms` };
     this.log.error({ worker: slot.key, ...error }, 'connector worker exited');
     const now = Date.now();
     for (const device of slot.devices) {

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 export type SqliteDatabase = Database.Database;

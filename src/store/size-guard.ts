@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { ErrorCodes } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import type { Logger } from '../log.ts';
 import type { SpaceKeeper } from './batch-writer.ts';
 import type { SqliteDatabase } from './database.ts';

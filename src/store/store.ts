@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { StoreConfig } from '../../schemas/gateway.ts';
-import { ErrorCodes } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import type { Logger } from '../log.ts';
 import { openDatabase, type SqliteDatabase } from './database.ts';
 import type { StoredPacket } from './packet-codec.ts';

@@ -1,7 +1,7 @@
 import type { Sample, SampleValue } from '../../connectors/sdk.ts';
 import type { MessageBus } from './message-bus.ts';
 import type { NorthboundConsumer } from '../northbound/northbound.ts';
-import { ErrorCodes } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import type { Logger } from '../log.ts';
 import { beyondDeadband } from './exception.ts';
 import type { NamespaceTag } from './namespace.ts';

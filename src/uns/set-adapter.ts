@@ -1,5 +1,6 @@
 import { SET_RESULT_SUFFIX, SET_SUFFIX } from '../../schemas/topic-level.ts';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { WriteOutcome, WriteService } from '../writes/write-service.ts';
 import { jsonValue } from './payload.ts';

@@ -1,6 +1,7 @@
 import type { WriteRequest } from '../../connectors/sdk.ts';
 import type { DeviceConfig } from '../../schemas/mapping.ts';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 
 type TagConfig = DeviceConfig['tags'][number];
 

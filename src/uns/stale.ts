@@ -1,4 +1,4 @@
-import { ErrorCodes } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import type { NamespaceTag } from './namespace.ts';
 import { requalify } from './payload.ts';
 

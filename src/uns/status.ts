@@ -1,6 +1,6 @@
 import type { MessageBus } from './message-bus.ts';
 import type { DeviceState as ConnectorState } from '../../connectors/sdk.ts';
-import type { SerializedError } from '../errors.ts';
+import type { WireError } from '../../shared/errors.ts';
 import { deviceStatusTopic, gatewayStatusTopic } from './topic.ts';
 
 /** What a connector reports, or `stopped`: the gateway stopped cleanly, nothing is read. */
@@ -10,7 +10,7 @@ export type DeviceState = ConnectorState | 'stopped';
 export interface DeviceStatus {
   state: DeviceState;
   timestamp: number;
-  error?: SerializedError;
+  error?: WireError;
 }
 
 /** Publishes the gateway's own retained status topics. */

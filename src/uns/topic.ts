@@ -1,5 +1,6 @@
 import { topicLevelProblem, topicPathProblem } from '../../schemas/topic-level.ts';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 
 /** The ISA-95 parts of a tag's topic `[root/]site/area/asset/tag[/sub…]`. */
 export interface TopicPath {

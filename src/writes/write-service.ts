@@ -1,6 +1,7 @@
 import type { SampleValue, WriteRequest, WriteResult } from '../../connectors/sdk.ts';
 import { describePrincipal, type Principal } from '../access/principal.ts';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { NamespaceTag } from '../uns/namespace.ts';
 import { checkSetValue } from '../uns/set-command.ts';

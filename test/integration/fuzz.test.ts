@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNodeFlags } from '../../bench/lib/start-flags.ts';
 import { hashPassword } from '../../src/broker/passwords.ts';
-import { ErrorCodes } from '../../src/errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { cliGatewayYaml, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
 import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';

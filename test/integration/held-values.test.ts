@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveModbusTcp, type RunningModbusServer } from '../../connectors/simulator/modbus-server.ts';
 import { RegisterBank } from '../../connectors/simulator/registers.ts';
-import { ErrorCodes } from '../../src/errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { createLogger } from '../../src/log.ts';
 import { openStore } from '../../src/store/store.ts';
 import { freePort } from '../helpers/free-port.ts';

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { IConnackPacket, Packet } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/broker/passwords.ts';
-import { ErrorCodes } from '../../src/errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { captureLog } from '../helpers/log-capture.ts';
 import { ClientPool } from '../helpers/mqtt.ts';

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { describe, expect, it, type OnTestFinishedHandler } from 'vitest';
-import { ConnectorCodes } from '../../connectors/errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { ModbusConnector } from '../../connectors/modbus/connector.ts';
 import { RegisterBank } from '../../connectors/simulator/registers.ts';
 import { modbusDeviceSchema } from '../../schemas/modbus.ts';
@@ -85,7 +85,7 @@ describe('a scan belongs to the connection it started on', () => {
     const badAfterGood = after.filter((sample, index) => sample.quality !== 'good' && after.slice(0, index).some((s) => s.tagId === sample.tagId && s.quality === 'good'));
     expect(badAfterGood).toEqual([]);
     // The freeze did cost the connection: every tag went bad (three timeouts in a row) before it came back.
-    const lost = recorder.samples.slice(0, resumedAt).filter((s) => s.quality === 'bad' && s.status === ConnectorCodes.MODBUS_TIMEOUT);
+    const lost = recorder.samples.slice(0, resumedAt).filter((s) => s.quality === 'bad' && s.status === ErrorCodes.MODBUS_TIMEOUT);
     expect(new Set(lost.map((s) => s.tagId))).toEqual(new Set(expected.keys()));
   });
 });
@@ -109,9 +109,9 @@ describe('backoff against a port that is not Modbus', () => {
   }
 
   it.concurrent.for([
-    ['says nothing', () => undefined, ConnectorCodes.MODBUS_NO_ANSWER],
-    ['answers garbage', (socket: Socket) => void socket.write('HTTP/1.1 400 Bad Request\r\n\r\n'), ConnectorCodes.MODBUS_NO_ANSWER],
-    ['echoes every request back', (socket: Socket, data: Buffer) => void socket.write(data), ConnectorCodes.MODBUS_BAD_RESPONSE],
+    ['says nothing', () => undefined, ErrorCodes.MODBUS_NO_ANSWER],
+    ['answers garbage', (socket: Socket) => void socket.write('HTTP/1.1 400 Bad Request\r\n\r\n'), ErrorCodes.MODBUS_NO_ANSWER],
+    ['echoes every request back', (socket: Socket, data: Buffer) => void socket.write(data), ErrorCodes.MODBUS_BAD_RESPONSE],
   ] as const)('a port that %s: the reconnect gaps grow and the status settles to error', async ([, answer, code], { onTestFinished }) => {
     const peer = await notModbus(answer, onTestFinished);
     const recorder = startConnector({

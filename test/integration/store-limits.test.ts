@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../src/errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
 

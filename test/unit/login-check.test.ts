@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLoginCheck, type LoginResult } from '../../src/broker/login-check.ts';
 import { hashPassword } from '../../src/broker/passwords.ts';
-import { ErrorCodes } from '../../src/errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { captureLog } from '../helpers/log-capture.ts';
 
 const password = (text: string) => Buffer.from(text);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Sample } from '../../connectors/sdk.ts';
 import type { Broker } from '../../src/broker/broker.ts';
-import { ErrorCodes } from '../../src/errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { createLogger } from '../../src/log.ts';
 import type { NamespaceTag } from '../../src/uns/namespace.ts';
 import { NamespacePublisher } from '../../src/uns/publisher.ts';

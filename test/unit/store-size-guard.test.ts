@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../src/errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
 import { diskBudget } from '../../src/store/size-guard.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, GatewayError } from '../../src/errors.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { GatewayError } from '../../src/errors.ts';
 import { buildTopic, deviceStatusTopic, gatewayStatusTopic, parseTopic } from '../../src/uns/topic.ts';
 
 describe('TopicPath', () => {
