@@ -8,7 +8,7 @@ import { anonymousExposure } from './broker/anonymous.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
 import { topicNameProblem } from '../schemas/topic-rules.ts';
 import type { LoadedConfig } from './config/load.ts';
-import { ConnectorHost } from './connectors/host.ts';
+import { ConnectorHost } from './connector-host/host.ts';
 import { ErrorCodes, GatewayError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { plantStartError } from './plant-errors.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceConfig } from '../../schemas/mapping.ts';
-import { connectorHeapLimits, heapLimitFlags } from '../../src/connectors/heap-limits.ts';
+import { connectorHeapLimits, heapLimitFlags } from '../../src/connector-host/heap-limits.ts';
 
 const device = (protocol: 'modbus' | 'opcua', tags: number) => ({ protocol, tags: Array.from({ length: tags }, () => ({})) }) as unknown as DeviceConfig;
 
