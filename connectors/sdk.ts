@@ -2,9 +2,10 @@
  * The contract between the gateway and its connectors. Connectors know devices, addresses and tag
  * ids, never topics. This file imports nothing from src/.
  */
+import type { Quality } from '../schemas/payload.ts';
 import type { WireError } from './errors.ts';
 
-export type Quality = 'good' | 'uncertain' | 'bad';
+export type { Quality };
 
 /** How the gateway and its connectors name a tag: `<device>/<tag name>`. */
 export function tagId(device: string, tagName: string): string {
