@@ -2,6 +2,7 @@
  * The contract between the gateway and its connectors. Connectors know devices, addresses and tag
  * ids, never topics. This file imports nothing from src/.
  */
+import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { Quality } from '../schemas/payload.ts';
 import type { WireError } from './errors.ts';
 
@@ -67,10 +68,10 @@ export interface Connector {
   stop(): Promise<void>;
 }
 
-/** What a worker is started with: validated device configs sharing one connection. */
+/** What a worker is started with: validated device configs of one protocol, sharing the worker. */
 export interface WorkerSetup {
-  protocol: 'modbus' | 'opcua';
-  devices: unknown[];
+  protocol: DeviceConfig['protocol'];
+  devices: DeviceConfig[];
 }
 
 export type WorkerToHost =
