@@ -2,9 +2,11 @@
  * The contract between the gateway and its connectors. Connectors know devices, addresses and tag
  * ids, never topics. This file imports nothing from src/.
  */
+import type { DeviceConfig } from '../schemas/mapping.ts';
+import type { Quality } from '../schemas/payload.ts';
 import type { WireError } from '../shared/errors.ts';
 
-export type Quality = 'good' | 'uncertain' | 'bad';
+export type { Quality };
 
 /** How the gateway and its connectors name a tag: `<device>/<tag name>`. */
 export function tagId(device: string, tagName: string): string {
@@ -66,10 +68,10 @@ export interface Connector {
   stop(): Promise<void>;
 }
 
-/** What a worker is started with: validated device configs sharing one connection. */
+/** What a worker is started with: validated device configs of one protocol, sharing the worker. */
 export interface WorkerSetup {
-  protocol: 'modbus' | 'opcua';
-  devices: unknown[];
+  protocol: DeviceConfig['protocol'];
+  devices: DeviceConfig[];
 }
 
 export type WorkerToHost =

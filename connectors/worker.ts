@@ -3,28 +3,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ErrorCodes } from '../shared/errors.ts';
 import { ConnectorError } from './errors.ts';
 import { SampleOutbox } from './outbox.ts';
-import type { Connector, HostToWorker, WorkerSetup, WorkerToHost, WriteResult } from './sdk.ts';
-
-async function createConnector(setup: WorkerSetup, channel: Channel): Promise<Connector> {
-  switch (setup.protocol) {
-    case 'modbus': {
-      const { createModbusConnectors } = await import('./modbus/connections.ts');
-      return createModbusConnectors(setup.devices as Parameters<typeof createModbusConnectors>[0]);
-    }
-    case 'opcua': {
-      // Before node-opcua loads: it prints warnings to the console as it loads.
-      const { routeOpcuaLogs } = await import('./opcua/logging.ts');
-      routeOpcuaLogs((level, message) => channel.send({ type: 'log', level, message }));
-      const { OpcuaConnector } = await import('./opcua/connector.ts');
-      const { CompositeConnector } = await import('./composite.ts');
-      const { tagId } = await import('./sdk.ts');
-      const devices = setup.devices as ConstructorParameters<typeof OpcuaConnector>[0][];
-      return new CompositeConnector(
-        devices.map((device) => ({ connector: new OpcuaConnector(device), tagIds: new Set(device.tags.map((tag) => tagId(device.name, tag.name))) })),
-      );
-    }
-  }
-}
+import { protocolOf } from './registry.ts';
+import type { ConnectorContext, HostToWorker, WorkerSetup, WorkerToHost, WriteResult } from './sdk.ts';
 
 interface Channel {
   send(message: WorkerToHost): void;
@@ -67,7 +47,8 @@ async function openChannel(): Promise<{ channel: Channel; setup: WorkerSetup }> 
 }
 
 const { channel, setup } = await openChannel();
-const connector = await createConnector(setup, channel);
+const log: ConnectorContext['log'] = (level, message, data) => channel.send({ type: 'log', level, message, ...(data ? { data } : {}) });
+const connector = await protocolOf(setup.protocol).createConnector(setup.devices, log);
 const outbox = new SampleOutbox((samples, shed) => channel.send({ type: 'samples', samples, shed }));
 channel.onMessage((message) => {
   if (message.type === 'taken') {
@@ -107,5 +88,5 @@ await connector.start({
     outbox.flush();
     channel.send({ type: 'status', report });
   },
-  log: (level, message, data) => channel.send({ type: 'log', level, message, ...(data ? { data } : {}) }),
+  log,
 });

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { modbusDeviceSchema } from './modbus.ts';
 import { opcuaDeviceSchema } from './opcua.ts';
 
+/**
+ * A device of any protocol: one schema per protocol, in schemas/<protocol>.ts, kept out of connectors/
+ * so that no worker loads zod. connectors/registry.ts names a descriptor for each; tsc fails while the
+ * two lists differ.
+ */
 export const deviceSchema = z.discriminatedUnion('protocol', [modbusDeviceSchema, opcuaDeviceSchema]);
 
 export const mappingFileSchema = z

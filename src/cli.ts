@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from './commands/config-path.ts';
-import { browseCommand } from './commands/browse.ts';
+import { browseCommand, browseTarget } from './commands/browse.ts';
 import { passwdCommand } from './commands/passwd.ts';
 import { pkiCommand } from './commands/pki.ts';
 import { runCommand } from './commands/run.ts';
@@ -70,9 +70,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'browse' || command === 'pki') {
     const configPath = values.config ?? defaultConfigPath();
     if (command === 'pki') return pkiCommand(configPath, rest);
-    const [endpoint] = rest;
-    if (!endpoint?.startsWith('opc.tcp://') || rest.length > 1) throw new UsageError('browse takes one opc.tcp:// endpoint');
-    return browseCommand({ endpoint, root: values.root ?? 'ns=0;i=85', depth: wholeNumberOption('depth', values.depth, 3, 1, 100), yaml: values.yaml ?? false });
+    const { endpoint, discovery } = browseTarget(rest);
+    return browseCommand({ endpoint, discovery, root: values.root ?? discovery.defaultRoot, depth: wholeNumberOption('depth', values.depth, 3, 1, 100), yaml: values.yaml ?? false });
   }
   if (command === undefined) {
     process.stderr.write(HELP);

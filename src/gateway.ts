@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { protocolOf } from '../connectors/registry.ts';
 import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { RunningPlant } from '../connectors/simulator/plant.ts';
 import { Principals } from './access/principals.ts';
@@ -8,7 +9,7 @@ import { anonymousExposure } from './broker/anonymous.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
 import { topicNameProblem } from '../schemas/topic-rules.ts';
 import type { LoadedConfig } from './config/load.ts';
-import { ConnectorHost } from './connectors/host.ts';
+import { ConnectorHost } from './connector-host/host.ts';
 import { ErrorCodes } from '../shared/errors.ts';
 import { GatewayError } from './errors.ts';
 import type { Logger } from './log.ts';
@@ -43,14 +44,9 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** OPC UA PKI folders and identity files are relative to the data directory; workers get them absolute. */
+/** Paths in a device config are relative to the data directory; workers get them absolute. */
 function withDataPaths(device: DeviceConfig, dataDir: string): DeviceConfig {
-  if (device.protocol !== 'opcua') return device;
-  const identity =
-    device.identity.type === 'certificate'
-      ? { ...device.identity, certificate: resolve(dataDir, device.identity.certificate), privateKey: resolve(dataDir, device.identity.privateKey) }
-      : device.identity;
-  return { ...device, pkiDir: resolve(dataDir, device.pkiDir), identity };
+  return protocolOf(device.protocol).withDataPaths?.(device, (path) => resolve(dataDir, path)) ?? device;
 }
 
 /** Creates the data directory; a file in its place, or no permission, is a GatewayError saying what to do. */

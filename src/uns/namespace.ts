@@ -1,3 +1,4 @@
+import type { ProtocolName } from '../../connectors/registry.ts';
 import type { DeviceConfig, TagConfig } from '../../schemas/mapping.ts';
 import { tagId } from '../../connectors/sdk.ts';
 import { buildTopic } from './topic.ts';
@@ -7,6 +8,8 @@ export interface NamespaceTag {
   /** `<device>/<tag name>`: what connectors call the tag. */
   id: string;
   device: string;
+  /** Its device's protocol, which says what a write to it takes. */
+  protocol: ProtocolName;
   topic: string;
   qos: 0 | 1 | 2;
   unit?: string | undefined;
@@ -30,6 +33,7 @@ export function placeTag(device: DeviceConfig, tag: TagConfig, options: Namespac
   return {
     id: tagId(device.name, tag.name),
     device: device.name,
+    protocol: device.protocol,
     topic,
     qos: tag.qos ?? options.qos,
     unit: tag.unit,

@@ -1,5 +1,5 @@
 import type { SampleValue } from '../../connectors/sdk.ts';
-import type { Quality, ValuePayload } from '../../schemas/payload.ts';
+import { qualitySchema, type Quality, type ValuePayload } from '../../schemas/payload.ts';
 
 /** A payload as the gateway builds it: 64-bit integers may be bigint, written with every digit. */
 export type OutgoingPayload = Omit<ValuePayload, 'value'> & { value: SampleValue };
@@ -28,14 +28,13 @@ export function encodeValuePayload(payload: OutgoingPayload): string {
  * `,"timestamp":` and `"quality":` match only the keys.
  */
 const PAYLOAD_TEXT = /^(\{"value":[^]*,"timestamp":\d+,"quality":)"(good|uncertain|bad)"(?:,"status":"(?:[^"\\]|\\.)*")?((?:,"unit":"(?:[^"\\]|\\.)*")?\})$/;
-const QUALITIES: readonly Quality[] = ['good', 'uncertain', 'bad'];
 
 /**
  * The same payload text with another quality and status, its value, timestamp and unit kept byte for
  * byte (a 64-bit value keeps every digit). Undefined when the text is not in the gateway's format or
  * its quality is not one of `from`.
  */
-export function requalify(text: string, quality: Exclude<Quality, 'good'>, status: string, from: readonly Quality[] = QUALITIES): string | undefined {
+export function requalify(text: string, quality: Exclude<Quality, 'good'>, status: string, from: readonly Quality[] = qualitySchema.options): string | undefined {
   const match = PAYLOAD_TEXT.exec(text);
   if (!match || !from.includes(match[2] as Quality)) return undefined;
   return `${match[1] ?? ''}"${quality}","status":${JSON.stringify(status)}${match[3] ?? ''}`;

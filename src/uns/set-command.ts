@@ -1,9 +1,10 @@
+import type { SetValueRule } from '../../connectors/protocol.ts';
+import { protocolOf } from '../../connectors/registry.ts';
 import type { WriteRequest } from '../../connectors/sdk.ts';
-import type { DeviceConfig } from '../../schemas/mapping.ts';
+import type { TagConfig } from '../../schemas/mapping.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { GatewayError } from '../errors.ts';
-
-type TagConfig = DeviceConfig['tags'][number];
+import type { NamespaceTag } from './namespace.ts';
 
 /** A /set payload: `{"value": 55, "id": "…"}` or a bare JSON scalar. */
 export interface SetCommand {
@@ -30,29 +31,34 @@ export function parseSetPayload(payload: Buffer): SetCommand {
   return { value: parsed };
 }
 
-const INTEGER_TYPES = new Set(['int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
+/** Checks a setpoint against what the tag's protocol takes for it, and its min/max; returns what the connector gets. */
+export function checkSetValue(tag: Pick<NamespaceTag, 'protocol' | 'config'>, value: unknown): WriteRequest['value'] {
+  const { config } = tag;
+  const rule = protocolOf(tag.protocol).setValue(config);
+  switch (rule.takes) {
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (value === 0 || value === 1) return value === 1;
+      throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${config.name} takes true or false, got ${JSON.stringify(value)}`);
+    case 'string':
+      if (typeof value === 'string') return value;
+      throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${config.name} takes a string, got ${JSON.stringify(value)}`);
+    case 'scalar':
+      return checkScalar(config, value);
+    case 'number':
+      return checkNumber(config, rule, value);
+  }
+}
 
-/** Checks a setpoint against the tag's kind of value and its min/max; returns what the connector gets. */
-export function checkSetValue(tag: TagConfig, value: unknown): WriteRequest['value'] {
-  if (!('dataType' in tag)) return checkUntyped(tag, value);
-  const dataType = tag.dataType;
-  if (dataType === 'bool' || dataType === 'bit') {
-    if (typeof value === 'boolean') return value;
-    if (value === 0 || value === 1) return value === 1;
-    throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} takes true or false, got ${JSON.stringify(value)}`);
-  }
-  if (dataType === 'string') {
-    if (typeof value === 'string') return value;
-    throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} takes a string, got ${JSON.stringify(value)}`);
-  }
+function checkNumber(tag: TagConfig, rule: Extract<SetValueRule, { takes: 'number' }>, value: unknown): WriteRequest['value'] {
   // 64-bit integers past 2^53 come as strings of digits, so that no digit is lost in JSON.
-  const bigDigits = (dataType === 'int64' || dataType === 'uint64') && typeof value === 'string' && /^-?\d+$/.test(value);
+  const bigDigits = rule.digits === true && typeof value === 'string' && /^-?\d+$/.test(value);
   if (typeof value !== 'number' && !bigDigits) {
     throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} takes a number, got ${JSON.stringify(value)}`);
   }
   const numeric = Number(value);
-  if (INTEGER_TYPES.has(dataType) && tag.scale === 1 && tag.offset === 0 && !Number.isInteger(numeric)) {
-    throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} is an integer (${dataType}), got ${String(value)}`);
+  if (rule.integer !== undefined && !Number.isInteger(numeric)) {
+    throw new GatewayError(ErrorCodes.SET_TYPE, `tag ${tag.name} is an integer (${rule.integer}), got ${String(value)}`);
   }
   checkRange(tag, numeric);
   return bigDigits ? BigInt(value as string) : numeric;
@@ -64,11 +70,8 @@ function checkRange(tag: TagConfig, value: number): void {
   }
 }
 
-/**
- * A tag whose type the mapping does not say (OPC UA: the node's DataType decides, in the connector):
- * any JSON scalar, with min/max on numbers.
- */
-function checkUntyped(tag: TagConfig, value: unknown): WriteRequest['value'] {
+/** Any JSON scalar, for a tag whose type the device decides: min/max on numbers. */
+function checkScalar(tag: TagConfig, value: unknown): WriteRequest['value'] {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string') {
     // A number sent as a string (an Int64 past 2^53) is held to min/max like any number.

@@ -1,14 +1,12 @@
 import type { MessageBus } from './message-bus.ts';
-import type { DeviceState as ConnectorState } from '../../connectors/sdk.ts';
+import type { DeviceState } from '../../connectors/sdk.ts';
 import type { WireError } from '../../shared/errors.ts';
 import { deviceStatusTopic, gatewayStatusTopic } from './topic.ts';
 
-/** What a connector reports, or `stopped`: the gateway stopped cleanly, nothing is read. */
-export type DeviceState = ConnectorState | 'stopped';
-
 /** Retained JSON on `_gateway/<id>/devices/<device>/status`. */
 export interface DeviceStatus {
-  state: DeviceState;
+  /** What the connector reports, or `stopped`: the gateway stopped cleanly, nothing is read. */
+  state: DeviceState | 'stopped';
   timestamp: number;
   error?: WireError;
 }

@@ -44,7 +44,7 @@ export class WriteService {
           `${describePrincipal(principal)} may not write ${tag.topic} (access.roles[].write; access.users[].write for a user without roles)`,
         );
       }
-      const checked = checkSetValue(tag.config, value);
+      const checked = checkSetValue(tag, value);
       const result = await this.writer.write(tag.device, tag.config.name, checked);
       if (!result.ok) throw new GatewayError(result.error.code, result.error.message);
       this.log.info({ ...who, value: String(checked), readBack: String(result.value) }, 'write done');

@@ -10,7 +10,7 @@ type TagOptions = Partial<NamespaceTag['config']>;
 
 function tag(name: string, options: TagOptions = {}): NamespaceTag {
   const config = { name, register: 'holding', address: 0, dataType: 'float32', byteOrder: 'ABCD', scale: 1, offset: 0, pollGroup: 'default', writable: false, writeMultiple: false, ...options } as NamespaceTag['config'];
-  return { id: `plc/${name}`, device: 'plc', topic: `p/a/b/${name}`, qos: 1, unit: 'bar', config };
+  return { id: `plc/${name}`, device: 'plc', protocol: 'modbus', topic: `p/a/b/${name}`, qos: 1, unit: 'bar', config };
 }
 
 /** Records what the publisher hands to the broker. */

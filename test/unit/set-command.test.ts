@@ -3,8 +3,9 @@ import { modbusTagSchema } from '../../schemas/modbus.ts';
 import { opcuaTagSchema } from '../../schemas/opcua.ts';
 import { checkSetValue, parseSetPayload } from '../../src/uns/set-command.ts';
 
-const modbus = (extra: Record<string, unknown>) => modbusTagSchema.parse({ name: 't', register: 'holding', address: 0, dataType: 'uint16', writable: true, ...extra });
-const opcua = (extra: Record<string, unknown> = {}) => opcuaTagSchema.parse({ name: 'u', nodeId: 'ns=1;s=X', writable: true, ...extra });
+const modbus = (extra: Record<string, unknown>) =>
+  ({ protocol: 'modbus', config: modbusTagSchema.parse({ name: 't', register: 'holding', address: 0, dataType: 'uint16', writable: true, ...extra }) }) as const;
+const opcua = (extra: Record<string, unknown> = {}) => ({ protocol: 'opcua', config: opcuaTagSchema.parse({ name: 'u', nodeId: 'ns=1;s=X', writable: true, ...extra }) }) as const;
 const refusal = (fn: () => unknown) => {
   try {
     fn();
@@ -35,6 +36,9 @@ describe('setpoint checks', () => {
     expect(refusal(() => checkSetValue(modbus({ register: 'coil', dataType: 'bool' }), 'on'))).toBe('UNS_ERR_SET_TYPE: tag t takes true or false, got "on"');
     expect(checkSetValue(modbus({ dataType: 'uint64' }), '18446744073709551615')).toBe(18446744073709551615n);
     expect(refusal(() => checkSetValue(modbus({ dataType: 'string', length: 4 }), 5))).toBe('UNS_ERR_SET_TYPE: tag t takes a string, got 5');
+    expect(checkSetValue(modbus({ dataType: 'float32' }), 1.5)).toBe(1.5);
+    expect(checkSetValue(modbus({ dataType: 'int64', scale: 0.5 }), '-12')).toBe(-12n);
+    expect(refusal(() => checkSetValue(modbus({ dataType: 'int32' }), '12'))).toBe('UNS_ERR_SET_TYPE: tag t takes a number, got "12"');
   });
 
   it('lets OPC UA values of any JSON kind through (the node DataType decides), with min/max on numbers', () => {

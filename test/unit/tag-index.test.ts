@@ -3,7 +3,7 @@ import type { NamespaceTag } from '../../src/uns/namespace.ts';
 import { TagIndex } from '../../src/uns/tag-index.ts';
 
 function tag(topic: string): NamespaceTag {
-  return { id: `plc/${topic}`, device: 'plc', topic, qos: 1, config: {} as NamespaceTag['config'] };
+  return { id: `plc/${topic}`, device: 'plc', protocol: 'modbus', topic, qos: 1, config: {} as NamespaceTag['config'] };
 }
 
 const index = new TagIndex([tag('s/a/pump/flow'), tag('s/a/pump/motor/speed'), tag('s/b/tank/level')]);

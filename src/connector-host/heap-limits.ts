@@ -1,13 +1,7 @@
 import type { ResourceLimits } from 'node:worker_threads';
-import type { DeviceConfig } from '../../schemas/mapping.ts';
+import { protocolOf } from '../../connectors/registry.ts';
+import type { WorkerSetup } from '../../connectors/sdk.ts';
 
-/** Semi-space of a connector thread's young generation, MB: V8 would grow it to 16 (34 MB of young generation). */
-const SEMI_SPACE_MB: Record<DeviceConfig['protocol'], number> = {
-  // Polling allocates little and briefly: 30 MB less RSS.
-  modbus: 1,
-  // Decoding notification bursts: 25 MB less RSS, and the same latency at 10,000 changes/s (2 MB cost 20 % more CPU).
-  opcua: 4,
-};
 /** Old generation cap per tag: about four times what an OPC UA monitored item was measured to keep (3 KB). */
 const OLD_KB_PER_TAG = 16;
 const MIN_OLD_MB = 512;
@@ -15,16 +9,17 @@ const MIN_OLD_MB = 512;
 const SEMI_SPACES_PER_YOUNG_GENERATION = 3;
 
 /**
- * Heap limits of a connector thread. The old generation cap is generous, and past it the thread is
- * restarted, not the gateway. Below 2 GB it also makes V8 grow the heap by smaller steps after each full
- * collection (×1.4 rather than ×4): the OPC UA thread under 58,000 changes/s went from 180 to 70 MB.
+ * Heap limits of a connector thread. Its young generation is sized to its protocol (the descriptor's
+ * semi-space; V8 would grow it to 16 MB, 34 MB of young generation). The old generation cap is
+ * generous, and past it the thread is restarted, not the gateway. Below 2 GB it also makes V8 grow the
+ * heap by smaller steps after each full collection (×1.4 rather than ×4): the OPC UA thread under
+ * 58,000 changes/s went from 180 to 70 MB.
  * A `--max-semi-space-size` or `--max-old-space-size` given to node overrides these.
  */
-export function connectorHeapLimits(devices: readonly DeviceConfig[]): ResourceLimits {
-  const protocol = devices[0]?.protocol ?? 'modbus';
-  const tags = devices.reduce((sum, device) => sum + device.tags.length, 0);
+export function connectorHeapLimits(setup: WorkerSetup): ResourceLimits {
+  const tags = setup.devices.reduce((sum, device) => sum + device.tags.length, 0);
   return {
-    maxYoungGenerationSizeMb: SEMI_SPACES_PER_YOUNG_GENERATION * SEMI_SPACE_MB[protocol],
+    maxYoungGenerationSizeMb: SEMI_SPACES_PER_YOUNG_GENERATION * protocolOf(setup.protocol).semiSpaceMb,
     maxOldGenerationSizeMb: Math.max(MIN_OLD_MB, Math.ceil((tags * OLD_KB_PER_TAG) / 1024)),
   };
 }

@@ -1,5 +1,7 @@
 import { Backoff } from '../../connectors/backoff.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
+import type { Placement } from '../../connectors/protocol.ts';
+import { protocolOf } from '../../connectors/registry.ts';
 import { tagId, type DeviceStatusReport, type HostToWorker, type Sample, type WorkerSetup, type WorkerToHost, type WriteRequest, type WriteResult } from '../../connectors/sdk.ts';
 import type { DeviceConfig } from '../../schemas/mapping.ts';
 import type { Logger } from '../log.ts';
@@ -7,7 +9,6 @@ import { connectorHeapLimits } from './heap-limits.ts';
 import { spawnConnector, type ConnectorRunner } from './runner.ts';
 
 const STOP_TIMEOUT_MS = 5000;
-const RTU_PREFIX = 'rtu:';
 const WRITE_TIMEOUT_MS = 10_000;
 const SHED_LOG_INTERVAL_MS = 60_000;
 
@@ -16,10 +17,12 @@ export interface HostEvents {
   status(report: DeviceStatusReport): void;
 }
 
-interface WorkerSlot {
-  key: string;
+/** Devices that share a worker. */
+interface WorkerGroup extends Placement {
   setup: WorkerSetup;
-  devices: DeviceConfig[];
+}
+
+interface WorkerSlot extends WorkerGroup {
   worker: ConnectorRunner | undefined;
   backoff: Backoff;
   restartTimer: NodeJS.Timeout | undefined;
@@ -27,15 +30,17 @@ interface WorkerSlot {
 
 /**
  * Which devices share a connector: every device of a protocol in one worker thread (each device keeps
- * its own connection and queue there), except serial lines, each in a child process of its own.
+ * its own connection and queue there), except those its descriptor places apart, as a serial line.
  */
-export function groupDevices(devices: readonly DeviceConfig[]): Map<string, DeviceConfig[]> {
-  const groups = new Map<string, DeviceConfig[]>();
+function groupDevices(devices: readonly DeviceConfig[]): WorkerGroup[] {
+  const groups = new Map<string, WorkerGroup>();
   for (const device of devices) {
-    const key = device.protocol === 'modbus' && device.transport.type === 'rtu' ? `${RTU_PREFIX}${device.transport.path}` : device.protocol;
-    groups.set(key, [...(groups.get(key) ?? []), device]);
+    const { key, isolation } = protocolOf(device.protocol).placement?.(device) ?? { key: device.protocol, isolation: 'thread' };
+    const group = groups.get(key);
+    if (group) group.setup.devices.push(device);
+    else groups.set(key, { key, isolation, setup: { protocol: device.protocol, devices: [device] } });
   }
-  return groups;
+  return [...groups.values()];
 }
 
 /** Owns the connector workers: starts them, restarts a crashed one with backoff, routes writes. */
@@ -54,19 +59,10 @@ export class ConnectorHost {
     private readonly events: HostEvents,
     private readonly log: Logger,
   ) {
-    for (const [key, group] of groupDevices(devices)) {
-      const first = group[0];
-      if (!first) continue;
-      const slot: WorkerSlot = {
-        key,
-        setup: { protocol: first.protocol, devices: group },
-        devices: group,
-        worker: undefined,
-        backoff: new Backoff(1000, 30_000),
-        restartTimer: undefined,
-      };
+    for (const group of groupDevices(devices)) {
+      const slot: WorkerSlot = { ...group, worker: undefined, backoff: new Backoff(1000, 30_000), restartTimer: undefined };
       this.slots.push(slot);
-      for (const device of group) this.slotByDevice.set(device.name, slot);
+      for (const device of group.setup.devices) this.slotByDevice.set(device.name, slot);
     }
   }
 
@@ -110,7 +106,7 @@ export class ConnectorHost {
   }
 
   private spawn(slot: WorkerSlot): void {
-    const worker = spawnConnector(slot.setup, slot.key.startsWith(RTU_PREFIX) ? 'process' : 'thread', connectorHeapLimits(slot.devices));
+    const worker = spawnConnector(slot.setup, slot.isolation, connectorHeapLimits(slot.setup));
     slot.worker = worker;
     worker.onMessage((message) => this.onMessage(slot, worker, message));
     worker.onError((error) => this.log.error({ worker: slot.key, err: error.message }, 'connector failed'));
@@ -132,7 +128,7 @@ export class ConnectorHost {
     const error = { code: ErrorCodes.WORKER_CRASHED, message: `connector worker exited with code ${code}; restarting in ${delay} ms` };
     this.log.error({ worker: slot.key, ...error }, 'connector worker exited');
     const now = Date.now();
-    for (const device of slot.devices) {
+    for (const device of slot.setup.devices) {
       this.events.status({ device: device.name, state: 'error', error, timestamp: now });
       this.events.samples(device.tags.map((tag) => ({ tagId: tagId(device.name, tag.name), value: null, quality: 'bad', status: error.code, timestamp: now })));
     }

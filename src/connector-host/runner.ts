@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Placement } from '../../connectors/protocol.ts';
 import type { HostToWorker, WorkerSetup, WorkerToHost } from '../../connectors/sdk.ts';
 import { heapLimitFlags } from './heap-limits.ts';
 
@@ -11,7 +12,7 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
   ? new URL('../../dist/connectors/worker.js', import.meta.url)
   : new URL('../../connectors/worker.js', import.meta.url);
 
-/** A running connector: a worker thread, or a child process for serial lines. */
+/** A running connector: a worker thread, or a child process for what cannot run in one (a serial line). */
 export interface ConnectorRunner {
   post(message: HostToWorker): void;
   onMessage(handler: (message: WorkerToHost) => void): void;
@@ -21,11 +22,8 @@ export interface ConnectorRunner {
   kill(): void;
 }
 
-/**
- * Serial ports run in a child process: the serialport addon polls on the process's default loop, so
- * it crashes the process when it is used from a worker thread. Everything else runs in a worker thread.
- */
-export function spawnConnector(setup: WorkerSetup, isolation: 'thread' | 'process', resourceLimits: ResourceLimits): ConnectorRunner {
+/** Starts a connector in a worker thread, or in a child process when its descriptor places it in one. */
+export function spawnConnector(setup: WorkerSetup, isolation: Placement['isolation'], resourceLimits: ResourceLimits): ConnectorRunner {
   if (isolation === 'thread') {
     const worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits });
     return {

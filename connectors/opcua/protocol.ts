@@ -1,0 +1,43 @@
+import type { OpcuaDeviceConfig } from '../../schemas/opcua.ts';
+import { CompositeConnector } from '../composite.ts';
+import type { ProtocolDescriptor } from '../protocol.ts';
+import { tagId } from '../sdk.ts';
+
+export const opcuaProtocol: ProtocolDescriptor<OpcuaDeviceConfig> = {
+  name: 'opcua',
+  label: 'OPC UA',
+  async createConnector(devices, log) {
+    // Before node-opcua loads: it prints warnings to the console as it loads.
+    const { routeOpcuaLogs } = await import('./logging.ts');
+    routeOpcuaLogs(log);
+    const { OpcuaConnector } = await import('./connector.ts');
+    return new CompositeConnector(
+      devices.map((device) => ({ connector: new OpcuaConnector(device), tagIds: new Set(device.tags.map((tag) => tagId(device.name, tag.name))) })),
+    );
+  },
+  // Decoding notification bursts: 25 MB less RSS, and the same latency at 10,000 changes/s (2 MB cost 20 % more CPU).
+  semiSpaceMb: 4,
+  withDataPaths(device, resolve) {
+    const identity =
+      device.identity.type === 'certificate'
+        ? { ...device.identity, certificate: resolve(device.identity.certificate), privateKey: resolve(device.identity.privateKey) }
+        : device.identity;
+    return { ...device, pkiDir: resolve(device.pkiDir), identity };
+  },
+  // The node's DataType decides, in the connector.
+  setValue: () => ({ takes: 'scalar' }),
+  browse: {
+    scheme: 'opc.tcp://',
+    // The Objects folder.
+    defaultRoot: 'ns=0;i=85',
+    async load(log) {
+      const { routeOpcuaLogs } = await import('./logging.ts');
+      routeOpcuaLogs(log);
+      return import('./browse.ts');
+    },
+  },
+  pki: {
+    dir: (device) => device.pkiDir,
+    load: () => import('./pki.ts'),
+  },
+};
