@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { topicLevel, topicPath } from './topic-level.ts';
 
-export const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 
 /** The ISA-95 levels a device gives its tags; a tag may override each one. */
 export const placement = {
@@ -10,7 +10,7 @@ export const placement = {
   asset: topicLevel.optional(),
 };
 
-export const deadbandSchema = z
+const deadbandSchema = z
   .union([
     z.strictObject({ absolute: z.number().nonnegative().describe('publish when the value moves by more than this') }),
     z.strictObject({ percent: z.number().nonnegative().max(100).describe('publish when the value moves by more than this % of the last published value') }),

@@ -41,7 +41,7 @@ const wssListener = z
   .strictObject({ protocol: z.literal('wss'), host, port: port.default(9443), path: wsPath, allowAnonymous: listenerAnonymous, ...tlsFiles })
   .describe('MQTT over secure WebSocket');
 
-export const listenerSchema = z.discriminatedUnion('protocol', [tcpListener, tlsListener, wsListener, wssListener]);
+const listenerSchema = z.discriminatedUnion('protocol', [tcpListener, tlsListener, wsListener, wssListener]);
 
 const brokerSchema = z
   .strictObject({

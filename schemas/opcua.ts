@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { checkWriteBounds, deviceBase, tagBase } from './common.ts';
 
-export const SECURITY_MODES = ['None', 'Sign', 'SignAndEncrypt'] as const;
-export const SECURITY_POLICIES = ['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'] as const;
+const SECURITY_MODES = ['None', 'Sign', 'SignAndEncrypt'] as const;
+const SECURITY_POLICIES = ['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'] as const;
 
 /** `ns=3;s=Pump.Speed`, `ns=2;i=1001`, `i=2258`, `ns=1;g=…`, `ns=1;b=…`, or a browse path `/Objects/2:Plant/2:Speed`. */
-export const NODE_ID_PATTERN = /^(?:(?:ns=\d+;)?(?:i=\d+|s=.+|g=[0-9a-fA-F-]{36}|b=[A-Za-z0-9+/=]+)|(?:\/(?:\d+:)?[^/]+)+)$/;
+const NODE_ID_PATTERN = /^(?:(?:ns=\d+;)?(?:i=\d+|s=.+|g=[0-9a-fA-F-]{36}|b=[A-Za-z0-9+/=]+)|(?:\/(?:\d+:)?[^/]+)+)$/;
 
 const nodeId = z
   .string()

@@ -6,10 +6,10 @@ export const SET_SUFFIX = '/set';
 export const SET_RESULT_SUFFIX = '/set/result';
 
 /** The longest topic level we accept, in characters. */
-export const MAX_LEVEL_LENGTH = 64;
+const MAX_LEVEL_LENGTH = 64;
 
 /** Level names a mapping may not use: `set` carries write commands, `_…` is the gateway's own. */
-export function reservedLevelReason(level: string): string | undefined {
+function reservedLevelReason(level: string): string | undefined {
   if (level === 'set') return 'level "set" is reserved for write commands';
   if (level.startsWith('_')) return `level "${level}" starts with "_", which is reserved for the gateway`;
   return undefined;

@@ -19,7 +19,7 @@ const BYTE_SWAPPED: ReadonlySet<ByteOrder> = new Set(['BADC', 'DCBA']);
  * both ways: CDAB reverses the order of the 16-bit words, BADC swaps the bytes inside each word,
  * DCBA does both. For 64-bit values the word order of all four words is reversed.
  */
-export function reorder(bytes: Buffer, order: ByteOrder, swapWords = true): Buffer {
+function reorder(bytes: Buffer, order: ByteOrder, swapWords = true): Buffer {
   const words = bytes.length / 2;
   const out = Buffer.allocUnsafe(bytes.length);
   const wordSwap = swapWords && WORD_SWAPPED.has(order);

@@ -8,14 +8,14 @@ import type { OpcuaDeviceConfig } from '../../schemas/opcua.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { ConnectorError } from '../errors.ts';
 
-export interface BrowsedNode {
+interface BrowsedNode {
   nodeId: string;
   browseName: string;
   nodeClass: 'Object' | 'Variable';
   children: BrowsedNode[];
 }
 
-export interface BrowseOptions {
+interface BrowseOptions {
   root: string;
   depth: number;
   pkiDir: string;
@@ -72,7 +72,7 @@ function formatTree(nodes: readonly BrowsedNode[], indent = ''): string {
 }
 
 /** A browse name made safe as one topic level: no wildcards, separators, NUL, leading $ or _, nor "set". */
-export function safeLevel(name: string): string {
+function safeLevel(name: string): string {
   let level = name.replace(/^\d+:/, '').replace(/[+#/\u0000\s]+/g, '-').replace(/^[$_]+/, '').slice(0, 64);
   if (level === '' || level === '-') level = 'node';
   return level === 'set' ? 'set-value' : level;

@@ -4,7 +4,7 @@ import { shortestFloat32 } from '../float32.ts';
 import type { Quality, SampleValue, ScalarValue } from '../sdk.ts';
 
 /** Good, uncertain or bad, from the severity bits of a StatusCode [OPC 10000-4 7.39]. */
-export function qualityOf(status: StatusCode): Quality {
+function qualityOf(status: StatusCode): Quality {
   const severity = status.value >>> 30;
   return severity === 0 ? 'good' : severity === 1 ? 'uncertain' : 'bad';
 }
@@ -64,7 +64,7 @@ function nest(items: SampleValue[], dimensions: readonly number[]): SampleValue[
  * exact (bigint) past 2^53; arrays (and typed arrays) as arrays, a Matrix as nested arrays; other
  * types as text.
  */
-export function jsonOf(variant: Variant): SampleValue {
+function jsonOf(variant: Variant): SampleValue {
   const { dataType, value, arrayType } = variant;
   // A ByteString scalar is a Buffer, which is also a typed array.
   if (arrayType === VariantArrayType.Scalar && (dataType === DataType.ByteString || dataType === DataType.Int64 || dataType === DataType.UInt64)) {

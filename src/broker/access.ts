@@ -61,7 +61,7 @@ function ownerOfClientId(clientId: string, usernames: Iterable<string>): string 
 }
 
 /** Why a client may not publish to `topic`, or undefined when it may. */
-export function publishRefusal(topic: string, policy: AccessPolicy): string | undefined {
+function publishRefusal(topic: string, policy: AccessPolicy): string | undefined {
   const first = topic.charCodeAt(0);
   if (first === UNDERSCORE) return 'topics starting with "_" are reserved for the gateway';
   if (first === DOLLAR) return 'topics starting with "$" are reserved for the broker';

@@ -25,7 +25,7 @@ export interface CertificateRefusal {
 export type CertificateLogin = { username: string } | { refused: string; certificate: CertificateFields; names: string[] };
 
 /** Whether clients on `listener` must show a certificate signed by its `ca`: by default when it has one. */
-export function requiresCertificate(listener: TlsListenerConfig): boolean {
+function requiresCertificate(listener: TlsListenerConfig): boolean {
   return listener.requireCertificate ?? listener.ca !== undefined;
 }
 

@@ -13,7 +13,7 @@ export interface TopicPath {
 }
 
 /** Prefix of the gateway's own topics. */
-export const GATEWAY_PREFIX = '_gateway/';
+const GATEWAY_PREFIX = '_gateway/';
 
 function check(part: string, value: string, problem: string | undefined): void {
   if (problem !== undefined) {
@@ -21,7 +21,7 @@ function check(part: string, value: string, problem: string | undefined): void {
   }
 }
 
-export function validateTopicPath(path: TopicPath): void {
+function validateTopicPath(path: TopicPath): void {
   if (path.root !== undefined) check('root', path.root, topicPathProblem(path.root));
   check('site', path.site, topicLevelProblem(path.site));
   check('area', path.area, topicLevelProblem(path.area));
