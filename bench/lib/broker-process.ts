@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { removeTempDir, trackChild } from './cleanup.js';
+import type { Credentials } from './mqtt-clients.js';
 
 /** A running broker under test. */
 export interface BrokerHandle {
   name: string;
   pid: number;
   port: number;
+  /** What clients log in with; undefined: anonymous. */
+  credentials?: Credentials | undefined;
   alive(): boolean;
   /** Last lines the broker wrote (stdout+stderr), for error messages. */
   logTail(): string;

@@ -12,9 +12,25 @@ export interface FaninRound {
   stalled: boolean;
 }
 
+/** A publisher's topics, one per message in turn: `base` alone, or `base/t0` … `base/t<size-1>`. */
+class TopicCycle {
+  private next = 0;
+  constructor(
+    private readonly base: string,
+    private readonly size: number,
+  ) {}
+
+  take(): string {
+    if (this.size === 1) return this.base;
+    const k = this.next;
+    this.next = (k + 1) % this.size;
+    return `${this.base}/t${k}`;
+  }
+}
+
 interface Publisher {
   client: MqttClient;
-  topic: string;
+  topics: TopicCycle;
   remaining: number;
   blocked: boolean; // waiting for the socket's 'drain'
 }
@@ -23,7 +39,8 @@ interface Publisher {
 const CHUNK = 32;
 
 /**
- * QoS 0 fan-in: N publishers on distinct topics, one subscriber on `<prefix>/#`.
+ * QoS 0 fan-in: N publishers, one subscriber on `<prefix>/#`. Each publisher has its own topics and
+ * cycles through them, one per message: `<prefix>/p<i>` when it has one, `<prefix>/p<i>/t<k>` when more.
  * Outstanding work is bounded twice: per socket (stop on a full write buffer
  * until 'drain') and end to end (at most `window` messages published but not
  * yet received by the subscriber).
@@ -31,24 +48,27 @@ const CHUNK = 32;
 export class FaninLoad {
   private received = 0;
   private roundListener: (() => void) | null = null;
+  /** The publishers with their topics; a round continues each cycle where the one before stopped. */
+  private readonly senders: { client: MqttClient; topics: TopicCycle }[];
 
   private constructor(
     private readonly cfg: LoadConfig,
     readonly clients: MqttClient[],
     sub: MqttClient,
-    private readonly pubs: MqttClient[],
+    pubs: MqttClient[],
   ) {
     sub.on('message', () => {
       this.received++;
       this.roundListener?.();
     });
+    this.senders = pubs.map((client, i) => ({ client, topics: new TopicCycle(`${cfg.topicPrefix}/p${i}`, cfg.topicsPerPublisher) }));
   }
 
   static async connect(cfg: LoadConfig): Promise<FaninLoad> {
-    const sub = await connectClient(cfg.host, cfg.port, 'sub');
+    const sub = await connectClient(cfg.host, cfg.port, 'sub', cfg.credentials);
     await sub.subscribeAsync(`${cfg.topicPrefix}/#`, { qos: 0 });
     const pubs = await Promise.all(
-      Array.from({ length: cfg.publishers }, (_, i) => connectClient(cfg.host, cfg.port, `pub${i}`)),
+      Array.from({ length: cfg.publishers }, (_, i) => connectClient(cfg.host, cfg.port, `pub${i}`, cfg.credentials)),
     );
     return new FaninLoad(cfg, [sub, ...pubs], sub, pubs);
   }
@@ -57,11 +77,11 @@ export class FaninLoad {
   run(total: number, timeoutMs: number): Promise<FaninRound> {
     const { cfg } = this;
     const payload = Buffer.alloc(cfg.payloadBytes, 0x61);
-    const per = Math.floor(total / this.pubs.length);
-    const pubs: Publisher[] = this.pubs.map((client, i) => ({
+    const per = Math.floor(total / this.senders.length);
+    const pubs: Publisher[] = this.senders.map(({ client, topics }, i) => ({
       client,
-      topic: `${cfg.topicPrefix}/p${i}`,
-      remaining: per + (i < total % this.pubs.length ? 1 : 0),
+      topics,
+      remaining: per + (i < total % this.senders.length ? 1 : 0),
       blocked: false,
     }));
     const base = this.received;
@@ -96,7 +116,7 @@ export class FaninLoad {
                 next = (next + k) % pubs.length;
                 return;
               }
-              p.client.publish(p.topic, payload, { qos: 0 });
+              p.client.publish(p.topics.take(), payload, { qos: 0 });
               p.remaining--;
               sent++;
               progressed = true;

@@ -1,11 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { AccessInput } from './acl-config.js';
 import { makeTempDir } from './cleanup.js';
 import { isAlive, spawnBroker, stopChild, type BrokerHandle } from './broker-process.js';
+import type { Credentials } from './mqtt-clients.js';
 import { startNodeFlags } from './start-flags.js';
 
-/** Config for the gateway: one TCP listener on an OS-chosen loopback port, no mappings. */
-export function gatewayConfigYaml(dataDir: string): string {
+/** Config for the gateway: one TCP listener on an OS-chosen loopback port, no mappings, and `access` if given. */
+export function gatewayConfigYaml(dataDir: string, access?: AccessInput): string {
   return [
     'id: bench',
     'log:',
@@ -18,6 +20,8 @@ export function gatewayConfigYaml(dataDir: string): string {
     'store:',
     `  dataDir: ${JSON.stringify(dataDir)}`,
     'mappings: []',
+    // JSON is YAML too.
+    ...(access === undefined ? [] : [`access: ${JSON.stringify(access)}`]),
     '',
   ].join('\n');
 }
@@ -37,15 +41,26 @@ export function listenerPort(line: string): number | null {
   return typeof rec.port === 'number' && rec.port > 0 ? rec.port : null;
 }
 
+export interface GatewayVariant {
+  /** As reports name it (default "gateway"). */
+  name?: string;
+  access?: AccessInput;
+  /** What clients log in with (a user of `access`); absent: anonymous. */
+  credentials?: Credentials;
+  /** Run under `node --cpu-prof`, writing the profile here when the gateway exits. */
+  cpuProfDir?: string;
+}
+
 /**
  * Start the gateway as `npm start` does (`node <its flags> <bin> run --config <tmp>/gateway.yaml`) and wait
  * for its "listener ready" log line.
  */
-export async function startGateway(bin: string, cwd: string, startTimeoutMs: number): Promise<BrokerHandle> {
+export async function startGateway(bin: string, cwd: string, startTimeoutMs: number, variant: GatewayVariant = {}): Promise<BrokerHandle> {
   const dir = makeTempDir('uns-bench-gw-');
   const configFile = path.join(dir, 'gateway.yaml');
-  writeFileSync(configFile, gatewayConfigYaml(path.join(dir, 'data')));
-  const proc = spawnBroker(process.execPath, [...startNodeFlags(cwd), bin, 'run', '--config', configFile], cwd);
+  writeFileSync(configFile, gatewayConfigYaml(path.join(dir, 'data'), variant.access));
+  const profArgs = variant.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${variant.cpuProfDir}`];
+  const proc = spawnBroker(process.execPath, [...startNodeFlags(cwd), ...profArgs, bin, 'run', '--config', configFile], cwd);
   const { child, tail } = proc;
   const stop = (): ReturnType<BrokerHandle['stop']> => stopChild(child, 5000, dir);
 
@@ -73,9 +88,10 @@ export async function startGateway(bin: string, cwd: string, startTimeoutMs: num
     });
     if (child.pid === undefined) throw new Error('gateway has no pid');
     return {
-      name: 'gateway',
+      name: variant.name ?? 'gateway',
       pid: child.pid,
       port,
+      credentials: variant.credentials,
       alive: () => isAlive(child),
       logTail: () => tail.toString(),
       stop,

@@ -26,6 +26,7 @@ function parseConfig(arg: string | undefined): LoadConfig {
   for (const k of ['port', 'messages', 'warmup', 'publishers', 'payloadBytes', 'window', 'timeoutMs', 'idleMs'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`bad ${k}`);
   }
+  if (!Number.isInteger(c.topicsPerPublisher) || c.topicsPerPublisher < 1) throw new Error('bad topicsPerPublisher');
   return c;
 }
 

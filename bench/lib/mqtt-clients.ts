@@ -1,12 +1,19 @@
 import { Socket } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 
+/** What a client logs in with; without it, it connects anonymously. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
 /** Connect one MQTT 3.1.1 client (clean session, no auto-reconnect, TCP_NODELAY) to a loopback broker. */
-export async function connectClient(host: string, port: number, name: string): Promise<MqttClient> {
+export async function connectClient(host: string, port: number, name: string, credentials?: Credentials): Promise<MqttClient> {
   const client = await connectAsync(
     `mqtt://${host}:${port}`,
     {
       clientId: `bench-${process.pid}-${name}`,
+      ...credentials,
       protocolVersion: 4,
       clean: true,
       reconnectPeriod: 0,

@@ -10,6 +10,7 @@
  */
 
 import { hasNumbers, parseChildLine } from './child-line.js';
+import type { Credentials } from './mqtt-clients.js';
 
 export type PhaseName = 'fanin' | 'rtt';
 
@@ -23,6 +24,8 @@ export interface LoadConfig {
   warmup: number;
   /** fanin: number of publisher clients. rtt: ignored. */
   publishers: number;
+  /** fanin: topics each publisher cycles through, one per message (1: always the same). rtt: ignored. */
+  topicsPerPublisher: number;
   payloadBytes: number;
   /** fanin: max messages published but not yet received. rtt: max outstanding round trips. */
   window: number;
@@ -32,6 +35,8 @@ export interface LoadConfig {
   idleMs: number;
   /** Topic prefix; must be below `bench/`. */
   topicPrefix: string;
+  /** What every client logs in with; absent: anonymous. */
+  credentials?: Credentials;
 }
 
 export interface FaninResult {

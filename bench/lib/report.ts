@@ -7,22 +7,22 @@ export const TARGET_CPU_RATIO = 1.2; // gateway / mosquitto, lower is better
 /** One progress line per repetition. */
 export function runLine(run: number, runs: number, rec: RunRecord, planned: number): string {
   const f = rec.fanin;
-  const r = rec.rtt.result;
   const fan =
     f.result.phase === 'fanin'
       ? `fan-in ${fmtInt(f.result.msgPerSec)} msg/s (${fmtInt(f.result.received)} of ${fmtInt(planned)} rcvd)`
       : '';
-  const rtt = r.phase === 'rtt' ? `QoS1 p50 ${fmtNum(r.p50Ms, 3)} ms p99 ${fmtNum(r.p99Ms, 3)} ms` : '';
-  return (
-    `  run ${run}/${runs} ${rec.broker.padEnd(9)} ${fan}, ${fmtNum(cpuUsPerMsg(f), 2)} µs CPU/msg` +
-    ` | ${rtt}, ${fmtNum(cpuUsPerMsg(rec.rtt), 2)} µs CPU/msg`
-  );
+  const r = rec.rtt?.result;
+  const rtt =
+    rec.rtt !== undefined && r?.phase === 'rtt'
+      ? ` | QoS1 p50 ${fmtNum(r.p50Ms, 3)} ms p99 ${fmtNum(r.p99Ms, 3)} ms, ${fmtNum(cpuUsPerMsg(rec.rtt), 2)} µs CPU/msg`
+      : '';
+  return `  run ${run}/${runs} ${rec.broker.padEnd(15)} ${fan}, ${fmtNum(cpuUsPerMsg(f), 2)} µs CPU/msg${rtt}`;
 }
 
 export function summaryTable(summaries: readonly BrokerSummary[]): string {
   return formatTable(
     [
-      'broker',
+      'variant',
       'runs',
       'QoS0 fan-in msg/s',
       'CPU µs/msg',
@@ -69,4 +69,23 @@ export function comparisonLines(gw: BrokerSummary, mq: BrokerSummary, noisy: boo
     `  QoS1 broker CPU per msg  ${fmtNum(rttCpu, 2)}x   (info)`,
     `  QoS1 latency p50 / p99   ${fmtNum(p50, 2)}x / ${fmtNum(p99, 2)}x   (info)`,
   ];
+}
+
+export const TARGET_ACL_CPU_RATIO = 1.05; // with the ACL / without, lower is better
+
+/** Ratio lines with the ACL / without it, for one load, with the target for the broker CPU per message. */
+export function aclLines(plain: BrokerSummary, acl: BrokerSummary, noisy: boolean): string[] {
+  const flag = noisy ? '   (unreliable: host busy with other work)' : '';
+  const cpu = acl.faninCpuUsPerMsg / plain.faninCpuUsPerMsg;
+  const lines = [
+    `    QoS0 broker CPU per msg  ${fmtNum(cpu, 3)}x   target <= ${TARGET_ACL_CPU_RATIO}x   ${verdict(cpu <= TARGET_ACL_CPU_RATIO)}${flag}`,
+    `    QoS0 fan-in throughput   ${fmtNum(acl.msgPerSec / plain.msgPerSec, 3)}x   (info)`,
+  ];
+  if (Number.isFinite(acl.p50Ms) && Number.isFinite(plain.p50Ms)) {
+    lines.push(
+      `    QoS1 broker CPU per msg  ${fmtNum(acl.rttCpuUsPerMsg / plain.rttCpuUsPerMsg, 3)}x   (info)`,
+      `    QoS1 latency p50 / p99   ${fmtNum(acl.p50Ms / plain.p50Ms, 2)}x / ${fmtNum(acl.p99Ms / plain.p99Ms, 2)}x   (info)`,
+    );
+  }
+  return lines;
 }

@@ -35,9 +35,9 @@ export class RttLoad {
 
   static async connect(cfg: LoadConfig): Promise<RttLoad> {
     const topic = `${cfg.topicPrefix}/rtt`;
-    const sub = await connectClient(cfg.host, cfg.port, 'rtt-sub');
+    const sub = await connectClient(cfg.host, cfg.port, 'rtt-sub', cfg.credentials);
     await sub.subscribeAsync(topic, { qos: 1 });
-    const pub = await connectClient(cfg.host, cfg.port, 'rtt-pub');
+    const pub = await connectClient(cfg.host, cfg.port, 'rtt-pub', cfg.credentials);
     return new RttLoad(cfg, [sub, pub], pub, topic);
   }
 

@@ -1,14 +1,15 @@
 import type { PhaseMeasurement } from './run-phase.js';
 import { median } from './stats.js';
 
-/** One repetition of both phases against one broker. */
+/** One repetition of a variant: fan-in, and the QoS 1 round trip unless the variant leaves it out. */
 export interface RunRecord {
+  /** The variant's name: the broker, and for the gateway its access rules and load. */
   broker: string;
   fanin: PhaseMeasurement;
-  rtt: PhaseMeasurement;
+  rtt: PhaseMeasurement | undefined;
 }
 
-/** Per-broker medians over its repetitions. */
+/** Per-variant medians over its repetitions. */
 export interface BrokerSummary {
   broker: string;
   runs: number;
@@ -43,7 +44,8 @@ export function otherBusy(m: PhaseMeasurement): number {
 export function summarize(broker: string, records: readonly RunRecord[], noiseLimit: number): BrokerSummary {
   const fan = records.map((r) => r.fanin);
   const faninResults = fan.flatMap((m) => (m.result.phase === 'fanin' ? [m.result] : []));
-  const rttResults = records.flatMap((r) => (r.rtt.result.phase === 'rtt' ? [r.rtt.result] : []));
+  const rtts = records.flatMap((r) => (r.rtt === undefined ? [] : [r.rtt]));
+  const rttResults = rtts.flatMap((m) => (m.result.phase === 'rtt' ? [m.result] : []));
   return {
     broker,
     runs: records.length,
@@ -57,6 +59,6 @@ export function summarize(broker: string, records: readonly RunRecord[], noiseLi
     lost: faninResults.reduce((sum, r) => sum + (r.sent - r.received), 0),
     p50Ms: median(rttResults.map((r) => r.p50Ms)),
     p99Ms: median(rttResults.map((r) => r.p99Ms)),
-    rttCpuUsPerMsg: median(records.map((r) => cpuUsPerMsg(r.rtt))),
+    rttCpuUsPerMsg: median(rtts.map(cpuUsPerMsg)),
   };
 }

@@ -1,4 +1,4 @@
-import { covers, intersects, matchesTopic, parsePattern, type Pattern } from './topic-pattern.ts';
+import { covers, intersects, parsePattern, type Pattern } from './topic-pattern.ts';
 
 /** How a subscription is granted: wholly, only for the topics the rules let through (checked per message), or not at all. */
 export type SubscriptionGrant = 'granted' | 'filtered' | 'denied';
@@ -8,9 +8,6 @@ export interface PatternVariables {
   username: string | undefined;
   clientId: string;
 }
-
-/** Decisions remembered per topic, up to this many; then the memory starts again. */
-const DECISION_CACHE_SIZE = 4096;
 
 /**
  * A value fit to stand for a whole pattern level or part of one: a name holding "/", "+" or "#" would
@@ -39,6 +36,57 @@ function expand(pattern: string, variables: PatternVariables, kind: 'allow' | 'd
   return levels;
 }
 
+/**
+ * Patterns merged level by level into a tree, so that a topic is matched against all of them in one walk
+ * down its levels: the cost grows with the topic's depth and the wildcards met on the way, not with the
+ * number of patterns, and nothing is remembered per topic. It matches as `matchesTopic` does each pattern.
+ */
+const DOLLAR = 0x24;
+
+class PatternTree {
+  private readonly literal = new Map<string, PatternTree>();
+  private plus: PatternTree | undefined;
+  /** A pattern ends here: it matches topics of exactly this many levels. */
+  private end = false;
+  /** A pattern ends here with "#": it matches topics of this many levels or more. */
+  private rest = false;
+
+  constructor(patterns: readonly Pattern[] = []) {
+    for (const pattern of patterns) this.add(pattern, 0);
+  }
+
+  private add(pattern: Pattern, from: number): void {
+    const level = pattern[from];
+    if (level === undefined) this.end = true;
+    else if (level === '#') this.rest = true;
+    else if (level === '+') (this.plus ??= new PatternTree()).add(pattern, from + 1);
+    else {
+      let next = this.literal.get(level);
+      if (next === undefined) this.literal.set(level, (next = new PatternTree()));
+      next.add(pattern, from + 1);
+    }
+  }
+
+  /** Whether some pattern matches `topic` (a topic name). */
+  matches(topic: string): boolean {
+    // As in MQTT matching [MQTT-4.7.2-1], a wildcard first level does not reach topics starting with "$".
+    return this.walk(topic, 0, topic.charCodeAt(0) !== DOLLAR);
+  }
+
+  /** The level starting at `start` and those below it; past the end of `topic` when all levels are matched. */
+  private walk(topic: string, start: number, wildcards: boolean): boolean {
+    if (this.rest && wildcards) return true;
+    if (start > topic.length) return this.end;
+    const slash = topic.indexOf('/', start);
+    const end = slash < 0 ? topic.length : slash;
+    if (this.literal.size > 0) {
+      const next = this.literal.get(topic.slice(start, end));
+      if (next !== undefined && next.walk(topic, end + 1, true)) return true;
+    }
+    return wildcards && this.plus !== undefined && this.plus.walk(topic, end + 1, true);
+  }
+}
+
 export interface RuleList {
   readonly allow: readonly string[];
   readonly deny: readonly string[];
@@ -48,7 +96,8 @@ export interface RuleList {
 export class AccessRules {
   private readonly allow: Pattern[];
   private readonly deny: Pattern[];
-  private readonly decisions = new Map<string, boolean>();
+  private readonly allowTree: PatternTree;
+  private readonly denyTree: PatternTree;
 
   constructor(lists: readonly RuleList[], variables: PatternVariables) {
     const expanded = (patterns: readonly string[], kind: 'allow' | 'deny') =>
@@ -58,6 +107,8 @@ export class AccessRules {
       });
     this.allow = lists.flatMap((list) => expanded(list.allow, 'allow'));
     this.deny = lists.flatMap((list) => expanded(list.deny, 'deny'));
+    this.allowTree = new PatternTree(this.allow);
+    this.denyTree = new PatternTree(this.deny);
   }
 
   /** Whether the rules let every topic through: `#` and `$SYS/#` allowed, nothing denied. */
@@ -68,13 +119,7 @@ export class AccessRules {
 
   /** Whether the rules let `topic` (a topic name) through. */
   allows(topic: string): boolean {
-    const known = this.decisions.get(topic);
-    if (known !== undefined) return known;
-    const levels = topic.split('/');
-    const allowed = !this.deny.some((pattern) => matchesTopic(pattern, levels)) && this.allow.some((pattern) => matchesTopic(pattern, levels));
-    if (this.decisions.size >= DECISION_CACHE_SIZE) this.decisions.clear();
-    this.decisions.set(topic, allowed);
-    return allowed;
+    return !this.denyTree.matches(topic) && this.allowTree.matches(topic);
   }
 
   /** How a subscription to `filter` is granted. */

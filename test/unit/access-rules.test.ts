@@ -86,7 +86,19 @@ describe('access rules', () => {
     expect(r.allows('public/x')).toBe(true);
   });
 
-  it('gives the same answer from its memory of decisions', () => {
+  it('matches a topic against many patterns at once as it matches each pattern alone', () => {
+    const patterns = ['#', '+', 'a', 'a/#', 'a/+', 'a/b', 'a/b/#', 'a/+/c', '+/b/#', '+/+/c/#', 'a//c', '+/+', '$SYS/#', '$SYS/+/x', 'x/a/#', 'x/+/+/d'];
+    const topics = ['a', 'a/b', 'a/b/c', 'a/x/c', 'a/b/c/d', 'a//c', 'b', 'b/b/c', 'x/a', 'x/y/z/d', 'x/a/z/d', '$SYS/b/x', '$SYS', '/a', 'a/', ''];
+    for (const topic of topics) {
+      const each = patterns.map((pattern) => matchesTopic(p(pattern), topic.split('/')));
+      expect(patterns.map((pattern) => rules([pattern]).allows(topic)), topic).toEqual(each);
+      expect(rules(patterns).allows(topic), topic).toBe(each.some(Boolean));
+      expect(rules(['#', '$SYS/#'], patterns).allows(topic), topic).toBe(!each.some(Boolean));
+    }
+    expect(patterns.map((pattern) => rules([pattern]).allows('a/b/c')).filter(Boolean)).toHaveLength(6);
+  });
+
+  it('gives the same answer when asked again', () => {
     const r = rules(['a/#'], ['a/b']);
     expect([r.allows('a/b'), r.allows('a/b'), r.allows('a/c'), r.allows('a/c')]).toEqual([false, false, true, true]);
   });
