@@ -39,7 +39,7 @@ function expand(pattern: string, variables: PatternVariables, kind: 'allow' | 'd
 /**
  * Patterns merged level by level into a tree, so that a topic is matched against all of them in one walk
  * down its levels: the cost grows with the topic's depth and the wildcards met on the way, not with the
- * number of patterns, and nothing is remembered per topic. It matches as `matchesTopic` does each pattern.
+ * number of patterns, and nothing is remembered per topic. It matches as MQTT matches each pattern alone (test/helpers/topic-match.ts is the reference it is tested against).
  */
 const DOLLAR = 0x24;
 

@@ -17,18 +17,6 @@ export function parsePattern(pattern: string): Pattern {
 const isWildcard = (level: string | undefined): boolean => level === PLUS || level === HASH;
 const isDollar = (level: string | undefined): boolean => level !== undefined && level.charCodeAt(0) === 0x24;
 
-/** Whether `pattern` matches the topic name split into `levels`. */
-export function matchesTopic(pattern: Pattern, levels: readonly string[]): boolean {
-  if (isDollar(levels[0]) && isWildcard(pattern[0])) return false;
-  for (let i = 0; i < pattern.length; i++) {
-    const level = pattern[i];
-    if (level === HASH) return true;
-    if (i >= levels.length) return false;
-    if (level !== PLUS && level !== levels[i]) return false;
-  }
-  return pattern.length === levels.length;
-}
-
 /** Whether every topic that `filter` matches is matched by `pattern`. */
 export function covers(pattern: Pattern, filter: Pattern): boolean {
   if (isDollar(filter[0]) && isWildcard(pattern[0])) return false;

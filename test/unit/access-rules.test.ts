@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../../schemas/gateway.ts';
 import { AccessRules } from '../../src/access/access-rules.ts';
 import { principalOf } from '../../src/access/principal.ts';
-import { covers, intersects, matchesTopic, parsePattern } from '../../src/access/topic-pattern.ts';
+import { covers, intersects, parsePattern } from '../../src/access/topic-pattern.ts';
+import { matchesTopic } from '../helpers/topic-match.ts';
 
 const p = parsePattern;
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../../schemas/gateway.ts';
 import { principalOf } from '../../src/access/principal.ts';
-import { matchesTopic, parsePattern } from '../../src/access/topic-pattern.ts';
+import { parsePattern } from '../../src/access/topic-pattern.ts';
+import { matchesTopic } from '../helpers/topic-match.ts';
 import { ACL_CREDENTIALS, ACL_PATTERNS_PER_ROLE, ACL_ROLES, benchAccess } from '../../bench/lib/acl-config.ts';
 
 /** bench:broker measures the cost of access checks with this config: it must be the worst case it claims to be. */
