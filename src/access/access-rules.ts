@@ -36,13 +36,14 @@ function expand(pattern: string, variables: PatternVariables, kind: 'allow' | 'd
   return levels;
 }
 
+const DOLLAR = 0x24;
+
 /**
  * Patterns merged level by level into a tree, so that a topic is matched against all of them in one walk
  * down its levels: the cost grows with the topic's depth and the wildcards met on the way, not with the
- * number of patterns, and nothing is remembered per topic. It matches as MQTT matches each pattern alone (test/helpers/topic-match.ts is the reference it is tested against).
+ * number of patterns, and nothing is remembered per topic. It matches as MQTT matches each pattern alone
+ * (test/helpers/topic-match.ts is the reference it is tested against).
  */
-const DOLLAR = 0x24;
-
 class PatternTree {
   private readonly literal = new Map<string, PatternTree>();
   private plus: PatternTree | undefined;
