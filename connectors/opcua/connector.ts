@@ -266,7 +266,10 @@ export class OpcuaConnector implements Connector {
       await live.session?.close(true).catch(() => undefined);
       await live.client.disconnect().catch(() => undefined);
     };
-    await Promise.race([closing(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([closing(), new Promise((resolve) => (giveUp = setTimeout(resolve, 3000)))]);
+    // Cleared, or a stopped connector would keep a timer for 3 s.
+    clearTimeout(giveUp);
   }
 
   private report(state: 'connecting' | 'connected' | 'error', error?: ConnectorError): void {

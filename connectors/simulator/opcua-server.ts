@@ -4,6 +4,8 @@ import type { PumpStation } from './pump-station.ts';
 
 export interface RunningOpcuaServer {
   endpoint: string;
+  /** Open client sessions, to check that reconnects leave none behind. */
+  sessions(): number;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function serveOpcua(station: PumpStation, host: string, port: numbe
   const timer = setInterval(refresh, refreshMs);
   return {
     endpoint: server.getEndpointUrl(),
+    sessions: () => server.engine.currentSessionCount,
     close: async () => {
       clearInterval(timer);
       await server.shutdown(0);

@@ -1,0 +1,115 @@
+// A connector worker that dies is restarted with backoff; meanwhile its tags are bad and its writes answered.
+// The worker is a real one: a Modbus RTU line runs in a child process of its own, which the test kills.
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceStatusReport, Sample, WriteResult } from '../../connectors/sdk.ts';
+import { deviceSchema } from '../../schemas/mapping.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import { ConnectorHost } from '../../src/connector-host/host.ts';
+import { createLogger } from '../../src/log.ts';
+import { sleep } from '../helpers/mqtt.ts';
+import { ptyPair, socatMissing, type PtyPair } from '../helpers/pty-pair.ts';
+import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
+
+/** The pid of this process's connector worker child, once it runs. */
+async function workerPid(): Promise<number> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n');
+    const line = children.find((child) => child.includes('connectors/worker.js'));
+    if (line) return Number(line.trim().split(/\s+/)[0]);
+    await sleep(20);
+  }
+  throw new Error('no connector worker process');
+}
+
+async function until(condition: () => boolean, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms`);
+    await sleep(10);
+  }
+}
+
+const missing = socatMissing();
+if (missing !== undefined) console.warn(`skipping the connector restart test: ${missing}`);
+
+describe.skipIf(missing !== undefined)('a crashed connector worker', () => {
+  let dir: TempDir;
+  let pty: PtyPair;
+
+  beforeAll(async () => {
+    dir = makeTempDir();
+    pty = await ptyPair(dir.path);
+  });
+  afterAll(async () => {
+    await pty?.close();
+    dir?.remove();
+  });
+
+  it('is restarted with backoff, its tags bad meanwhile and its pending write answered', async () => {
+    // Nothing answers on the other end of the line: a write waits for its reply until the worker dies.
+    const device = deviceSchema.parse({
+      name: 'tank',
+      protocol: 'modbus',
+      transport: { type: 'rtu', path: pty.b, baudRate: 38400 },
+      timeoutMs: 1000,
+      pollGroups: { default: { intervalMs: 1000 } },
+      tags: [
+        { name: 'level', register: 'holding', address: 0, dataType: 'uint16' },
+        { name: 'setpoint', register: 'holding', address: 2, dataType: 'uint16', writable: true },
+      ],
+    });
+    const samples: Array<Sample & { at: number }> = [];
+    const statuses: Array<DeviceStatusReport & { at: number }> = [];
+    const host = new ConnectorHost(
+      [device],
+      {
+        samples: (batch) => void samples.push(...batch.map((sample) => ({ ...sample, at: Date.now() }))),
+        status: (report) => void statuses.push({ ...report, at: Date.now() }),
+      },
+      createLogger('silent'),
+    );
+    host.start();
+    try {
+      const connecting = (from: number) => () => statuses.slice(from).some((s) => s.state === 'connecting');
+      const crashedFrom = (from: number) => statuses.slice(from).find((s) => s.state === 'error' && s.error?.code === ErrorCodes.WORKER_CRASHED);
+
+      // 1. A write is pending when the worker dies: it is answered, not left to its 10 s timeout.
+      await until(connecting(0), 5000);
+      await sleep(200);
+      let answered: WriteResult | undefined;
+      const write = host.write('tank', 'setpoint', 7).then((result) => (answered = result));
+      await sleep(200);
+      expect(answered).toBeUndefined();
+      const samplesFrom = samples.length;
+      process.kill(await workerPid(), 'SIGKILL');
+      await write;
+      expect(answered).toMatchObject({ ok: false, error: { code: ErrorCodes.WORKER_CRASHED } });
+
+      // 2. Every tag is bad, the device in error, and a write while it is down is refused at once.
+      await until(() => crashedFrom(0) !== undefined, 2000);
+      const bad = samples.slice(samplesFrom).filter((s) => s.quality === 'bad' && s.status === ErrorCodes.WORKER_CRASHED);
+      expect(bad.map((s) => s.tagId).sort()).toEqual(['tank/level', 'tank/setpoint']);
+      expect(await host.write('tank', 'setpoint', 8)).toMatchObject({ ok: false, error: { code: ErrorCodes.WORKER_CRASHED } });
+
+      // 3. It comes back after the backoff (1 s ± 20 %), and after twice that when it dies again.
+      const first = crashedFrom(0);
+      const afterFirst = statuses.length;
+      await until(connecting(afterFirst), 5000);
+      const firstGap = (statuses.slice(afterFirst).find((s) => s.state === 'connecting')?.at ?? 0) - (first?.at ?? 0);
+      process.kill(await workerPid(), 'SIGKILL');
+      await until(() => crashedFrom(afterFirst) !== undefined, 2000);
+      const second = crashedFrom(afterFirst);
+      const afterSecond = statuses.length;
+      await until(connecting(afterSecond), 6000);
+      const secondGap = (statuses.slice(afterSecond).find((s) => s.state === 'connecting')?.at ?? 0) - (second?.at ?? 0);
+      expect(firstGap).toBeGreaterThanOrEqual(800);
+      expect(firstGap).toBeLessThan(1200 + 2000);
+      expect(secondGap).toBeGreaterThanOrEqual(1600);
+      expect(secondGap).toBeLessThan(2400 + 2000);
+    } finally {
+      await host.stop();
+    }
+  });
+});
