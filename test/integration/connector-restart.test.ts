@@ -1,6 +1,6 @@
 // A connector worker that dies is restarted with backoff; meanwhile its tags are bad and its writes answered.
 // The worker is a real one: a Modbus RTU line runs in a child process of its own, which the test kills.
-import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceStatusReport, Sample, WriteResult } from '../../connectors/sdk.ts';
 import { deviceSchema } from '../../schemas/mapping.ts';
@@ -11,13 +11,36 @@ import { sleep } from '../helpers/mqtt.ts';
 import { ptyPair, socatMissing, type PtyPair } from '../helpers/pty-pair.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
 
+/** This process's child processes, from /proc (no procps needed). */
+function childPids(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        // The fields after the command's closing parenthesis: state, then the parent's pid.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+      } catch {
+        return false;
+      }
+    });
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
 /** The pid of this process's connector worker child, once it runs. */
 async function workerPid(): Promise<number> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
-    const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n');
-    const line = children.find((child) => child.includes('connectors/worker.js'));
-    if (line) return Number(line.trim().split(/\s+/)[0]);
+    const pid = childPids().find((child) => commandLine(child).includes('connectors/worker.js'));
+    if (pid !== undefined) return pid;
     await sleep(20);
   }
   throw new Error('no connector worker process');
