@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { BrokerHandle } from '../shared/broker-process.ts';
-import { OutputTail, isAlive } from '../shared/broker-process.ts';
+import { OutputTail, isAlive } from '../shared/process.ts';
 import { trackChild } from '../shared/cleanup.ts';
 import { hostBusyCpuSeconds, processTreeCpuSeconds } from '../shared/proc-cpu.ts';
 import { parseGeneratorEvent, type LoadConfig, type PhaseResult } from './protocol.ts';

@@ -11,11 +11,13 @@ import { connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect as mqttConnect } from 'mqtt';
-import { isAlive, spawnBroker, stopChild } from '../shared/broker-process.ts';
+import { stopBroker } from '../shared/broker-process.ts';
 import { cleanupNow, makeTempDir } from '../shared/cleanup.ts';
-import { gatewayConfigYaml, listenerPort } from '../shared/gateway-broker.ts';
+import { gatewayConfigYaml } from '../shared/gateway-broker.ts';
+import { launchGateway } from '../shared/gateway-process.ts';
 import { repoRoot } from '../shared/options.ts';
-import { readRssBytes } from '../shared/store-gateway.ts';
+import { readRssBytes } from '../shared/proc-cpu.ts';
+import { isAlive } from '../shared/process.ts';
 import { formatTable, fmtInt } from '../shared/table.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { encodeRemainingLength } from '../../test/helpers/raw-mqtt.ts';
@@ -44,24 +46,20 @@ async function startLimited(): Promise<Running> {
   const dir = makeTempDir('uns-bench-hostile-');
   const config = path.join(dir, 'gateway.yaml');
   writeFileSync(config, gatewayConfigYaml(path.join(dir, 'data')));
-  const proc = spawnBroker('prlimit', [`--nofile=${OPEN_FILES}:${OPEN_FILES}`, process.execPath, bin, 'run', '--config', config], repoRoot);
   const codes = new Map<string, number>();
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${proc.tail.toString()}`)), 30_000);
-    proc.onStdoutLine((line) => {
+  const gw = await launchGateway({
+    repoRoot,
+    bin,
+    configFile: config,
+    startTimeoutMs: 30_000,
+    wrapper: ['prlimit', `--nofile=${OPEN_FILES}:${OPEN_FILES}`],
+    onLog: (_record, line) => {
       const code = /"code":"(UNS_ERR_[A-Z0-9_]+)"/.exec(line)?.[1];
       if (code) codes.set(code, (codes.get(code) ?? 0) + 1);
-      const found = listenerPort(line);
-      if (found !== null) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
+    },
   });
-  const pid = proc.child.pid;
-  if (pid === undefined) throw new Error('no pid');
   // prlimit execs node: the pid is the gateway's own.
-  return { pid, port, alive: () => isAlive(proc.child), warnings: (code) => codes.get(code) ?? 0, stop: () => stopChild(proc.child, 5000, dir) };
+  return { pid: gw.pid, port: gw.port, alive: () => isAlive(gw.child), warnings: (code) => codes.get(code) ?? 0, stop: () => stopBroker(gw.child, 5000, dir) };
 }
 
 function open(port: number): Promise<Socket> {

@@ -22,7 +22,7 @@ import { hostBusyCpuSeconds, processTreeCpuSeconds } from '../shared/proc-cpu.ts
 import { percentile } from '../shared/stats.ts';
 import { fmtInt, fmtNum } from '../shared/table.ts';
 import { tagTopic, totalTags, writableTopic, writeGatewayConfig, type BenchLayout } from './config.ts';
-import { distWarning, startGatewayProcess, type GatewayProcess } from '../shared/modbus-gateway.ts';
+import { distWarning, startGatewayProcess, type GatewayProcess } from '../shared/measured-gateway.ts';
 import { startNodeFlags } from '../shared/start-flags.ts';
 import { matchChanges, type ChangeLatencies, type Reception } from './latency.ts';
 import { mergeProfiles, monotonicNowUs, profileFiles, summariseProfile, type FunctionCost, type MonotonicWindowUs } from '../shared/cpu-profile.ts';

@@ -1,7 +1,8 @@
 /** The benchmark's side of the simulator child process (bench/modbus/sim-process.ts). */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { trackChild } from '../shared/cleanup.ts';
+import { isAlive } from '../shared/process.ts';
 import type { ChangeRecord, DeviceCounts, ParentToSim, SimSetup, SimToParent } from './protocol.ts';
 
 const SIM_ENTRY = fileURLToPath(new URL('./sim-process.ts', import.meta.url));
@@ -20,10 +21,6 @@ export interface Simulators {
   counts(): Promise<CountsSnapshot>;
   alive(): boolean;
   stop(timeoutMs: number): Promise<void>;
-}
-
-function isAlive(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
 }
 
 /** Forks the simulator process (through tsx) and waits until every device is listening. */

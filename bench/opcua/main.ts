@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { hostBusyCpuSeconds, processTreeCpuSeconds } from '../shared/proc-cpu.ts';
 import { fmtInt, fmtNum } from '../shared/table.ts';
-import { distWarning, startGatewayProcess, type GatewayProcess } from '../shared/modbus-gateway.ts';
+import { distWarning, startGatewayProcess, type GatewayProcess } from '../shared/measured-gateway.ts';
 import { mergeProfiles, monotonicNowUs, profileFiles, summariseProfile, type FunctionCost, type MonotonicWindowUs } from '../shared/cpu-profile.ts';
 import { writeOpcuaGatewayConfig } from './config.ts';
 import { statusField, threadCpuSeconds, threadDelta, type ThreadShare } from './proc.ts';

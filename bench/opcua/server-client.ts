@@ -1,8 +1,9 @@
 /** The benchmark's side of the OPC UA server child process (bench/opcua/server-process.ts). */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { trackChild } from '../shared/cleanup.ts';
+import { isAlive } from '../shared/process.ts';
 import type { LoadPattern, ParentToServer, ServerCounts, ServerSetup, ServerToParent } from './protocol.ts';
 
 const SERVER_ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
@@ -19,10 +20,6 @@ export interface OpcuaServerProcess {
   /** Last lines the server wrote (node-opcua logs), for error messages. */
   logTail(): string;
   stop(timeoutMs: number): Promise<void>;
-}
-
-function isAlive(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
 }
 
 /** Forks the server process (through tsx) and waits until it listens. */

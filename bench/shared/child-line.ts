@@ -12,15 +12,21 @@ export function hasNumbers(v: Record<string, unknown>, keys: readonly string[]):
   return keys.every((k) => typeof v[k] === 'number');
 }
 
-/** One stdout line of a child; null for anything else. */
-export function parseChildLine(line: string): ChildLine | null {
-  let v: unknown;
+/** A line holding one JSON object (a child's message, a gateway's pino log line); null for anything else. */
+export function parseJsonRecord(line: string): Record<string, unknown> | null {
+  if (!line.startsWith('{')) return null;
   try {
-    v = JSON.parse(line);
+    const v: unknown = JSON.parse(line);
+    return isRecord(v) ? v : null;
   } catch {
     return null;
   }
-  if (!isRecord(v)) return null;
+}
+
+/** One stdout line of a child; null for anything else. */
+export function parseChildLine(line: string): ChildLine | null {
+  const v = parseJsonRecord(line);
+  if (v === null) return null;
   if (v.event === 'ready') return { event: 'ready' };
   if (v.event === 'error') return { event: 'error', message: String(v.message) };
   if (v.event !== 'result' || !isRecord(v.result)) return null;

@@ -2,7 +2,8 @@ import { accessSync, constants, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeTempDir } from './cleanup.ts';
 import { freePort, waitForPort } from './free-port.ts';
-import { isAlive, spawnBroker, stopChild, type BrokerHandle } from './broker-process.ts';
+import { stopBroker, type BrokerHandle } from './broker-process.ts';
+import { isAlive, spawnPiped } from './process.ts';
 
 /** Absolute path of `mosquitto` if it is an executable on PATH, else null. */
 export function findMosquitto(): string | null {
@@ -36,8 +37,8 @@ export async function startMosquitto(bin: string, startTimeoutMs: number): Promi
       '',
     ].join('\n'),
   );
-  const { child, tail } = spawnBroker(bin, ['-c', conf], dir);
-  const stop = (): ReturnType<BrokerHandle['stop']> => stopChild(child, 5000, dir);
+  const { child, tail } = spawnPiped(bin, ['-c', conf], dir);
+  const stop = (): ReturnType<BrokerHandle['stop']> => stopBroker(child, 5000, dir);
   try {
     const failed = new Promise<never>((_, reject) => {
       child.once('error', reject);

@@ -77,3 +77,15 @@ export function hostBusyCpuSeconds(): number {
   // guest time is already included in user/nice.
   return (at(0) + at(1) + at(2) + at(5) + at(6) + at(7)) / clockTicksPerSecond();
 }
+
+/** A number field of /proc/<pid>/status or smaps_rollup ("VmRSS", "Threads", "Anonymous"), as written (kB for sizes). */
+export function procField(pid: number, file: 'status' | 'smaps_rollup', field: string): number {
+  const text = readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text);
+  if (!match?.[1]) throw new Error(`no ${field} in /proc/${pid}/${file}`);
+  return Number(match[1]);
+}
+
+export function readRssBytes(pid: number): number {
+  return procField(pid, 'status', 'VmRSS') * 1024;
+}

@@ -30,7 +30,7 @@ import {
   type PhaseRecord,
 } from './report.ts';
 import { StalledSubscriber, type SettleResult, type StalledStatus } from './subscriber-client.ts';
-import { readRssBytes } from '../shared/store-gateway.ts';
+import { readRssBytes } from '../shared/proc-cpu.ts';
 
 const START_TIMEOUT_MS = 30_000;
 const SETUP_TIMEOUT_MS = 30_000; // load generator start + connect + warm-up + SUBACK; the settle time comes on top

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { OutputTail, isAlive, type BrokerHandle } from '../shared/broker-process.ts';
+import type { BrokerHandle } from '../shared/broker-process.ts';
+import { OutputTail, isAlive } from '../shared/process.ts';
 import { trackChild } from '../shared/cleanup.ts';
 import { parsePairsEvent, type PairsConfig, type PairsResult } from './pairs-protocol.ts';
 import { hostBusyCpuSeconds, processTreeCpuSeconds } from '../shared/proc-cpu.ts';

@@ -25,7 +25,8 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { cleanupNow, makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { median } from '../shared/stats.ts';
-import { REPO_ROOT, buildGateway, dbSize, startGateway, type DbSize, type Engine, type RunningGateway, type StopOutcome } from '../shared/store-gateway.ts';
+import { REPO_ROOT, buildGateway, dbSize, startGateway, type DbSize, type Engine, type RunningGateway } from '../shared/store-gateway.ts';
+import type { StopResult } from '../shared/process.ts';
 import { formatProfile, profileFiles, summariseProfile } from './profile.ts';
 import { createSourceLocator } from './sourcemap.ts';
 import type { ReadResult } from './protocol.ts';
@@ -159,7 +160,7 @@ class Bench {
     return startGateway({ engine, dir, startTimeoutMs: START_TIMEOUT_MS, cpuProfDir });
   }
 
-  async stop(gw: RunningGateway, what: string): Promise<StopOutcome> {
+  async stop(gw: RunningGateway, what: string): Promise<StopResult> {
     const r = await gw.stop(STOP_GRACE_MS);
     if (r.forced || r.code !== 0) {
       fail(`${what}: SIGINT stop was not clean (code ${r.code}, signal ${r.signal}${r.forced ? ', killed' : ''})\n${gw.logTail()}`);

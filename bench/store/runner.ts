@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { trackChild } from '../shared/cleanup.ts';
 import { hostBusyCpuSeconds, processTreeCpuSeconds } from '../shared/proc-cpu.ts';
+import { isAlive } from '../shared/process.ts';
 import type { RunningGateway } from '../shared/store-gateway.ts';
 import { parseLoadEvent, type StoreLoadConfig, type StoreLoadResult } from './protocol.ts';
 
@@ -53,7 +54,7 @@ export function runLoad<C extends StoreLoadConfig>(
       settled = true;
       clearTimeout(timer);
       cancelExitWatch();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (isAlive(child)) child.kill('SIGKILL');
       const tail = stderr.join('\n');
       const gwState = gw.alive() ? '' : `\n--- ${gw.engine} gateway exited; output (tail) ---\n${gw.logTail()}`;
       reject(new Error(`${gw.engine} ${cfg.mode}: ${why}${tail ? `\n--- load generator stderr ---\n${tail}` : ''}${gwState}`));
