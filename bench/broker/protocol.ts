@@ -9,7 +9,7 @@
  * around the measured part.
  */
 
-import { hasNumbers, parseChildLine } from '../shared/child-line.ts';
+import { hasNumbers, parseChildLine, type ChildEvent } from '../shared/child-line.ts';
 import type { Credentials } from '../shared/mqtt-clients.ts';
 
 export type PhaseName = 'fanin' | 'rtt';
@@ -61,10 +61,7 @@ export interface RttResult {
 
 export type PhaseResult = FaninResult | RttResult;
 
-export type GeneratorEvent =
-  | { event: 'ready' }
-  | { event: 'result'; result: PhaseResult }
-  | { event: 'error'; message: string };
+export type GeneratorEvent = ChildEvent<PhaseResult>;
 
 /** Parse one stdout line of the child; returns null for anything else. */
 export function parseGeneratorEvent(line: string): GeneratorEvent | null {

@@ -2,7 +2,9 @@
  * The stdout protocol of the benches' load-generator children: one JSON object a line, `{"event":"ready"}`,
  * `{"event":"error","message":…}` or `{"event":"result","result":{…}}`. Each bench checks its own result shape.
  */
-export type ChildLine = { event: 'ready' } | { event: 'error'; message: string } | { event: 'result'; result: Record<string, unknown> };
+export type ChildEvent<R> = { event: 'ready' } | { event: 'error'; message: string } | { event: 'result'; result: R };
+
+export type ChildLine = ChildEvent<Record<string, unknown>>;
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -7,7 +7,7 @@
  * `durationMs`. One JSON object per stdout line.
  */
 
-import { parseChildLine } from '../shared/child-line.ts';
+import { parseChildLine, type ChildEvent } from '../shared/child-line.ts';
 
 export interface PairsConfig {
   host: string;
@@ -40,7 +40,7 @@ export interface PairsResult {
   loadgenCpuMs: number;
 }
 
-export type PairsEvent = { event: 'ready' } | { event: 'result'; result: PairsResult } | { event: 'error'; message: string };
+export type PairsEvent = ChildEvent<PairsResult>;
 
 const NUMBER_FIELDS = ['completed', 'elapsedMs', 'msgPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'undeliveredAtEnd', 'loadgenCpuMs'] as const;
 

@@ -6,7 +6,7 @@
  * `{"event":"error","message":...}` and exits 1).
  */
 
-import { hasNumbers, isRecord, parseChildLine } from '../shared/child-line.ts';
+import { hasNumbers, isRecord, parseChildLine, type ChildEvent } from '../shared/child-line.ts';
 
 interface Common {
   host: string;
@@ -90,10 +90,7 @@ export interface ReadResult {
 
 export type StoreLoadResult = ThroughputResult | FillResult | ReadResult;
 
-export type LoadEvent =
-  | { event: 'ready' }
-  | { event: 'result'; result: StoreLoadResult }
-  | { event: 'error'; message: string };
+export type LoadEvent = ChildEvent<StoreLoadResult>;
 
 const RESULT_FIELDS: Record<StoreLoadResult['mode'], readonly string[]> = {
   throughput: ['sent', 'acked', 'received', 'duplicates', 'elapsedMs', 'msgPerSec', 'loadgenCpuMs'],
