@@ -5,13 +5,21 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+export interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
 }
 
-interface CpuProfile {
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+}
+
+export interface CpuProfile {
   startTime: number;
+  endTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -34,13 +42,20 @@ export interface ThreadProfile {
   functions: FunctionCost[];
 }
 
+export function readCpuProfile(file: string): CpuProfile {
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!isCpuProfile(parsed)) throw new Error(`${file} is not a .cpuprofile`);
+  return parsed;
+}
+
 function isCpuProfile(value: unknown): value is CpuProfile {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v.startTime === 'number' && Array.isArray(v.nodes) && Array.isArray(v.samples) && Array.isArray(v.timeDeltas);
 }
 
-function shortUrl(url: string, repoRoot: string): string {
+/** A short location: "node_modules/aedes/lib/client.js", "src/store/outgoing.ts", "node:internal/…". */
+export function shortUrl(url: string, repoRoot: string): string {
   if (url === '') return '';
   let p = url.startsWith('file://') ? decodeURIComponent(url.slice('file://'.length)) : url;
   const root = repoRoot.endsWith('/') ? repoRoot : `${repoRoot}/`;
@@ -50,7 +65,7 @@ function shortUrl(url: string, repoRoot: string): string {
 }
 
 /** CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile → tid. */
-function threadIdOf(file: string): number {
+export function threadIdOf(file: string): number {
   const parts = path.basename(file).split('.');
   const tid = Number(parts[4]);
   return Number.isInteger(tid) ? tid : -1;
@@ -69,33 +84,46 @@ export function monotonicNowUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
+/**
+ * Calls `fn` with each sample's call frame and the time it stands for: sample i lasts until sample i+1 (the
+ * last one, or one with a negative delta, as long as the one before). With `window`, only the samples in it.
+ */
+export function forEachSample(profile: CpuProfile, fn: (frame: CallFrame, us: number) => void, window?: MonotonicWindowUs): void {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  let at = profile.startTime;
+  let last = 0;
+  profile.samples.forEach((nodeId, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.from || at >= window.to)) return;
+    const next = profile.timeDeltas[i + 1];
+    const us = next !== undefined && next >= 0 ? next : last;
+    last = us;
+    const frame = nodes.get(nodeId)?.callFrame;
+    if (frame) fn(frame, us);
+  });
+}
+
 export function summariseProfile(file: string, repoRoot: string, window?: MonotonicWindowUs): ThreadProfile {
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  if (!isCpuProfile(parsed)) throw new Error(`${file} is not a .cpuprofile`);
-  const nodes = new Map(parsed.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<string, { name: string; where: string; us: number }>();
   let total = 0;
   let idle = 0;
-  let at = parsed.startTime;
-  parsed.samples.forEach((nodeId, i) => {
-    at += parsed.timeDeltas[i] ?? 0;
-    if (window && (at < window.from || at >= window.to)) return;
-    // The time until the next sample is spent where this sample is.
-    const us = Math.max(0, parsed.timeDeltas[i + 1] ?? 0);
-    const frame = nodes.get(nodeId)?.callFrame;
-    if (!frame) return;
-    total += us;
-    if (frame.functionName === '(idle)') {
-      idle += us;
-      return;
-    }
-    const where = frame.url === '' ? '' : `${shortUrl(frame.url, repoRoot)}:${frame.lineNumber + 1}`;
-    const name = frame.functionName === '' ? '(anonymous)' : frame.functionName;
-    const key = `${name}\u0000${where}`;
-    const entry = selfUs.get(key);
-    if (entry) entry.us += us;
-    else selfUs.set(key, { name, where, us });
-  });
+  forEachSample(
+    readCpuProfile(file),
+    (frame, us) => {
+      total += us;
+      if (frame.functionName === '(idle)') {
+        idle += us;
+        return;
+      }
+      const where = frame.url === '' ? '' : `${shortUrl(frame.url, repoRoot)}:${frame.lineNumber + 1}`;
+      const name = frame.functionName === '' ? '(anonymous)' : frame.functionName;
+      const key = `${name}\u0000${where}`;
+      const entry = selfUs.get(key);
+      if (entry) entry.us += us;
+      else selfUs.set(key, { name, where, us });
+    },
+    window,
+  );
   const busy = total - idle;
   const functions = [...selfUs.values()]
     .sort((a, b) => b.us - a.us)

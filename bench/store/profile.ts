@@ -2,31 +2,18 @@
  * Summarises a V8 .cpuprofile (as written by `node --cpu-prof`): self time per
  * function and per module, as a share of the busy (non-idle) time.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import {
+  forEachSample,
+  profileFiles as allProfileFiles,
+  readCpuProfile,
+  shortUrl as sharedShortUrl,
+  threadIdOf,
+  type CallFrame,
+} from '../shared/cpu-profile.ts';
 import { REPO_ROOT } from '../shared/store-gateway.ts';
 import type { SourceLocator } from './sourcemap.ts';
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-}
-
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-  endTime: number;
-}
 
 export interface ProfileEntry {
   name: string;
@@ -45,26 +32,9 @@ export interface ProfileSummary {
   modules: ProfileEntry[];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function parseProfile(text: string): CpuProfile {
-  const v: unknown = JSON.parse(text);
-  if (!isRecord(v) || !Array.isArray(v.nodes) || !Array.isArray(v.samples) || !Array.isArray(v.timeDeltas)) {
-    throw new Error('not a .cpuprofile');
-  }
-  return v as unknown as CpuProfile;
-}
-
-const repoUrl = `file://${REPO_ROOT.endsWith('/') ? REPO_ROOT : `${REPO_ROOT}/`}`;
-
-/** A short location: "aedes/lib/client.js:120", "src/store/outgoing.ts:88", "node:internal/...". */
+/** A short location: "aedes/lib/client.js", "src/store/outgoing.ts", "node:internal/...". */
 function shortUrl(url: string): string {
-  let u = url.startsWith(repoUrl) ? url.slice(repoUrl.length) : url;
-  const nm = u.lastIndexOf('node_modules/');
-  if (nm >= 0) u = u.slice(nm + 'node_modules/'.length);
-  return u.replace(/^file:\/\//, '');
+  return sharedShortUrl(url, REPO_ROOT).replace(/^node_modules\//, '');
 }
 
 /** The package (node_modules), the file under the repo, or the node: module group. */
@@ -104,33 +74,17 @@ function top(map: Map<string, { name: string; where: string; us: number }>, busy
 
 /** `locator` maps positions in the gateway's .ts files (compiled by tsx) back to source lines. */
 export function summariseProfile(file: string, n: number, locator: SourceLocator | null): ProfileSummary {
-  const prof = parseProfile(readFileSync(file, 'utf8'));
+  const prof = readCpuProfile(file);
   locator?.validate(prof.nodes.map((node) => node.callFrame));
-  const byId = new Map<number, ProfileNode>();
-  for (const node of prof.nodes) byId.set(node.id, node);
-  // Sample i lasts until sample i+1.
-  const selfUs = new Map<number, number>();
-  const count = prof.samples.length;
-  let lastDelta = 0;
-  for (let i = 0; i < count; i++) {
-    const id = prof.samples[i];
-    if (id === undefined) continue;
-    const next = prof.timeDeltas[i + 1];
-    const dt = next !== undefined && next >= 0 ? next : lastDelta;
-    lastDelta = dt;
-    selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
-  }
   const fns = new Map<string, { name: string; where: string; us: number }>();
   const mods = new Map<string, { name: string; where: string; us: number }>();
   let idleUs = 0;
   let busyUs = 0;
-  for (const [id, us] of selfUs) {
-    const cf = byId.get(id)?.callFrame;
-    if (cf === undefined) continue;
+  forEachSample(prof, (cf, us) => {
     const name = cf.functionName === '' ? '(anonymous)' : cf.functionName;
     if (name === '(idle)') {
       idleUs += us;
-      continue;
+      return;
     }
     busyUs += us;
     const { where, module } = location(cf, locator);
@@ -142,7 +96,7 @@ export function summariseProfile(file: string, n: number, locator: SourceLocator
     const m = mods.get(mod) ?? { name: mod, where: '', us: 0 };
     m.us += us;
     mods.set(mod, m);
-  }
+  });
   return {
     file,
     wallMs: (prof.endTime - prof.startTime) / 1000,
@@ -158,14 +112,10 @@ export function summariseProfile(file: string, n: number, locator: SourceLocator
  * thread 0 is the main thread (others are e.g. the tsx module-loader hooks thread).
  */
 export function profileFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  } catch {
-    return [];
-  }
-  const main = names.filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
-  return (main.length > 0 ? main : names).map((f) => path.join(dir, f));
+  if (!existsSync(dir)) return [];
+  const all = allProfileFiles(dir);
+  const main = all.filter((file) => threadIdOf(file) === 0);
+  return main.length > 0 ? main : all;
 }
 
 export function formatProfile(title: string, s: ProfileSummary): string[] {
