@@ -57,7 +57,7 @@ export interface Options {
   cpuProfDir: string | undefined;
 }
 
-export function intOption(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
+function intOption(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min} … ${max}`);

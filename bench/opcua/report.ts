@@ -15,7 +15,7 @@ export function verdict(ok: boolean): string {
   return ok ? 'PASS' : 'MISS';
 }
 
-export interface PhaseFigures {
+interface PhaseFigures {
   changes: number;
   changesPerS: number;
   nominalPerS: number;
@@ -52,7 +52,7 @@ export function figures(p: PhaseResult, items: number): PhaseFigures {
 }
 
 /** Main thread, the busiest other thread (the OPC UA worker, normally), and the rest, % of a core. */
-export function threadsText(p: PhaseResult, gatewayPid: number): string {
+function threadsText(p: PhaseResult, gatewayPid: number): string {
   const pct = (seconds: number): string => fmtNum((seconds / p.windowS) * 100, 0);
   const main = p.gatewayThreads.find((t) => t.tid === gatewayPid)?.seconds ?? 0;
   const others = p.gatewayThreads.filter((t) => t.tid !== gatewayPid);
@@ -138,13 +138,13 @@ export function report(m: Measurements): { text: string; failures: string[] } {
   return { text: lines.join('\n'), failures };
 }
 
-export function formatFunctions(functions: readonly FunctionCost[], n: number): string {
+function formatFunctions(functions: readonly FunctionCost[], n: number): string {
   const rows = functions.slice(0, n).map((fn, i) => [`${i + 1}. ${fn.name}`, fn.where, fmtNum(fn.selfMs, 0), `${fmtNum(fn.busyShare * 100, 1)} %`]);
   return formatTable(['function', 'where', 'self ms', 'of busy'], rows);
 }
 
 /** CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile → pid. */
-export function profilePid(file: string): number {
+function profilePid(file: string): number {
   return Number(path.basename(file).split('.')[3]);
 }
 
