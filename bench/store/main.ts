@@ -20,186 +20,19 @@
  * retained values missing after restart, an unclean stop); a missed target is
  * reported, not failed.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { cleanupNow, makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { median } from '../shared/stats.ts';
-import { REPO_ROOT, buildGateway, dbSize, startGateway, type DbSize, type Engine, type RunningGateway } from '../shared/store-gateway.ts';
-import type { StopResult } from '../shared/process.ts';
-import { formatProfile, profileFiles, summariseProfile } from './profile.ts';
+import { REPO_ROOT, buildGateway, dbSize, type DbSize, type Engine, type RunningGateway } from '../shared/store-gateway.ts';
+import { formatProfile, summariseProfile } from './profile.ts';
 import { createSourceLocator } from './sourcemap.ts';
 import type { ReadResult } from './protocol.ts';
-import {
-  fmtInt,
-  fmtMiB,
-  fmtMs,
-  fmtNum,
-  fmtPct,
-  formatReport,
-  type ReportRow,
-  type Verdict,
-} from './report.ts';
+import { fmtInt, fmtMiB, fmtMs, fmtNum, fmtPct, formatReport, type ReportRow } from './report.ts';
 import { runLoad, type Measured } from './runner.ts';
+import { HOST, SETUP_TIMEOUT_MS, TARGET_RATIO, TARGET_RETAINED_MS, TOTAL_TIMEOUT_MS, fsTypeOf, parseOptions, type Options } from './options.ts';
+import { Bench, OTHER_CPU_WARN, cpuShares, fail, failures, otherCpuPeak, out, readLine, verdict, warnings, type RetainedRead } from './session.ts';
 
-const TARGET_RATIO = 0.7; // sqlite / memory QoS 1 throughput, higher is better
-const TARGET_RETAINED_MS = 2000; // new `#` subscriber gets all retained topics
-
-const HOST = '127.0.0.1';
-const START_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 15_000;
-const SETUP_TIMEOUT_MS = 45_000; // load generator start + connect + warm-up
-const TOTAL_TIMEOUT_MS = 6 * 60_000;
-
-interface Options {
-  messages: number;
-  warmup: number;
-  runs: number;
-  window: number;
-  payloadBytes: number;
-  retained: number;
-  tagsPerAsset: number;
-  fillWindow: number;
-  readQos: 0 | 1;
-  profile: boolean;
-  memoryRetained: boolean;
-  build: boolean;
-}
-
-function parseOptions(argv: readonly string[]): Options {
-  const o: Options = {
-    messages: 30_000,
-    warmup: 3_000,
-    runs: 3,
-    window: 200,
-    payloadBytes: 100,
-    retained: 100_000,
-    tagsPerAsset: 100,
-    fillWindow: 500,
-    readQos: 1,
-    profile: false,
-    memoryRetained: true,
-    build: true,
-  };
-  const int = (flag: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--messages') o.messages = int(a, argv[++i], 100);
-    else if (a === '--runs') o.runs = int(a, argv[++i], 1);
-    else if (a === '--window') o.window = int(a, argv[++i], 1);
-    else if (a === '--retained') o.retained = int(a, argv[++i], 1);
-    else if (a === '--profile') o.profile = true;
-    else if (a === '--no-memory-retained') o.memoryRetained = false;
-    else if (a === '--no-build') o.build = false;
-    else if (a === '--help' || a === '-h') {
-      process.stdout.write(
-        'usage: node --import tsx bench/store/main.ts [--messages N] [--runs N] [--window N] [--retained N] [--profile] [--no-memory-retained] [--no-build]\n',
-      );
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  return o;
-}
-
-/** Filesystem type of the mount holding `dir` (fsync cost depends on it). */
-function fsTypeOf(dir: string): string {
-  try {
-    let best = '';
-    let type = 'unknown';
-    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
-      const [, mnt, fstype] = line.split(' ');
-      if (mnt === undefined || fstype === undefined) continue;
-      const prefix = mnt.endsWith('/') ? mnt : `${mnt}/`;
-      if ((dir === mnt || dir.startsWith(prefix)) && mnt.length > best.length) {
-        best = mnt;
-        type = fstype;
-      }
-    }
-    return type;
-  } catch {
-    return 'unknown';
-  }
-}
-
-const out = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
-};
-
-const failures: string[] = [];
-const warnings: string[] = [];
-
-function fail(what: string): void {
-  failures.push(what);
-  out(`  FAILURE: ${what}`);
-}
-
-function verdict(ok: boolean): Verdict {
-  return ok ? 'PASS' : 'MISS';
-}
-
-class Bench {
-  private profileDirs: Array<{ title: string; dir: string }> = [];
-
-  constructor(
-    private readonly opts: Options,
-    private readonly root: string,
-  ) {}
-
-  async start(engine: Engine, dir: string, title: string): Promise<RunningGateway> {
-    mkdirSync(dir, { recursive: true });
-    let cpuProfDir: string | undefined;
-    if (this.opts.profile && engine === 'sqlite') {
-      cpuProfDir = path.join(this.root, `prof-${this.profileDirs.length + 1}`);
-      mkdirSync(cpuProfDir);
-      this.profileDirs.push({ title, dir: cpuProfDir });
-    }
-    return startGateway({ engine, dir, startTimeoutMs: START_TIMEOUT_MS, cpuProfDir });
-  }
-
-  async stop(gw: RunningGateway, what: string): Promise<StopResult> {
-    const r = await gw.stop(STOP_GRACE_MS);
-    if (r.forced || r.code !== 0) {
-      fail(`${what}: SIGINT stop was not clean (code ${r.code}, signal ${r.signal}${r.forced ? ', killed' : ''})\n${gw.logTail()}`);
-    }
-    for (const e of gw.errors()) warnings.push(`${what} logged an error: ${e}`);
-    return r;
-  }
-
-  profiles(): Array<{ title: string; files: string[] }> {
-    return this.profileDirs.map((p) => ({ title: p.title, files: profileFiles(p.dir) }));
-  }
-}
-
-interface RetainedRead {
-  m: Measured<ReadResult>;
-  rss: number;
-  size: DbSize | undefined;
-}
-
-/** Highest CPU share (of one core) used by other processes during any measured interval. */
-let maxOtherCpu = 0;
-const OTHER_CPU_WARN = 0.25;
-
-/** CPU use during a measured interval, as shares of one core: gateway, load generator, everything else. */
-function cpuShares(gatewayCpuSec: number, hostCpuSec: number, loadgenCpuMs: number, elapsedMs: number): string {
-  const wall = elapsedMs / 1000;
-  const other = Math.max(0, hostCpuSec - gatewayCpuSec - loadgenCpuMs / 1000) / wall;
-  maxOtherCpu = Math.max(maxOtherCpu, other);
-  return `CPU gateway ${fmtPct(gatewayCpuSec / wall)}, loadgen ${fmtPct(loadgenCpuMs / elapsedMs)}, other ${fmtPct(other)}`;
-}
-
-function readLine(label: string, m: Measured<ReadResult>, expected: number): string {
-  const r = m.result;
-  return (
-    `  ${label.padEnd(26)} ${fmtInt(r.received)}/${fmtInt(expected)} retained in ${fmtMs(r.elapsedMs)}` +
-    ` (SUBACK ${fmtNum(r.subackMs, 1)} ms, first ${fmtNum(r.firstMs, 1)} ms)` +
-    `, ${cpuShares(m.gatewayCpuSec, m.hostCpuSec, r.loadgenCpuMs, r.elapsedMs)}`
-  );
-}
 
 async function main(): Promise<void> {
   let opts: Options;
@@ -447,9 +280,9 @@ async function runBench(opts: Options, root: string, bench: Bench): Promise<void
   out(formatReport(rows));
   out();
   out(`total ${fmtNum((performance.now() - benchStart) / 1000, 1)} s`);
-  if (maxOtherCpu > OTHER_CPU_WARN) {
+  if (otherCpuPeak() > OTHER_CPU_WARN) {
     warnings.push(
-      `other processes used up to ${fmtPct(maxOtherCpu)} of a core during measurements (${cpus().length} CPUs): figures are noisy, rerun on an idle machine`,
+      `other processes used up to ${fmtPct(otherCpuPeak())} of a core during measurements (${cpus().length} CPUs): figures are noisy, rerun on an idle machine`,
     );
   }
   for (const w of warnings) out(`warning: ${w}`);
