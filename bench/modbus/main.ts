@@ -22,6 +22,7 @@ import { matchChanges, type Reception } from './latency.ts';
 import { monotonicNowUs } from '../shared/cpu-profile.ts';
 import { startSimulators, type Simulators } from './sim-client.ts';
 
+import { sleep, waitFor } from '../shared/wait.ts';
 import { REPO_ROOT, WRITE_TIMEOUT_MS, USAGE, parseOptions, type Measurements, type Options, type WriteStats } from './options.ts';
 import { profileReport, report } from './report.ts';
 
@@ -29,11 +30,6 @@ function progress(message: string): void {
   process.stderr.write(`[bench:modbus] ${message}\n`);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
-/** Read requests per full scan the block-read planner makes for one device of this layout. */
 // --- the subscriber -------------------------------------------------------------------------
 
 interface WriteOutcome {
@@ -154,14 +150,7 @@ async function runWrites(subscriber: Subscriber, layout: BenchLayout, count: num
 
 // --- the run --------------------------------------------------------------------------------
 
-async function waitFor(condition: () => boolean, timeoutMs: number, alive: () => boolean, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (!alive()) throw new Error(`gateway exited while waiting for ${what()}`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await sleep(100);
-  }
-}
+
 
 async function run(options: Options, script: string): Promise<Measurements> {
   const layout: BenchLayout = {
@@ -194,7 +183,8 @@ async function run(options: Options, script: string): Promise<Measurements> {
     const startupMs = Date.now() - started;
     const sub = await connectSubscriber(gw.port, options.subQos);
     subscriber = sub;
-    await waitFor(() => sub.goodTopics.size >= tags, 60_000, gw.alive, () => `a good value on all ${tags} tag topics (have ${sub.goodTopics.size})`);
+    const what = (): string => `a good value on all ${tags} tag topics (have ${sub.goodTopics.size})`;
+    await waitFor(() => sub.goodTopics.size >= tags, 60_000, gw.alive, what, () => new Error(`gateway exited while waiting for ${what()}`));
     const allValuesMs = Date.now() - started;
     progress(`all ${tags.toLocaleString('en-US')} tags published ${(allValuesMs / 1000).toFixed(1)} s after start; warm-up ${options.warmupMs / 1000} s with ${options.changesPerDeviceS} changes/device/s`);
 

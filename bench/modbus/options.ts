@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { intOption } from '../shared/int-option.ts';
 import { type ChangeLatencies } from './latency.ts';
 import { type MonotonicWindowUs } from '../shared/cpu-profile.ts';
 import { type CountsSnapshot } from './sim-client.ts';
@@ -42,13 +43,6 @@ export interface Options {
   subQos: 0 | 1;
   cpuProfDir: string | undefined;
   scripts: string[];
-}
-
-function intOption(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min} … ${max}`);
-  return n;
 }
 
 export function parseOptions(argv: string[]): Options | null {

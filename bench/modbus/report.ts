@@ -8,6 +8,7 @@ import { mergeProfiles, profileFiles, summariseProfile, type FunctionCost, type 
 import type { DeviceCounts } from './protocol.ts';
 import { DEFAULT_MAX_GAP, MAX_REGISTERS_PER_READ, MB, REPO_ROOT, TARGET_CPU_PCT, TARGET_RSS_MB, type Measurements } from './options.ts';
 
+/** Read requests per full scan the block-read planner makes for one device of this layout. */
 function plannedReadsPerDevice(layout: BenchLayout): number {
   const inRange = Math.ceil(layout.registers / MAX_REGISTERS_PER_READ);
   if (layout.writableAddress < layout.registers) return inRange;

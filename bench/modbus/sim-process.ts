@@ -7,7 +7,7 @@
  */
 import { RegisterBank } from '../../connectors/simulator/registers.ts';
 import { serveModbusTcp, type RunningModbusServer } from '../../connectors/simulator/modbus-server.ts';
-import { freePort } from '../shared/free-port.ts';
+import { freePort } from '../../test/helpers/free-port.ts';
 import type { ChangeRecord, DeviceCounts, ParentToSim, SimSetup, SimToParent } from './protocol.ts';
 
 /** A register bank whose ServerTCP vector counts the requests it serves. */

@@ -23,6 +23,7 @@ import { statusField, threadCpuSeconds, threadDelta } from './proc.ts';
 import { startOpcuaServer, type OpcuaServerProcess } from './server-client.ts';
 import { MsHistogram, OpcuaSubscriber } from './subscriber.ts';
 
+import { sleep, waitFor } from '../shared/wait.ts';
 import { LOADS, MB, REPO_ROOT, SERVER_MAX_ITEMS_PER_CALL, USAGE, parseOptions, type Options } from './options.ts';
 import { samplingLabel, type Measurements, type PhaseResult } from './measurements.ts';
 import { figures, ms, profileReport, report, verdict } from './report.ts';
@@ -31,18 +32,7 @@ function progress(message: string): void {
   process.stderr.write(`[bench:opcua] ${message}\n`);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
 
-async function waitFor(condition: () => boolean, timeoutMs: number, alive: () => boolean, what: () => string, exited?: () => Error): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (!alive()) throw exited?.() ?? new Error(`a process exited while waiting for ${what()}`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await sleep(100);
-  }
-}
 
 // --- one measured phase -----------------------------------------------------------------------
 

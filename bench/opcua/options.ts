@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { intOption } from '../shared/int-option.ts';
 import type { LoadPattern } from './protocol.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,13 +56,6 @@ export interface Options {
   samplingMs: number[];
   budgetMs: number;
   cpuProfDir: string | undefined;
-}
-
-function intOption(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min} … ${max}`);
-  return n;
 }
 
 export function parseOptions(argv: string[]): Options | null {

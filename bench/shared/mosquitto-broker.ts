@@ -1,7 +1,8 @@
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeTempDir } from './cleanup.ts';
-import { freePort, waitForPort } from './free-port.ts';
+import { freePort } from '../../test/helpers/free-port.ts';
+import { waitForPort } from './wait-for-port.ts';
 import { stopBroker, type BrokerHandle } from './broker-process.ts';
 import { isAlive, spawnPiped } from './process.ts';
 
