@@ -1,7 +1,6 @@
 /** The benchmark's side of the simulator child process (bench/modbus/sim-process.ts). */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { trackChild } from '../shared/cleanup.ts';
+import { IpcRequests, forkTsx, post, stopIpcChild } from '../shared/ipc-child.ts';
 import { isAlive } from '../shared/process.ts';
 import type { ChangeRecord, DeviceCounts, ParentToSim, SimSetup, SimToParent } from './protocol.ts';
 
@@ -25,17 +24,12 @@ export interface Simulators {
 
 /** Forks the simulator process (through tsx) and waits until every device is listening. */
 export async function startSimulators(setup: SimSetup, cwd: string, startTimeoutMs: number): Promise<Simulators> {
-  const child = trackChild(
-    fork(SIM_ENTRY, [], { cwd, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
-  );
+  const child = forkTsx(SIM_ENTRY, cwd, ['ignore', 'inherit', 'inherit', 'ipc']);
   const changes: ChangeRecord[] = [];
-  const pendingCounts = new Map<number, (snapshot: CountsSnapshot) => void>();
-  let nextRequest = 1;
   let failure: string | undefined;
 
-  const post = (message: ParentToSim): void => {
-    if (child.connected) child.send(message);
-  };
+  const send = (message: ParentToSim): void => post(child, message);
+  const countRequests = new IpcRequests<CountsSnapshot>(child, 'simulator process');
 
   const ready = new Promise<number[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`simulators not ready within ${startTimeoutMs} ms`)), startTimeoutMs);
@@ -50,9 +44,7 @@ export async function startSimulators(setup: SimSetup, cwd: string, startTimeout
           for (const change of message.changes) changes.push(change);
           return;
         case 'counts': {
-          const done = pendingCounts.get(message.requestId);
-          pendingCounts.delete(message.requestId);
-          done?.({ at: message.at, devices: message.devices });
+          countRequests.answer(message.requestId, { at: message.at, devices: message.devices });
           return;
         }
         case 'error':
@@ -67,7 +59,7 @@ export async function startSimulators(setup: SimSetup, cwd: string, startTimeout
       reject(new Error(`simulator process exited during startup (code ${code}, signal ${signal})${failure ? `: ${failure}` : ''}`));
     });
   });
-  post({ type: 'setup', setup });
+  send({ type: 'setup', setup });
   const ports = await ready;
   if (child.pid === undefined) throw new Error('simulator process has no pid');
 
@@ -75,32 +67,9 @@ export async function startSimulators(setup: SimSetup, cwd: string, startTimeout
     pid: child.pid,
     ports,
     changes,
-    setChanges: (enabled) => post({ type: 'changes', enabled }),
-    counts: () =>
-      new Promise<CountsSnapshot>((resolve, reject) => {
-        if (!isAlive(child)) {
-          reject(new Error('simulator process is gone'));
-          return;
-        }
-        const requestId = nextRequest++;
-        const timer = setTimeout(() => {
-          pendingCounts.delete(requestId);
-          reject(new Error('simulator process did not answer a counts request'));
-        }, 5000);
-        pendingCounts.set(requestId, (snapshot) => {
-          clearTimeout(timer);
-          resolve(snapshot);
-        });
-        post({ type: 'counts', requestId });
-      }),
+    setChanges: (enabled) => send({ type: 'changes', enabled }),
+    counts: () => countRequests.request((requestId) => ({ type: 'counts', requestId }) satisfies ParentToSim, 5000),
     alive: () => isAlive(child),
-    stop: async (timeoutMs) => {
-      if (!isAlive(child)) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      post({ type: 'stop' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: (timeoutMs) => stopIpcChild(child, { type: 'stop' } satisfies ParentToSim, timeoutMs),
   };
 }

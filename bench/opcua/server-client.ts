@@ -1,8 +1,7 @@
 /** The benchmark's side of the OPC UA server child process (bench/opcua/server-process.ts). */
-import { fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { trackChild } from '../shared/cleanup.ts';
+import { IpcRequests, forkTsx, post, stopIpcChild } from '../shared/ipc-child.ts';
 import { isAlive } from '../shared/process.ts';
 import type { LoadPattern, ParentToServer, ServerCounts, ServerSetup, ServerToParent } from './protocol.ts';
 
@@ -24,9 +23,7 @@ export interface OpcuaServerProcess {
 
 /** Forks the server process (through tsx) and waits until it listens. */
 export async function startOpcuaServer(setup: ServerSetup, cwd: string, startTimeoutMs: number): Promise<OpcuaServerProcess> {
-  const child = trackChild(
-    fork(SERVER_ENTRY, [], { cwd, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }),
-  );
+  const child = forkTsx(SERVER_ENTRY, cwd, ['ignore', 'pipe', 'pipe', 'ipc']);
   const tail: string[] = [];
   const keep = (line: string): void => {
     tail.push(line);
@@ -36,11 +33,8 @@ export async function startOpcuaServer(setup: ServerSetup, cwd: string, startTim
   if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => keep(`[stderr] ${line}`));
   child.on('error', (error) => keep(`[spawn error] ${error.message}`));
 
-  const pendingCounts = new Map<number, (counts: ServerCounts) => void>();
-  let nextRequest = 1;
-  const post = (message: ParentToServer): void => {
-    if (child.connected) child.send(message);
-  };
+  const send = (message: ParentToServer): void => post(child, message);
+  const countRequests = new IpcRequests<ServerCounts>(child, 'OPC UA server process', () => tail.join('\n'));
 
   const ready = new Promise<{ endpoint: string; port: number; startupMs: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`OPC UA server not ready within ${startTimeoutMs} ms\n${tail.join('\n')}`)), startTimeoutMs);
@@ -52,9 +46,7 @@ export async function startOpcuaServer(setup: ServerSetup, cwd: string, startTim
           resolve({ endpoint: message.endpoint, port: message.port, startupMs: message.startupMs });
           return;
         case 'counts': {
-          const done = pendingCounts.get(message.requestId);
-          pendingCounts.delete(message.requestId);
-          done?.(message.counts);
+          countRequests.answer(message.requestId, message.counts);
           return;
         }
         case 'error':
@@ -68,7 +60,7 @@ export async function startOpcuaServer(setup: ServerSetup, cwd: string, startTim
       reject(new Error(`OPC UA server process exited during startup (code ${code}, signal ${signal})\n${tail.join('\n')}`));
     });
   });
-  post({ type: 'setup', setup });
+  send({ type: 'setup', setup });
   const { endpoint, port, startupMs } = await ready;
   if (child.pid === undefined) throw new Error('OPC UA server process has no pid');
 
@@ -77,33 +69,10 @@ export async function startOpcuaServer(setup: ServerSetup, cwd: string, startTim
     endpoint,
     port,
     startupMs,
-    setLoad: (pattern) => post({ type: 'load', pattern }),
-    counts: () =>
-      new Promise<ServerCounts>((resolve, reject) => {
-        if (!isAlive(child)) {
-          reject(new Error(`OPC UA server process is gone\n${tail.join('\n')}`));
-          return;
-        }
-        const requestId = nextRequest++;
-        const timer = setTimeout(() => {
-          pendingCounts.delete(requestId);
-          reject(new Error('OPC UA server process did not answer a counts request within 10 s'));
-        }, 10_000);
-        pendingCounts.set(requestId, (counts) => {
-          clearTimeout(timer);
-          resolve(counts);
-        });
-        post({ type: 'counts', requestId });
-      }),
+    setLoad: (pattern) => send({ type: 'load', pattern }),
+    counts: () => countRequests.request((requestId) => ({ type: 'counts', requestId }) satisfies ParentToServer, 10_000),
     alive: () => isAlive(child),
     logTail: () => tail.join('\n'),
-    stop: async (timeoutMs) => {
-      if (!isAlive(child)) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      post({ type: 'stop' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: (timeoutMs) => stopIpcChild(child, { type: 'stop' } satisfies ParentToServer, timeoutMs),
   };
 }
