@@ -15,7 +15,7 @@ import { stopBroker } from '../shared/broker-process.ts';
 import { cleanupNow, makeTempDir } from '../shared/cleanup.ts';
 import { gatewayConfigYaml } from '../shared/gateway-broker.ts';
 import { launchGateway } from '../shared/gateway-process.ts';
-import { repoRoot } from '../shared/options.ts';
+import { REPO_ROOT as repoRoot } from '../shared/repo-root.ts';
 import { readRssBytes } from '../shared/proc-cpu.ts';
 import { isAlive } from '../shared/process.ts';
 import { formatTable, fmtInt } from '../shared/table.ts';

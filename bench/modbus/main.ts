@@ -21,10 +21,10 @@ import { startNodeFlags } from '../shared/start-flags.ts';
 import { matchChanges, type Reception } from './latency.ts';
 import { monotonicNowUs } from '../shared/cpu-profile.ts';
 import { startSimulators, type Simulators } from './sim-client.ts';
-
 import { sleep, waitFor } from '../shared/wait.ts';
-import { REPO_ROOT, WRITE_TIMEOUT_MS, USAGE, parseOptions, type Measurements, type Options, type WriteStats } from './options.ts';
+import { WRITE_TIMEOUT_MS, USAGE, parseOptions, type Measurements, type Options, type WriteStats } from './options.ts';
 import { profileReport, report } from './report.ts';
+import { REPO_ROOT } from '../shared/repo-root.ts';
 
 function progress(message: string): void {
   process.stderr.write(`[bench:modbus] ${message}\n`);

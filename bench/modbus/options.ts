@@ -1,13 +1,11 @@
 /** The options, constants and measurements of bench:modbus (bench/modbus/main.ts). */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { intOption } from '../shared/int-option.ts';
 import { type ChangeLatencies } from './latency.ts';
 import { type MonotonicWindowUs } from '../shared/cpu-profile.ts';
 import { type CountsSnapshot } from './sim-client.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MB = 1_000_000;
 export const TARGET_RSS_MB = 120;
 export const TARGET_CPU_PCT = 5;

@@ -6,7 +6,8 @@ import { fmtInt, fmtNum, formatTable as formatSharedTable } from '../shared/tabl
 import { type BenchLayout } from './config.ts';
 import { mergeProfiles, profileFiles, summariseProfile, type FunctionCost, type MonotonicWindowUs } from '../shared/cpu-profile.ts';
 import type { DeviceCounts } from './protocol.ts';
-import { DEFAULT_MAX_GAP, MAX_REGISTERS_PER_READ, MB, REPO_ROOT, TARGET_CPU_PCT, TARGET_RSS_MB, type Measurements } from './options.ts';
+import { DEFAULT_MAX_GAP, MAX_REGISTERS_PER_READ, MB, TARGET_CPU_PCT, TARGET_RSS_MB, type Measurements } from './options.ts';
+import { REPO_ROOT } from '../shared/repo-root.ts';
 
 /** Read requests per full scan the block-read planner makes for one device of this layout. */
 function plannedReadsPerDevice(layout: BenchLayout): number {

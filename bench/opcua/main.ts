@@ -22,11 +22,11 @@ import { writeOpcuaGatewayConfig } from './config.ts';
 import { statusField, threadCpuSeconds, threadDelta } from './proc.ts';
 import { startOpcuaServer, type OpcuaServerProcess } from './server-client.ts';
 import { MsHistogram, OpcuaSubscriber } from './subscriber.ts';
-
 import { sleep, waitFor } from '../shared/wait.ts';
-import { LOADS, MB, REPO_ROOT, SERVER_MAX_ITEMS_PER_CALL, USAGE, parseOptions, type Options } from './options.ts';
+import { LOADS, MB, SERVER_MAX_ITEMS_PER_CALL, USAGE, parseOptions, type Options } from './options.ts';
 import { samplingLabel, type Measurements, type PhaseResult } from './measurements.ts';
 import { figures, ms, profileReport, report, verdict } from './report.ts';
+import { REPO_ROOT } from '../shared/repo-root.ts';
 
 function progress(message: string): void {
   process.stderr.write(`[bench:opcua] ${message}\n`);

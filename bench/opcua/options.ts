@@ -1,11 +1,9 @@
 /** The options of bench:opcua (bench/opcua/main.ts). */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { intOption } from '../shared/int-option.ts';
 import type { LoadPattern } from './protocol.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MB = 1_000_000;
 export const SERVER_MAX_ITEMS_PER_CALL = 1000;
 export const TARGET_P99_MS = 50;

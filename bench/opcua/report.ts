@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fmtInt, fmtNum, formatTable } from '../shared/table.ts';
 import { mergeProfiles, profileFiles, summariseProfile, type FunctionCost } from '../shared/cpu-profile.ts';
 import { samplingLabel, type Measurements, type PhaseResult } from './measurements.ts';
-import { MB, REPO_ROOT, SERVER_MAX_ITEMS_PER_CALL, TARGET_P99_MS, TARGET_RSS_MB } from './options.ts';
+import { MB, SERVER_MAX_ITEMS_PER_CALL, TARGET_P99_MS, TARGET_RSS_MB } from './options.ts';
+import { REPO_ROOT } from '../shared/repo-root.ts';
 
 /** Milliseconds, or n/a when there is no sample. */
 export function ms(v: number): string {

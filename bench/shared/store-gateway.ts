@@ -6,12 +6,11 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './repo-root.ts';
 import { launchGateway, type LaunchedGateway } from './gateway-process.ts';
 import { readRssBytes } from './proc-cpu.ts';
 import { isAlive, spawnPiped, stopProcess, type StopResult } from './process.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DATABASE_FILE = path.join('data', 'gateway.db');
 
 export type Engine = 'sqlite' | 'memory';

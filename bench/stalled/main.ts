@@ -14,7 +14,7 @@ import type { BrokerHandle } from '../shared/broker-process.ts';
 import { cleanupNow } from '../shared/cleanup.ts';
 import { startGateway } from '../shared/gateway-broker.ts';
 import { findMosquitto, startMosquitto } from '../shared/mosquitto-broker.ts';
-import { repoRoot } from '../shared/options.ts';
+import { REPO_ROOT as repoRoot } from '../shared/repo-root.ts';
 import type { PairsConfig } from './pairs-protocol.ts';
 import { runPairs } from './run-pairs.ts';
 import { parseStalledOptions, STALLED_USAGE, type StalledBenchOptions } from './options.ts';

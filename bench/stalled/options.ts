@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../shared/options.ts';
+import { REPO_ROOT as repoRoot } from '../shared/repo-root.ts';
 
 export interface StalledBenchOptions {
   phaseSec: number;

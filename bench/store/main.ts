@@ -24,7 +24,7 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { cleanupNow, makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { median } from '../shared/stats.ts';
-import { REPO_ROOT, buildGateway, dbSize, type DbSize, type Engine, type RunningGateway } from '../shared/store-gateway.ts';
+import { buildGateway, dbSize, type DbSize, type Engine, type RunningGateway } from '../shared/store-gateway.ts';
 import { formatProfile, summariseProfile } from './profile.ts';
 import { createSourceLocator } from './sourcemap.ts';
 import type { ReadResult } from './protocol.ts';
@@ -32,6 +32,7 @@ import { fmtInt, fmtMiB, fmtMs, fmtNum, fmtPct, formatReport, type ReportRow } f
 import { runLoad, type Measured } from './runner.ts';
 import { HOST, SETUP_TIMEOUT_MS, TARGET_RATIO, TARGET_RETAINED_MS, TOTAL_TIMEOUT_MS, fsTypeOf, parseOptions, type Options } from './options.ts';
 import { Bench, OTHER_CPU_WARN, cpuShares, fail, failures, otherCpuPeak, out, readLine, verdict, warnings, type RetainedRead } from './session.ts';
+import { REPO_ROOT } from '../shared/repo-root.ts';
 
 
 async function main(): Promise<void> {

@@ -12,8 +12,9 @@ import {
   threadIdOf,
   type CallFrame,
 } from '../shared/cpu-profile.ts';
-import { REPO_ROOT } from '../shared/store-gateway.ts';
+
 import type { SourceLocator } from './sourcemap.ts';
+import { REPO_ROOT } from '../shared/repo-root.ts';
 
 export interface ProfileEntry {
   name: string;

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { REPO_ROOT as repoRoot } from '../shared/repo-root.ts';
 
 /** What one repetition measures, in this order; all but `gateway` (the baseline) can be skipped. */
 export const VARIANTS = ['gateway', 'gateway-acl', 'gateway-10k', 'gateway-acl-10k', 'mosquitto'] as const;
@@ -20,7 +20,6 @@ export interface BenchOptions {
   cpuProfDir: string | undefined;
 }
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const USAGE = `usage: node --import tsx bench/broker/main.ts [options]
   --runs N            repetitions per variant, median reported (default 3)
@@ -92,4 +91,3 @@ function skipped(list: string | undefined, noMosquitto: boolean): Set<VariantNam
   return names;
 }
 
-export { repoRoot };
