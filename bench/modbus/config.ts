@@ -1,6 +1,7 @@
 /** Gateway config and mapping files for the Modbus benchmark, written into a temp dir. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { BENCH_GATEWAY_YAML } from '../shared/gateway-process.ts';
 
 export interface BenchLayout {
   devices: number;
@@ -40,14 +41,7 @@ export function totalTags(layout: BenchLayout): number {
 
 function gatewayYaml(): string {
   return [
-    'id: bench',
-    'log:',
-    '  level: info', // the "listener ready" line with the bound port is logged at info
-    'broker:',
-    '  listeners:',
-    '    - protocol: tcp',
-    '      host: 127.0.0.1',
-    '      port: 0',
+    ...BENCH_GATEWAY_YAML,
     'store:',
     '  dataDir: ./data',
     'access:',

@@ -3,21 +3,14 @@ import path from 'node:path';
 import type { AccessInput } from './acl-config.ts';
 import { stopBroker, type BrokerHandle } from './broker-process.ts';
 import { makeTempDir, removeTempDir } from './cleanup.ts';
-import { launchGateway, type LaunchedGateway } from './gateway-process.ts';
+import { BENCH_GATEWAY_YAML, launchGateway, type LaunchedGateway } from './gateway-process.ts';
 import type { Credentials } from './mqtt-clients.ts';
 import { isAlive } from './process.ts';
 
 /** Config for the gateway: one TCP listener on an OS-chosen loopback port, no mappings, and `access` if given. */
 export function gatewayConfigYaml(dataDir: string, access?: AccessInput): string {
   return [
-    'id: bench',
-    'log:',
-    '  level: info', // needed for the "listener ready" line that carries the bound port
-    'broker:',
-    '  listeners:',
-    '    - protocol: tcp',
-    '      host: 127.0.0.1',
-    '      port: 0',
+    ...BENCH_GATEWAY_YAML,
     'store:',
     `  dataDir: ${JSON.stringify(dataDir)}`,
     'mappings: []',

@@ -8,6 +8,21 @@ import { parseJsonRecord } from './child-line.ts';
 import { spawnPiped, stopProcess, type PipedChild } from './process.ts';
 import { startNodeFlags } from './start-flags.ts';
 
+/**
+ * The start of every bench gateway's config: id `bench`, one TCP listener on an OS-chosen loopback port, and
+ * log level info, at which the "listener ready" line that carries the bound port is logged.
+ */
+export const BENCH_GATEWAY_YAML: readonly string[] = [
+  'id: bench',
+  'log:',
+  '  level: info',
+  'broker:',
+  '  listeners:',
+  '    - protocol: tcp',
+  '      host: 127.0.0.1',
+  '      port: 0',
+];
+
 export interface GatewayLaunch {
   repoRoot: string;
   configFile: string;

@@ -7,7 +7,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './repo-root.ts';
-import { launchGateway, type LaunchedGateway } from './gateway-process.ts';
+import { BENCH_GATEWAY_YAML, launchGateway, type LaunchedGateway } from './gateway-process.ts';
 import { readRssBytes } from './proc-cpu.ts';
 import { isAlive, spawnPiped, stopProcess, type StopResult } from './process.ts';
 
@@ -85,14 +85,7 @@ export function writeGatewayConfig(dir: string, engine: Engine, maxSizeMB?: numb
   writeFileSync(
     file,
     [
-      'id: bench',
-      'log:',
-      '  level: info', // the "listener ready" line carries the bound port
-      'broker:',
-      '  listeners:',
-      '    - protocol: tcp',
-      '      host: 127.0.0.1',
-      '      port: 0',
+      ...BENCH_GATEWAY_YAML,
       'store:',
       '  dataDir: ./data',
       `  engine: ${engine}`,
