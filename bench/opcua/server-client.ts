@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { IpcRequests, forkTsx, post, stopIpcChild } from '../shared/ipc-child.ts';
-import { isAlive } from '../shared/process.ts';
+import { OutputTail, isAlive } from '../shared/process.ts';
 import type { LoadPattern, ParentToServer, ServerCounts, ServerSetup, ServerToParent } from './protocol.ts';
 
 const SERVER_ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
@@ -24,20 +24,16 @@ export interface OpcuaServerProcess {
 /** Forks the server process (through tsx) and waits until it listens. */
 export async function startOpcuaServer(setup: ServerSetup, cwd: string, startTimeoutMs: number): Promise<OpcuaServerProcess> {
   const child = forkTsx(SERVER_ENTRY, cwd, ['ignore', 'pipe', 'pipe', 'ipc']);
-  const tail: string[] = [];
-  const keep = (line: string): void => {
-    tail.push(line);
-    if (tail.length > 40) tail.shift();
-  };
-  if (child.stdout) createInterface({ input: child.stdout }).on('line', keep);
-  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => keep(`[stderr] ${line}`));
-  child.on('error', (error) => keep(`[spawn error] ${error.message}`));
+  const tail = new OutputTail();
+  if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => tail.push(line));
+  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => tail.push(`[stderr] ${line}`));
+  child.on('error', (error) => tail.push(`[spawn error] ${error.message}`));
 
   const send = (message: ParentToServer): void => post(child, message);
-  const countRequests = new IpcRequests<ServerCounts>(child, 'OPC UA server process', () => tail.join('\n'));
+  const countRequests = new IpcRequests<ServerCounts>(child, 'OPC UA server process', () => tail.toString());
 
   const ready = new Promise<{ endpoint: string; port: number; startupMs: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`OPC UA server not ready within ${startTimeoutMs} ms\n${tail.join('\n')}`)), startTimeoutMs);
+    const timer = setTimeout(() => reject(new Error(`OPC UA server not ready within ${startTimeoutMs} ms\n${tail.toString()}`)), startTimeoutMs);
     child.on('message', (raw: unknown) => {
       const message = raw as ServerToParent;
       switch (message.type) {
@@ -57,7 +53,7 @@ export async function startOpcuaServer(setup: ServerSetup, cwd: string, startTim
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`OPC UA server process exited during startup (code ${code}, signal ${signal})\n${tail.join('\n')}`));
+      reject(new Error(`OPC UA server process exited during startup (code ${code}, signal ${signal})\n${tail.toString()}`));
     });
   });
   send({ type: 'setup', setup });
@@ -72,7 +68,7 @@ export async function startOpcuaServer(setup: ServerSetup, cwd: string, startTim
     setLoad: (pattern) => send({ type: 'load', pattern }),
     counts: () => countRequests.request((requestId) => ({ type: 'counts', requestId }) satisfies ParentToServer, 10_000),
     alive: () => isAlive(child),
-    logTail: () => tail.join('\n'),
+    logTail: () => tail.toString(),
     stop: (timeoutMs) => stopIpcChild(child, { type: 'stop' } satisfies ParentToServer, timeoutMs),
   };
 }
