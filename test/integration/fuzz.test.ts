@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNodeFlags } from '../../bench/lib/start-flags.ts';
+import { startNodeFlags } from '../../bench/shared/start-flags.ts';
 import { hashPassword } from '../../src/broker/passwords.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { cliGatewayYaml, startCliGateway, type RunningGateway } from '../helpers/cli.ts';

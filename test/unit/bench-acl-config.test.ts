@@ -3,7 +3,7 @@ import { gatewaySchema } from '../../schemas/gateway.ts';
 import { principalOf } from '../../src/access/principal.ts';
 import { parsePattern } from '../../src/access/topic-pattern.ts';
 import { matchesTopic } from '../helpers/topic-match.ts';
-import { ACL_CREDENTIALS, ACL_PATTERNS_PER_ROLE, ACL_ROLES, benchAccess } from '../../bench/lib/acl-config.ts';
+import { ACL_CREDENTIALS, ACL_PATTERNS_PER_ROLE, ACL_ROLES, benchAccess } from '../../bench/shared/acl-config.ts';
 
 /** bench:broker measures the cost of access checks with this config: it must be the worst case it claims to be. */
 describe('bench:broker ACL config', () => {

@@ -1,0 +1,308 @@
+/**
+ * Modbus connector benchmark: N simulated Modbus TCP devices (in a separate child process), each with
+ * R holding registers mapped as R uint16 tags, polled by the gateway every interval. Measures, over a
+ * steady-state window after a warm-up:
+ *   - read requests the simulators receive per scan, against one request per tag;
+ *   - the gateway process's CPU (% of one core, every thread) and RSS;
+ *   - register change in the simulator → value message at an MQTT subscriber, p50/p99;
+ *   - /set → /set/result write round trip under the polling load, p50/p99.
+ *
+ *   node --import tsx bench/modbus/main.ts [--help]
+ */
+import { Socket } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
+import { hostBusyCpuSeconds, processTreeCpuSeconds } from '../shared/proc-cpu.ts';
+import { tagTopic, totalTags, writableTopic, writeGatewayConfig, type BenchLayout } from './config.ts';
+import { distWarning, startGatewayProcess, type GatewayProcess } from '../shared/measured-gateway.ts';
+import { startNodeFlags } from '../shared/start-flags.ts';
+import { matchChanges, type Reception } from './latency.ts';
+import { monotonicNowUs } from '../shared/cpu-profile.ts';
+import { startSimulators, type Simulators } from './sim-client.ts';
+import { sleep, waitFor } from '../shared/wait.ts';
+import { WRITE_TIMEOUT_MS, USAGE, parseOptions, type Measurements, type Options, type WriteStats } from './options.ts';
+import { profileReport, report } from './report.ts';
+import { REPO_ROOT } from '../shared/repo-root.ts';
+
+function progress(message: string): void {
+  process.stderr.write(`[bench:modbus] ${message}\n`);
+}
+
+// --- the subscriber -------------------------------------------------------------------------
+
+interface WriteOutcome {
+  ok: boolean;
+  value: unknown;
+}
+
+class Subscriber {
+  /** Topics that have had a good value, to know when every tag is being published. */
+  readonly goodTopics = new Set<string>();
+  readonly receptions = new Map<string, Reception[]>();
+  recording = false;
+  valueMessages = 0;
+  badMessages = 0;
+  malformed = 0;
+  private readonly pendingWrites = new Map<string, (outcome: WriteOutcome) => void>();
+
+  constructor(readonly client: MqttClient) {
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const received = Date.now();
+    if (topic.endsWith('/set')) return; // our own writes, echoed by bench/#
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.malformed++;
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
+      this.malformed++;
+      return;
+    }
+    const body = parsed as Record<string, unknown>;
+    if (topic.endsWith('/set/result')) {
+      const id = typeof body.id === 'string' ? body.id : undefined;
+      const done = id === undefined ? undefined : this.pendingWrites.get(id);
+      if (id !== undefined && done) {
+        this.pendingWrites.delete(id);
+        done({ ok: body.ok === true, value: body.value });
+      }
+      return;
+    }
+    const { value, timestamp, quality } = body;
+    if (typeof timestamp !== 'number' || typeof quality !== 'string') {
+      this.malformed++;
+      return;
+    }
+    if (quality === 'good') this.goodTopics.add(topic);
+    if (!this.recording) return;
+    this.valueMessages++;
+    if (quality !== 'good') {
+      this.badMessages++;
+      return;
+    }
+    if (typeof value !== 'number') return;
+    const list = this.receptions.get(topic);
+    const reception = { value, received, readAt: timestamp };
+    if (list) list.push(reception);
+    else this.receptions.set(topic, [reception]);
+  }
+
+  /** Publishes `{"value", "id"}` to `<topic>/set` and waits for the matching `/set/result`. */
+  write(topic: string, value: number, id: string, timeoutMs: number): Promise<WriteOutcome | 'timeout'> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingWrites.delete(id);
+        resolve('timeout');
+      }, timeoutMs);
+      this.pendingWrites.set(id, (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      });
+      this.client.publish(`${topic}/set`, JSON.stringify({ value, id }), { qos: 1 });
+    });
+  }
+}
+
+async function connectSubscriber(port: number, qos: 0 | 1): Promise<Subscriber> {
+  const client = await connectAsync(
+    `mqtt://127.0.0.1:${port}`,
+    { clientId: `bench-modbus-${process.pid}`, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 10_000, keepalive: 60 },
+    false,
+  );
+  // Nagle would hold our small /set publishes back while earlier data is unacknowledged.
+  if (client.stream instanceof Socket) client.stream.setNoDelay(true);
+  const subscriber = new Subscriber(client);
+  await client.subscribeAsync('bench/#', { qos });
+  return subscriber;
+}
+
+// --- writes ---------------------------------------------------------------------------------
+
+async function runWrites(subscriber: Subscriber, layout: BenchLayout, count: number, start: number, spacingMs: number, alive: () => boolean): Promise<WriteStats> {
+  const stats: WriteStats = { latenciesMs: [], failed: 0, timedOut: 0, wrongValue: 0 };
+  const last = new Map<number, number>();
+  for (let k = 0; k < count; k++) {
+    await sleep(start + k * spacingMs - Date.now());
+    if (!alive()) break;
+    const device = k % layout.devices;
+    let value = Math.floor(Math.random() * 65536);
+    if (value === last.get(device)) value = (value + 1) % 65536;
+    last.set(device, value);
+    const t0 = performance.now();
+    const outcome = await subscriber.write(writableTopic(layout, device), value, `w${k}`, WRITE_TIMEOUT_MS);
+    const elapsed = performance.now() - t0;
+    if (outcome === 'timeout') stats.timedOut++;
+    else if (!outcome.ok) stats.failed++;
+    else {
+      stats.latenciesMs.push(elapsed);
+      if (outcome.value !== value) stats.wrongValue++;
+    }
+  }
+  return stats;
+}
+
+// --- the run --------------------------------------------------------------------------------
+
+
+
+async function run(options: Options, script: string): Promise<Measurements> {
+  const layout: BenchLayout = {
+    devices: options.devices,
+    registers: options.registers,
+    writableAddress: options.registers - 1,
+    intervalMs: options.intervalMs,
+    timeoutMs: 1000,
+  };
+  const tags = totalTags(layout);
+  const dir = makeTempDir('uns-bench-modbus-');
+  let sims: Simulators | undefined;
+  let gateway: GatewayProcess | undefined;
+  let subscriber: Subscriber | undefined;
+  try {
+    const stale = distWarning(REPO_ROOT);
+    if (stale !== undefined) progress(`warning: ${stale}`);
+    progress(`starting ${layout.devices} Modbus TCP simulator${layout.devices === 1 ? '' : 's'} (${layout.registers} holding registers each) in a child process`);
+    sims = await startSimulators(
+      { devices: layout.devices, registers: layout.registers, writableAddress: layout.writableAddress, changesPerDeviceS: options.changesPerDeviceS, tickMs: 100 },
+      REPO_ROOT,
+      30_000,
+    );
+    const configFile = writeGatewayConfig(dir, layout, sims.ports);
+    if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true });
+    progress(`starting the gateway: ${tags.toLocaleString('en-US')} tags${options.cpuProfDir === undefined ? '' : ` (under --cpu-prof → ${options.cpuProfDir})`}`);
+    const started = Date.now();
+    const gw = await startGatewayProcess({ repoRoot: REPO_ROOT, configFile, startTimeoutMs: 60_000, cpuProfDir: options.cpuProfDir, script });
+    gateway = gw;
+    const startupMs = Date.now() - started;
+    const sub = await connectSubscriber(gw.port, options.subQos);
+    subscriber = sub;
+    const what = (): string => `a good value on all ${tags} tag topics (have ${sub.goodTopics.size})`;
+    await waitFor(() => sub.goodTopics.size >= tags, 60_000, gw.alive, what, () => new Error(`gateway exited while waiting for ${what()}`));
+    const allValuesMs = Date.now() - started;
+    progress(`all ${tags.toLocaleString('en-US')} tags published ${(allValuesMs / 1000).toFixed(1)} s after start; warm-up ${options.warmupMs / 1000} s with ${options.changesPerDeviceS} changes/device/s`);
+
+    sub.recording = true;
+    sims.setChanges(true);
+    await sleep(options.warmupMs);
+    if (!gw.alive()) throw new Error(`gateway exited during the warm-up\n${gw.logTail()}`);
+
+    progress(`steady-state window ${options.windowMs / 1000} s, ${options.writes} writes`);
+    const countsBefore = await sims.counts();
+    const cpu0 = gw.cpuSeconds();
+    const simCpu0 = processTreeCpuSeconds(sims.pid);
+    const host0 = hostBusyCpuSeconds();
+    const mono0 = monotonicNowUs();
+    const t0 = Date.now();
+    const messages0 = sub.valueMessages;
+    const rssSamples: number[] = [gw.rssBytes()];
+    const rssTimer = setInterval(() => {
+      if (gw.alive()) rssSamples.push(gw.rssBytes());
+    }, 1000);
+    const writesDone = runWrites(sub, layout, options.writes, t0, options.writes > 0 ? options.windowMs / options.writes : 0, gw.alive);
+    await sleep(t0 + options.windowMs - Date.now());
+    clearInterval(rssTimer);
+    if (!gw.alive()) throw new Error(`gateway exited during the window\n${gw.logTail()}`);
+    const cpuSeconds = gw.cpuSeconds() - cpu0;
+    const simCpuSeconds = processTreeCpuSeconds(sims.pid) - simCpu0;
+    const hostBusySeconds = hostBusyCpuSeconds() - host0;
+    const mono1 = monotonicNowUs();
+    const t1 = Date.now();
+    const countsAfter = await sims.counts();
+    const valueMessages = sub.valueMessages - messages0;
+    rssSamples.push(gw.rssBytes());
+    const threads = gw.threads();
+    const anonymousBytes = gw.anonymousBytes();
+    sims.setChanges(false);
+    const writes = await writesDone;
+    // Changes made just before the end reach the subscriber at the next poll.
+    await sleep(options.intervalMs + 1000);
+    sub.recording = false;
+
+    const changes = matchChanges(sims.changes, sub.receptions, (device, address) => tagTopic(layout, device, address), t0, t1);
+    const problems = gw.problems();
+    await sub.client.endAsync();
+    subscriber = undefined;
+    progress('stopping');
+    const stop = await gw.stop(15_000);
+    gateway = undefined;
+    return {
+      layout: { ...options, tags },
+      startupMs,
+      script,
+      nodeFlags: startNodeFlags(REPO_ROOT, script),
+      allValuesMs,
+      windowS: (t1 - t0) / 1000,
+      cpuSeconds,
+      simCpuSeconds,
+      hostBusySeconds,
+      rssSamples,
+      threads,
+      anonymousBytes,
+      countsBefore,
+      countsAfter,
+      changes,
+      writes,
+      valueMessages,
+      badMessages: sub.badMessages,
+      malformed: sub.malformed,
+      problems,
+      stop,
+      monotonicWindow: { from: mono0, to: mono1 },
+    };
+  } finally {
+    if (subscriber && !subscriber.client.disconnected) subscriber.client.end(true);
+    if (gateway) await gateway.stop(5000);
+    if (sims) await sims.stop(5000);
+    removeTempDir(dir);
+  }
+}
+
+// --- the report -----------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  let options: Options | null;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === null) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const failures: string[] = [];
+  for (const script of options.scripts) {
+    const measurements = await run(options, script);
+    const result = report(measurements);
+    failures.push(...result.failures.map((failure) => `${script}: ${failure}`));
+    process.stdout.write(`\n${result.text}\n`);
+    if (options.cpuProfDir !== undefined) {
+      try {
+        process.stdout.write(`\n${profileReport(options.cpuProfDir, measurements.monotonicWindow)}\n`);
+      } catch (error) {
+        process.stdout.write(`\nprofile summary failed: ${(error as Error).message}\n`);
+      }
+    }
+  }
+  if (failures.length > 0) {
+    process.stdout.write(`\nFAILED: ${failures.join('; ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench:modbus failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
