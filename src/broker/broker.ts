@@ -180,14 +180,12 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
  * closing the connection would make a publisher with one wrong topic reconnect in a loop.
  */
 function dropDenied(aedes: Aedes, isDropped: (packet: object) => boolean): void {
-  const publish = aedes.publish.bind(aedes) as (packet: AedesPublishPacket, ...rest: unknown[]) => void;
-  (aedes as { publish: (packet: AedesPublishPacket, ...rest: unknown[]) => void }).publish = (packet, ...rest) => {
-    if (!isDropped(packet)) {
-      publish(packet, ...rest);
-      return;
-    }
-    const done = rest.at(-1);
-    if (typeof done === 'function') (done as () => void)();
+  type Publish = (packet: AedesPublishPacket, client?: unknown, done?: unknown) => void;
+  const publish = aedes.publish.bind(aedes) as Publish;
+  // Fixed arguments, as aedes calls it (packet, client, done) or (packet, done): this runs for every message.
+  (aedes as { publish: Publish }).publish = (packet, client, done) => {
+    if (!isDropped(packet)) publish(packet, client, done);
+    else (typeof client === 'function' ? (client as () => void) : typeof done === 'function' ? (done as () => void) : undefined)?.();
   };
 }
 
