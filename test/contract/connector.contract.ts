@@ -10,6 +10,7 @@ import { deviceSchema, type DeviceConfig } from '../../schemas/mapping.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { ConnectorRecorder } from '../helpers/connector-recorder.ts';
 import { sleep } from '../helpers/mqtt.ts';
+import { eventually } from '../helpers/until.ts';
 
 export interface ContractPeer {
   /** Devices of one protocol as a mapping file gives them (parsed here), all served by this peer. */
@@ -31,15 +32,6 @@ export interface ContractPeer {
 const WAIT_MS = 8000;
 /** How long a library may take to let its own sockets and timers go after stop resolved. */
 const STOP_GRACE_MS = 1000;
-
-async function until(condition: () => boolean, withinMs = WAIT_MS): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await sleep(10);
-  }
-  return true;
-}
 
 /** Active handles and requests by type (TCPSocketWrap, …), from process.getActiveResourcesInfo(), timers aside (see trackTimers). */
 function handles(): Map<string, number> {
@@ -105,7 +97,7 @@ export function connectorContract(name: string, setup: () => Promise<ContractPee
 
     it('reports connecting then connected for every device, and a good first sample for every tag', async ({ onTestFinished }) => {
       const { recorder } = await started(onTestFinished);
-      expect(await until(allGood(recorder))).toBe(true);
+      expect(await eventually(allGood(recorder), WAIT_MS)).toBe(true);
       for (const device of devices) {
         const states = recorder.statuses.filter((s) => s.device === device.name).map((s) => s.state);
         expect(states.slice(0, 2)).toEqual(['connecting', 'connected']);
@@ -118,18 +110,18 @@ export function connectorContract(name: string, setup: () => Promise<ContractPee
 
     it('marks every tag bad with a UNS_ERR_* code and reports error while the peer is gone, then good again on one connection', async ({ onTestFinished }) => {
       const { recorder } = await started(onTestFinished);
-      expect(await until(allGood(recorder))).toBe(true);
+      expect(await eventually(allGood(recorder), WAIT_MS)).toBe(true);
       const samplesFrom = recorder.samples.length;
       const statusesFrom = recorder.statuses.length;
       await peer.goAway();
       const badAfter = (id: string) => recorder.samples.slice(samplesFrom).some((s) => s.tagId === id && s.quality === 'bad');
       const errored = () => devices.every((d) => recorder.statuses.slice(statusesFrom).some((s) => s.device === d.name && s.state === 'error'));
-      expect(await until(() => tagIds.every(badAfter) && errored())).toBe(true);
+      expect(await eventually(() => tagIds.every(badAfter) && errored(), WAIT_MS)).toBe(true);
 
       const backFrom = recorder.samples.length;
       const statusesBackFrom = recorder.statuses.length;
       await peer.comeBack();
-      expect(await until(allGood(recorder, backFrom))).toBe(true);
+      expect(await eventually(allGood(recorder, backFrom), WAIT_MS)).toBe(true);
 
       const outage = recorder.samples.slice(samplesFrom, backFrom);
       for (const id of tagIds) {
@@ -154,7 +146,7 @@ export function connectorContract(name: string, setup: () => Promise<ContractPee
 
     it('emits the read-back sample before the write resolves', async ({ onTestFinished }) => {
       const { connector, recorder } = await started(onTestFinished);
-      expect(await until(allGood(recorder))).toBe(true);
+      expect(await eventually(allGood(recorder), WAIT_MS)).toBe(true);
       const from = recorder.samples.length;
       let seenAtResolve: Sample[] = [];
       const result = await connector.write({ requestId: 1, tagId: peer.write.tagId, value: peer.write.value }).then((done) => {
@@ -169,7 +161,7 @@ export function connectorContract(name: string, setup: () => Promise<ContractPee
 
     it('refuses unknown, non-writable and out-of-range writes with UNS_ERR_WRITE_INVALID, writing nothing', async ({ onTestFinished }) => {
       const { connector, recorder } = await started(onTestFinished);
-      expect(await until(allGood(recorder))).toBe(true);
+      expect(await eventually(allGood(recorder), WAIT_MS)).toBe(true);
       const onPeer = await peer.write.onPeer();
       const device = devices[0]?.name ?? '';
       const refusals = [
@@ -193,10 +185,10 @@ export function connectorContract(name: string, setup: () => Promise<ContractPee
       const timers = trackTimers();
       onTestFinished(() => timers.end());
       const { recorder, stop } = await started(onTestFinished);
-      expect(await until(allGood(recorder))).toBe(true);
+      expect(await eventually(allGood(recorder), WAIT_MS)).toBe(true);
       if (peer.connections) expect(peer.connections()).toBe(1);
       await stop();
-      const closed = await until(() => extra(before, handles()).length === 0 && timers.live().length === 0 && (peer.connections?.() ?? 0) === 0, STOP_GRACE_MS);
+      const closed = await eventually(() => extra(before, handles()).length === 0 && timers.live().length === 0 && (peer.connections?.() ?? 0) === 0, STOP_GRACE_MS);
       expect(extra(before, handles())).toEqual([]);
       expect(timers.live()).toEqual([]);
       expect(peer.connections?.() ?? 0).toBe(0);

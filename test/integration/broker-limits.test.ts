@@ -5,6 +5,7 @@ import { captureLog } from '../helpers/log-capture.ts';
 import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { mqttString, packetId, rawConnect, rawConnectPacket, rawPacket, type RawConnection } from '../helpers/raw-mqtt.ts';
+import { until } from '../helpers/until.ts';
 
 const pool = new ClientPool();
 let gw: TestGateway | undefined;
@@ -33,14 +34,6 @@ function closedWithin(conn: RawConnection, ms: number): Promise<boolean> {
   return Promise.race([conn.closed.then(() => true), sleep(ms).then(() => false)]);
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
-
 const CONNACK_OK = Buffer.from([0x20, 0x02, 0x00, 0x00]);
 
 describe('broker.maxPacketBytes and broker.maxConnectBytes', () => {
@@ -50,7 +43,7 @@ describe('broker.maxPacketBytes and broker.maxConnectBytes', () => {
     const { gw } = await start(limits);
     const conn = await raw(gw.port('tcp'));
     conn.socket.write(rawConnectPacket({ clientId: 'big' }));
-    await waitUntil(() => conn.received().length >= 4);
+    await until(() => conn.received().length >= 4);
     // A PUBLISH announcing 200 MB, of which only the first bytes ever come.
     conn.socket.write(Buffer.from([0x30, 0x80, 0x84, 0xaf, 0x5f, 0x00, 0x03, 0x61, 0x2f, 0x62]));
     expect(await closedWithin(conn, 2000)).toBe(true);
@@ -64,7 +57,7 @@ describe('broker.maxPacketBytes and broker.maxConnectBytes', () => {
     await sub.subscribeAsync('size/#', { qos: 0 });
     const conn = await raw(gw.port('tcp'));
     conn.socket.write(rawConnectPacket({ clientId: 'sizes' }));
-    await waitUntil(() => conn.received().length >= 4);
+    await until(() => conn.received().length >= 4);
     const topic = mqttString('size/ok');
     conn.socket.write(rawPacket(0x30, topic, Buffer.alloc(4096 - topic.length, 0x61)));
     await inbox.waitFor(1);
@@ -149,10 +142,10 @@ describe('a subscriber that stops reading costs only itself', () => {
   async function stalledSubscriber(port: number, filter: string, qos: number): Promise<RawConnection> {
     const conn = await raw(port);
     conn.socket.write(rawConnectPacket({ clientId: `stalled-${qos}` }));
-    await waitUntil(() => conn.received().length >= 4);
+    await until(() => conn.received().length >= 4);
     expect(conn.received().subarray(0, 4)).toEqual(CONNACK_OK);
     conn.socket.write(rawPacket(0x82, packetId(1), mqttString(filter), Buffer.from([qos])));
-    await waitUntil(() => conn.received().length >= 9);
+    await until(() => conn.received().length >= 9);
     conn.socket.pause();
     return conn;
   }

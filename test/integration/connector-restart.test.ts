@@ -10,6 +10,7 @@ import { createLogger } from '../../src/log.ts';
 import { sleep } from '../helpers/mqtt.ts';
 import { ptyPair, socatMissing, type PtyPair } from '../helpers/pty-pair.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 
 /** This process's child processes, from /proc (no procps needed). */
 function childPids(): number[] {
@@ -44,14 +45,6 @@ async function workerPid(): Promise<number> {
     await sleep(20);
   }
   throw new Error('no connector worker process');
-}
-
-async function until(condition: () => boolean, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms`);
-    await sleep(10);
-  }
 }
 
 const missing = socatMissing();

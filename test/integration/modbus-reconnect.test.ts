@@ -8,18 +8,10 @@ import { ConnectorRecorder } from '../helpers/connector-recorder.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { HoldableModbusServer } from '../helpers/holdable-modbus-server.ts';
 import { sleep } from '../helpers/mqtt.ts';
+import { eventually } from '../helpers/until.ts';
 
 /** Registers cleanup with the running test (also right for concurrent tests). */
 type OnFinished = (handler: OnTestFinishedHandler) => void;
-
-async function until(condition: () => boolean, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await sleep(5);
-  }
-  return true;
-}
 
 function startConnector(device: unknown, onFinished: OnFinished): ConnectorRecorder {
   const connector = new ModbusConnector([modbusDeviceSchema.parse(device)]);
@@ -61,7 +53,7 @@ describe('a scan belongs to the connection it started on', () => {
       ['frozen/far', 4242],
     ]);
     const allGood = () => [...expected].every(([id, value]) => recorder.latest().get(id)?.quality === 'good' && recorder.latest().get(id)?.value === value);
-    expect(await until(allGood, 3000)).toBe(true);
+    expect(await eventually(allGood, 3000)).toBe(true);
 
     // Freeze on a fast read while the slow group is between scans. The fast read times out, then the
     // slow scan's first, then the fast one again: that third timeout in a row drops the connection
@@ -69,12 +61,12 @@ describe('a scan belongs to the connection it started on', () => {
     // and the last on the new one, and cached that last block: its tag was never published good again).
     const before = server.sockets();
     server.holdFrom((read, previous) => read.table === 'holding' && read.address === 0 && previous?.table === 'holding' && previous.address === 200);
-    expect(await until(() => server.sockets().some((socket) => !before.includes(socket)), 3000)).toBe(true);
+    expect(await eventually(() => server.sockets().some((socket) => !before.includes(socket)), 3000)).toBe(true);
     // The device resumes, its registers unchanged, as the connector reconnects.
     const resumedAt = recorder.samples.length;
     server.release();
 
-    const recovered = await until(allGood, 2000);
+    const recovered = await eventually(allGood, 2000);
     const notGood = [...expected.keys()].filter((id) => recorder.latest().get(id)?.quality !== 'good');
     expect(notGood).toEqual([]);
     expect(recovered).toBe(true);

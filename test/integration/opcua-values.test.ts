@@ -5,6 +5,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { ClientPool, Inbox, sleep, type Received } from '../helpers/mqtt.ts';
 import { startOpcuaServer, type OpcuaTestServer } from '../helpers/opcua-server.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 
 const VARIABLES = [
   { name: 'Ratio', dataType: DataType.Float, value: 0.1 },
@@ -42,14 +43,6 @@ function latest(messages: Received[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of messages) out[m.topic.split('/').at(-1) ?? ''] = m.payload;
   return out;
-}
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
 }
 
 beforeAll(async () => {
@@ -90,7 +83,7 @@ describe('OPC UA values as JSON', () => {
     await sub.subscribeAsync('plant/lab/bench/grid', { qos: 1 });
     await inbox.waitFor(1);
     server.set('Grid', [6, 5, 4, 3, 2, 1]);
-    await until(() => inbox.messages.length >= 2);
+    await until(() => inbox.messages.length >= 2, 10_000);
     server.set('Grid', [6, 5, 4, 3, 2, 1]);
     await sleep(500);
     expect(inbox.messages.map((m) => JSON.parse(m.payload).value)).toEqual([

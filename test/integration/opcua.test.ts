@@ -4,6 +4,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { ClientPool, Inbox, sleep, type Received } from '../helpers/mqtt.ts';
 import { startOpcuaServer, type OpcuaTestServer } from '../helpers/opcua-server.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 
 const VARIABLES = [
   { name: 'Pressure', dataType: DataType.Double, value: 4.25 },
@@ -43,6 +44,9 @@ const mapping = (endpoint: string) => `devices:
       - { name: temperature, nodeId: "ns=1;s=Plant.Temperature" }
 `;
 
+/** An OPC UA session takes seconds to set up on a loaded 2-core machine. */
+const OPCUA_WAIT_MS = 30_000;
+
 let dir: TempDir;
 let server: OpcuaTestServer;
 let gw: TestGateway;
@@ -52,14 +56,6 @@ function latest(messages: Received[]): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const m of messages) out[m.topic.split('/').at(-1) ?? ''] = JSON.parse(m.payload) as Record<string, unknown>;
   return out;
-}
-
-async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
 }
 
 beforeAll(async () => {
@@ -81,7 +77,7 @@ describe('OPC UA server → namespace', () => {
     const sub = await pool.connect(gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('plant/line2/filler/+', { qos: 1 });
-    await until(() => Object.keys(latest(inbox.messages)).length === 11);
+    await until(() => Object.keys(latest(inbox.messages)).length === 11, OPCUA_WAIT_MS);
     const values = latest(inbox.messages);
     expect(Object.fromEntries(Object.entries(values).map(([tag, payload]) => [tag, payload.value]))).toEqual({
       pressure: 4.25,
@@ -110,7 +106,7 @@ describe('OPC UA server → namespace', () => {
     await inbox.waitFor(1);
     const before = Date.now();
     server.set('Pressure', 5.5);
-    await until(() => inbox.messages.some((m) => JSON.parse(m.payload).value === 5.5));
+    await until(() => inbox.messages.some((m) => JSON.parse(m.payload).value === 5.5), OPCUA_WAIT_MS);
     const changed = JSON.parse(inbox.messages.at(-1)?.payload ?? '{}') as { timestamp: number };
     expect(changed.timestamp).toBeGreaterThanOrEqual(before - 5);
     expect(changed.timestamp).toBeLessThanOrEqual(Date.now());
@@ -149,7 +145,7 @@ describe('OPC UA server restart', () => {
     const sub = await pool.connect(gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('plant/line2/filler/+', { qos: 1 });
-    await until(() => Object.keys(latest(inbox.messages)).length === 11);
+    await until(() => Object.keys(latest(inbox.messages)).length === 11, OPCUA_WAIT_MS);
     const port = server.port;
     const mark = inbox.messages.length;
     await server.stop();
@@ -166,7 +162,7 @@ describe('OPC UA server restart', () => {
       Object.fromEntries([...badPerTag.keys()].map((topic) => [topic, topic.endsWith('/ghost') ? 2 : 1])),
     );
     expect(badPerTag.size).toBe(11);
-    await until(() => server.sessionCount() === 1);
+    await until(() => server.sessionCount() === 1, OPCUA_WAIT_MS);
     await sleep(1000);
     expect(server.sessionCount()).toBe(1);
   }, 60_000);
