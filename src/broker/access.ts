@@ -73,13 +73,13 @@ function publishRefusal(topic: string, policy: AccessPolicy): string | undefined
 export type DurablePublish = (packet: PublishPacket, clientId: string) => Promise<void> | undefined;
 
 /**
- * A client's publish as the broker lets it through, or undefined when refused: a retained setpoint
- * loses its retain flag, since it would be written to the PLC again after every restart.
+ * Why a client may not publish `packet`, or undefined when it may: then a retained setpoint loses its
+ * retain flag, since it would be written to the PLC again after every restart.
  */
-function admitClientPublish<T extends { topic: string; retain?: boolean }>(packet: T, policy: AccessPolicy): T | undefined {
-  if (publishRefusal(packet.topic, policy) !== undefined) return undefined;
-  if (packet.retain && packet.topic.endsWith(SET_SUFFIX)) packet.retain = false;
-  return packet;
+function clientPublishRefusal(packet: { topic: string; retain?: boolean }, policy: AccessPolicy): string | undefined {
+  const refusal = publishRefusal(packet.topic, policy);
+  if (refusal === undefined && packet.retain && packet.topic.endsWith(SET_SUFFIX)) packet.retain = false;
+  return refusal;
 }
 
 /**
@@ -89,7 +89,7 @@ function admitClientPublish<T extends { topic: string; retain?: boolean }>(packe
  */
 export function admitStoredPublish<T extends { topic: string; qos?: number; retain?: boolean }>(packet: T, policy: AccessPolicy): T | string {
   const problem = topicNameProblem(packet.topic) ?? ((packet.qos ?? 0) > 2 ? 'QoS 3 [MQTT-3.3.1-4]' : undefined);
-  return problem ?? admitClientPublish(packet, policy) ?? publishRefusal(packet.topic, policy) ?? 'refused';
+  return problem ?? clientPublishRefusal(packet, policy) ?? packet;
 }
 
 export interface AccessHandlerOptions {
@@ -197,8 +197,8 @@ export function createAccess(options: AccessHandlerOptions): Access {
         callback(null);
         return;
       }
-      if (!admitClientPublish(packet, policy)) {
-        const refusal = publishRefusal(packet.topic, policy) ?? 'refused';
+      const refusal = clientPublishRefusal(packet, policy);
+      if (refusal !== undefined) {
         // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
         log.warn({ code: ErrorCodes.PUBLISH_REFUSED, clientId: client.id, topic: packet.topic }, `publish refused: ${refusal}`);
         callback(new GatewayError(ErrorCodes.PUBLISH_REFUSED, refusal, { topic: packet.topic }));
