@@ -40,7 +40,7 @@ export class SetAdapter {
     } catch (error) {
       const failure = error instanceof GatewayError ? error : new GatewayError(ErrorCodes.WRITE_FAILED, (error as Error).message);
       // The unknown topic is the error to report, whatever the payload.
-      const reported = tag === undefined && failure.code === ErrorCodes.SET_PAYLOAD ? unknownTag(tagTopic) : failure;
+      const reported = tag === undefined ? unknownTag(tagTopic) : failure;
       this.writes.refused(message.principal, reported, { ...origin, id });
       outcome = { ok: false, error: reported };
     }
