@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bridgesSchema } from './bridge.ts';
 import { topicLevel, topicPath } from './topic-level.ts';
 import { topicFilterProblem } from './topic-rules.ts';
 
@@ -216,7 +217,7 @@ const accessSchema = z
     }
   });
 
-export const gatewaySchema = z
+const gatewayObject = z
   .strictObject({
     id: topicLevel.default('uns-gateway').describe('gateway id: the <id> in _gateway/<id>/status'),
     log: z
@@ -243,8 +244,12 @@ export const gatewaySchema = z
       .array(z.string().min(1))
       .default([])
       .describe('mapping files to load, relative to this config file; a "*" in the file name matches many'),
-  })
+    bridges: bridgesSchema,
+  });
+
+export const gatewaySchema = gatewayObject
   .superRefine((gateway, ctx) => {
+    bridgeIssues(gateway, ctx);
     if (gateway.broker.listeners.some((listener) => 'cert' in listener && listener.certificateUsername !== undefined)) return;
     gateway.access.users.forEach((user, index) => {
       if (user.password !== undefined) return;
@@ -258,6 +263,27 @@ export const gatewaySchema = z
   .describe('UNS gateway configuration');
 
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
+
+/** What a bridge needs of the rest of the config: a SQLite store with room for its outbox, and the roles it writes with. */
+function bridgeIssues(gateway: z.infer<typeof gatewayObject>, ctx: z.RefinementCtx): void {
+  if (gateway.bridges.length === 0) return;
+  if (gateway.store.engine !== 'sqlite') {
+    ctx.addIssue({ code: 'custom', path: ['bridges'], message: 'a bridge keeps its outbox in the SQLite store: set store.engine: sqlite' });
+  }
+  const outboxMB = gateway.bridges.reduce((sum, bridge) => sum + bridge.outbox.maxSizeMB, 0);
+  if (outboxMB > gateway.store.maxSizeMB / 2) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['bridges'],
+      message: `the bridges' outbox.maxSizeMB add up to ${outboxMB} MB, more than half of store.maxSizeMB (${gateway.store.maxSizeMB}): raise store.maxSizeMB or lower the outboxes`,
+    });
+  }
+  gateway.bridges.forEach((bridge, index) =>
+    bridge.downlink.roles.forEach((role, at) => {
+      if (!Object.hasOwn(gateway.access.roles, role)) ctx.addIssue({ code: 'custom', path: ['bridges', index, 'downlink', 'roles', at], message: `no role "${role}" in access.roles` });
+    }),
+  );
+}
 export type AccessConfig = z.infer<typeof accessSchema>;
 export type RoleConfig = z.infer<typeof roleSchema>;
 export type UserConfig = z.infer<typeof userSchema>;

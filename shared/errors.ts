@@ -220,6 +220,34 @@ export const errorCatalogue = {
     code: 'UNS_ERR_RECOVERY_DROPPED',
     meaning: 'At start, a stored message (retained, queued or a will) that today\'s rules refuse was dropped and counted; the start goes on.',
   },
+  BRIDGE_LOGIN_REFUSED: {
+    code: 'UNS_ERR_BRIDGE_LOGIN_REFUSED',
+    meaning: 'The upstream broker refused the bridge\'s login (CONNACK 4 or 5, or another refusal the message names): check `bridges[].username`, the password its env or file holds, and the upstream\'s rights for the client id. The bridge retries with backoff.',
+  },
+  BRIDGE_TLS: {
+    code: 'UNS_ERR_BRIDGE_TLS',
+    meaning: 'The upstream\'s TLS certificate is not trusted or does not name the host (the message says which and why): set `bridges[].tls.ca` to the CA that signed it, or fix the URL\'s host name.',
+  },
+  BRIDGE_UNREACHABLE: {
+    code: 'UNS_ERR_BRIDGE_UNREACHABLE',
+    meaning: 'The upstream broker cannot be reached (refused, no route, name not found, no answer in time): messages wait in the outbox and the bridge retries with backoff.',
+  },
+  BRIDGE_DISCONNECTED: {
+    code: 'UNS_ERR_BRIDGE_DISCONNECTED',
+    meaning: 'The connection to the upstream broker was lost: messages wait in the outbox and are sent in order once it is back; those in flight are sent again.',
+  },
+  BRIDGE_DROPPED: {
+    code: 'UNS_ERR_BRIDGE_DROPPED',
+    meaning: 'A bridge\'s outbox reached a bound (`outbox.maxMessages`, `maxSizeMB` or `maxAgeS`) and dropped its oldest messages, counted by bound on its status topic: raise the bound or restore the link.',
+  },
+  BRIDGE_SECRET: {
+    code: 'UNS_ERR_BRIDGE_SECRET',
+    meaning: 'A bridge\'s password reference cannot be read at start (the environment variable is not set, the file cannot be read): set it, and the gateway starts.',
+  },
+  BRIDGE_INSECURE: {
+    code: 'UNS_ERR_BRIDGE_INSECURE',
+    meaning: 'Warning at start: a bridge has `tls.verifyServer: false` and would send to any server that answers. Only for a test bench.',
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 type Catalogue = typeof errorCatalogue;

@@ -4,6 +4,7 @@ import { protocolOf } from '../connectors/registry.ts';
 import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { RunningPlant } from '../connectors/simulator/plant.ts';
 import { Principals } from './access/principals.ts';
+import { Bridges } from './bridge/bridges.ts';
 import { admitStoredPublish } from './broker/access.ts';
 import { anonymousExposure } from './broker/anonymous.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
@@ -35,6 +36,8 @@ export interface Gateway {
   /** Every write to a PLC goes through it, with the principal writing. */
   readonly writes: WriteService;
   readonly host: ConnectorHost;
+  /** The upstream brokers forwarded to; undefined when none is configured. */
+  readonly bridges: Bridges | undefined;
   /** The demo plant, when `simulator.enabled`. */
   readonly plant: RunningPlant | undefined;
   /**
@@ -78,6 +81,13 @@ async function startSimulator(config: LoadedConfig, log: Logger): Promise<Runnin
   });
 }
 
+/** What a bridge forwards when it names nothing: the whole namespace (its root, or each site) and the gateway's own topics. */
+function defaultForward(config: LoadedConfig): string[] {
+  const root = config.gateway.namespace.root;
+  const namespace = root === undefined ? [...new Set(config.tags.map((tag) => tag.topic.split('/')[0] ?? ''))].map((site) => `${site}/#`) : [`${root}/#`];
+  return [...namespace, `_gateway/${config.gateway.id}/#`];
+}
+
 /** How long a stop waits for the held values, then for the offline status, to reach connected clients. */
 const FLUSH_TIMEOUT_MS = 1000;
 
@@ -88,6 +98,23 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   const store = settings.store.engine === 'sqlite' ? openStore(settings.store, config.dataDir, log.child({ module: 'store' })) : undefined;
   const principals = new Principals();
   const index = new TagIndex(config.tags);
+  let bridges: Bridges | undefined;
+  try {
+    bridges =
+      store && settings.bridges.length > 0
+        ? new Bridges({
+            bridges: settings.bridges,
+            gatewayId: settings.id,
+            configDir: config.configDir,
+            store,
+            log: log.child({ module: 'bridge' }),
+            defaultForward: defaultForward(config),
+          })
+        : undefined;
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
   const policy = {
     ownedByGateway: (topic: string) => index.ownedByGateway(topic),
     isSetCommand: (topic: string) => index.bySetTopic(topic) !== undefined,
@@ -106,7 +133,8 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
       durablePublish: store ? (packet, clientId) => store.persistence.recordPublish(packet as StoredPacket, clientId) : undefined,
       counterFloor: store?.persistence.outgoing.maxBrokerCounter(),
       beforeListen: store
-        ? async (publish) => {
+        ? async (publish, subscribe) => {
+            await bridges?.tap(subscribe);
             await store.recover({ publish, admit: (packet) => admitStoredPublish(packet, policy), retainedTopicProblem: topicNameProblem });
             const stale = await markStale(config.tags, (topic) => store.persistence.retained.get(topic)?.payload, publish);
             if (stale > 0) log.info({ values: stale }, 'values retained from before this start marked stale until read again');
@@ -152,6 +180,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   );
   const writes = new WriteService(host, log.child({ module: 'write' }));
   await new SetAdapter(index, broker, writes, log.child({ module: 'write' })).start();
+  await bridges?.start((topic, payload, options) => broker.publish(topic, payload, options), { index, writes, access: settings.access });
   host.start();
 
   log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');
@@ -165,6 +194,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     northbound,
     writes,
     host,
+    bridges,
     plant,
     stop() {
       stopping ??= (async () => {
@@ -174,6 +204,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
         const stoppedAt = Date.now();
         await Promise.all(config.devices.map((device) => status.device(device.config.name, { state: 'stopped', timestamp: stoppedAt })));
         await status.gateway('offline');
+        await bridges?.stop();
         await broker.flush(FLUSH_TIMEOUT_MS);
         await broker.close();
         await store?.close();

@@ -89,6 +89,11 @@ export function principalOf(access: AccessConfig, username: string | undefined, 
     : new RolePrincipal(username, clientId, user.roles, rolesNamed(access, user.roles));
 }
 
+/** A principal of the gateway's own (a bridge writing setpoints from upstream), named `name`, with the rights of `roles`. */
+export function principalWithRoles(access: AccessConfig, name: string, clientId: string, roles: readonly string[]): Principal {
+  return new RolePrincipal(name, clientId, roles, rolesNamed(access, roles));
+}
+
 function rolesNamed(access: AccessConfig, names: readonly string[]): RoleConfig[] {
   return names.flatMap((name) => access.roles[name] ?? []);
 }

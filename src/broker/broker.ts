@@ -39,7 +39,7 @@ export interface BrokerOptions {
    */
   counterFloor?: number;
   /** Runs after the broker is set up and before any listener accepts a connection. */
-  beforeListen?: (publishPacket: (packet: object) => Promise<void>) => Promise<void>;
+  beforeListen?: (publishPacket: (packet: object) => Promise<void>, subscribe: MessageBus['subscribe']) => Promise<void>;
 }
 
 /** The embedded broker: the namespace's message bus (publishes go past the access checks), and its listeners. */
@@ -114,10 +114,32 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     log.debug({ clientId: client.id }, 'client disconnected');
   });
 
+  const subscribe: MessageBus['subscribe'] = (topic, handler) =>
+    new Promise((resolve) => {
+      aedes.subscribe(
+        topic,
+        (packet: AedesPublishPacket, done: () => void) => {
+          const clientId = (packet as { clientId?: string }).clientId;
+          const sender = clientId === undefined ? undefined : clients.get(clientId);
+          handler({
+            topic: packet.topic,
+            payload: packet.payload as Buffer,
+            qos: packet.qos,
+            retain: packet.retain,
+            clientId,
+            remote: sender && remoteAddress(sender),
+            principal: options.principals.byId(clientId),
+          });
+          done();
+        },
+        () => resolve(),
+      );
+    });
+
   const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
   const listeners: BoundListener[] = [];
   try {
-    await options.beforeListen?.(publishPacket);
+    await options.beforeListen?.(publishPacket, subscribe);
     for (const [index, listener] of config.listeners.entries()) {
       const bound = await bindListener(
         listener,
@@ -143,26 +165,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     },
     send,
     refusals: () => refusals.counts(),
-    subscribe(topic, handler) {
-      return new Promise((resolve) => {
-        aedes.subscribe(
-          topic,
-          (packet: AedesPublishPacket, done: () => void) => {
-            const clientId = (packet as { clientId?: string }).clientId;
-            const sender = clientId === undefined ? undefined : clients.get(clientId);
-            handler({
-              topic: packet.topic,
-              payload: packet.payload as Buffer,
-              clientId,
-              remote: sender && remoteAddress(sender),
-              principal: options.principals.byId(clientId),
-            });
-            done();
-          },
-          () => resolve(),
-        );
-      });
-    },
+    subscribe,
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       const pending = () => undelivered.count > 0 || [...clients.values()].some((client) => (client.conn as { writableLength?: number }).writableLength);

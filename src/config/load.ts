@@ -4,7 +4,7 @@ import { mappingFileSchema, type DeviceConfig } from '../../schemas/mapping.ts';
 import { placeTag, type NamespaceTag } from '../uns/namespace.ts';
 import { ConfigError, formatIssue, type ConfigIssue } from './issues.ts';
 import { displayPath, resolveMappingEntries } from './mapping-files.ts';
-import { tlsFileIssues } from './tls-files.ts';
+import { referencedFileIssues } from './referenced-files.ts';
 import { issueAt, readYamlSource, zodIssues, type YamlSource } from './yaml-source.ts';
 
 export interface LoadedDevice {
@@ -57,7 +57,7 @@ export function loadConfig(configPath: string): LoadedConfig {
   const parsed = gatewaySchema.safeParse(read.data);
   if (!parsed.success) issues.push(...zodIssues(read.source, parsed.error));
   const gateway = parsed.success ? parsed.data : undefined;
-  if (gateway) issues.push(...tlsFileIssues(read.source, gateway, configDir));
+  if (gateway) issues.push(...referencedFileIssues(read.source, gateway, configDir));
   const root = gateway?.namespace.root;
   const qos = gateway?.namespace.qos ?? 1;
 

@@ -13,6 +13,8 @@ export class PublishJournal {
   private readonly ids = new WeakMap<Buffer, number>();
   /** Entries written and not settled yet, with when they were written. */
   private readonly open = new Map<number, number>();
+  /** Entries that more than one store must hold before they can go: how many have not yet. */
+  private readonly holds = new Map<number, number>();
   private nextId: number;
   private readonly insert;
   private readonly remove;
@@ -26,11 +28,15 @@ export class PublishJournal {
     this.nextId = (last.id ?? 0) + 1;
   }
 
-  /** Resolves once the publish is durable. */
-  record(packet: StoredPacket): Promise<void> {
+  /**
+   * Resolves once the publish is durable. `holds`: how many stores take the message over (the persistent
+   * queues, the bridges' outboxes), each calling `settle` once it has; the entry goes after the last.
+   */
+  record(packet: StoredPacket, holds = 1): Promise<void> {
     const id = this.nextId++;
     this.ids.set(packet.payload, id);
     this.open.set(id, Date.now());
+    if (holds > 1) this.holds.set(id, holds);
     // The fields a replay needs, written by hand: this runs for every acknowledged publish.
     const meta = `{"cmd":"publish","topic":${JSON.stringify(packet.topic)},"qos":${packet.qos},"retain":${packet.retain === true}}`;
     const payload = packet.payload;
@@ -42,8 +48,23 @@ export class PublishJournal {
     return this.ids.has(packet.payload);
   }
 
-  /** The publish has been queued for every persistent subscriber: its log entry can go. */
-  settle(packet: StoredPacket): void {
+  /**
+   * A store holding the publish has it now (queued for every persistent subscriber, appended to the
+   * outboxes): once every one has, its log entry goes, staged after what they staged.
+   */
+  settle(packet: Pick<StoredPacket, 'payload'>): void {
+    const id = this.ids.get(packet.payload);
+    if (id === undefined) return;
+    const left = (this.holds.get(id) ?? 1) - 1;
+    if (left > 0) {
+      this.holds.set(id, left);
+      return;
+    }
+    this.abandon(packet);
+  }
+
+  /** The publish will not be taken over (it could not be published again): its log entry goes. */
+  abandon(packet: Pick<StoredPacket, 'payload'>): void {
     const id = this.ids.get(packet.payload);
     if (id === undefined) return;
     this.ids.delete(packet.payload);
@@ -67,15 +88,21 @@ export class PublishJournal {
 
   private forget(id: number): void {
     this.open.delete(id);
+    this.holds.delete(id);
     this.writer.stage(() => this.remove.run(id));
   }
 
-  /** Publishes a crash left unfinished, oldest first; each is tracked so that its replay settles it. */
-  unfinished(): StoredPacket[] {
+  /**
+   * Publishes a crash left unfinished, oldest first; each is tracked so that its replay settles it, by
+   * `holdsFor` stores.
+   */
+  unfinished(holdsFor: (packet: StoredPacket) => number): StoredPacket[] {
     const rows = this.all.all() as Array<{ id: number; payload: Buffer; meta: string }>;
     return rows.map((row) => {
       const packet = decodePacket(row.payload, row.meta);
       this.ids.set(packet.payload, row.id);
+      const holds = holdsFor(packet);
+      if (holds > 1) this.holds.set(row.id, holds);
       return packet;
     });
   }

@@ -49,4 +49,14 @@ export const MIGRATIONS: readonly string[] = [
      payload BLOB NOT NULL,
      meta TEXT NOT NULL
    );`,
+  // The bridges' store-and-forward queues: one row per message waiting for an upstream, in order per bridge.
+  `CREATE TABLE bridge_outbox (
+     bridge TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     topic TEXT NOT NULL,
+     payload BLOB NOT NULL,
+     retain INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (bridge, seq)
+   );`,
 ];

@@ -47,6 +47,7 @@ export class SqlitePersistence {
   readonly journal: PublishJournal;
   private brokerRef: BrokerRef | undefined;
   private readonly journalSweep: NodeJS.Timeout;
+  private forwarded: (topic: string) => boolean = () => false;
   private destroyed = false;
 
   constructor(private readonly options: SqlitePersistenceOptions) {
@@ -79,9 +80,27 @@ export class SqlitePersistence {
     if (packet.qos === 0) return undefined;
     // A QoS 2 retransmission of a message already received is not published again [MQTT-4.3.3].
     if (packet.qos === 2 && this.incoming.get(clientId, packet.messageId)) return undefined;
-    if (!packet.retain && this.subscriptions.matching(packet.topic).length === 0) return undefined;
-    return this.journal.record(packet);
+    const holds = this.holdsFor(packet);
+    if (!packet.retain && holds === 0) return undefined;
+    return this.journal.record(packet, holds);
   }
+
+  /**
+   * Topics some other durable store (a bridge's outbox) takes messages on: a publish on them is journaled
+   * until that store settles it (journal.settle) as well as the persistent queues.
+   */
+  forwardTo(forwarded: (topic: string) => boolean): void {
+    this.forwarded = forwarded;
+  }
+
+  /** Publishes a crash left unfinished, oldest first, tracked in the journal so that their replay settles them. */
+  unfinishedPublishes(): StoredPacket[] {
+    return this.journal.unfinished(this.holdsFor);
+  }
+
+  /** How many stores take `packet` over: the persistent queues (when a session subscribes), the outboxes. */
+  private readonly holdsFor = (packet: StoredPacket): number =>
+    (this.subscriptions.matching(packet.topic).length > 0 ? 1 : 0) + (this.forwarded(packet.topic) ? 1 : 0);
 
   async storeRetained(packet: StoredPacket): Promise<void> {
     this.retained.store(packet, this.journal.covers(packet));

@@ -73,8 +73,8 @@ export function openStore(config: StoreConfig, dataDir: string, log: Logger): St
           return false;
         }
       };
-      const publishes = persistence.journal.unfinished();
-      for (const packet of publishes) if (!(await replay('publish', packet))) persistence.journal.settle(packet);
+      const publishes = persistence.unfinishedPublishes();
+      for (const packet of publishes) if (!(await replay('publish', packet))) persistence.journal.abandon(packet);
       const wills: StoredPacket[] = [];
       for await (const will of persistence.streamWill({})) wills.push(will as StoredPacket);
       for (const will of wills) {

@@ -9,6 +9,9 @@ export interface PublishOptions {
 export interface InboundMessage {
   topic: string;
   payload: Buffer;
+  qos: 0 | 1 | 2;
+  /** As published: a message retained by the broker, not one delivered from its retained store. */
+  retain: boolean;
   principal?: Principal | undefined;
   clientId?: string | undefined;
   remote?: string | undefined;
@@ -22,3 +25,6 @@ export interface MessageBus {
   /** Receives what clients publish on `filter` (`+` and `#` match). */
   subscribe(filter: string, handler: (message: InboundMessage) => void): Promise<void>;
 }
+
+/** What a command handler needs: receive commands, publish answers. The broker is one; a bridge's upstream another. */
+export type CommandBus = Pick<MessageBus, 'publish' | 'subscribe'>;

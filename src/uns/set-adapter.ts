@@ -5,18 +5,18 @@ import type { Logger } from '../log.ts';
 import type { WriteOutcome, WriteService } from '../writes/write-service.ts';
 import { jsonValue } from './payload.ts';
 import { parseSetPayload } from './set-command.ts';
-import type { InboundMessage, MessageBus } from './message-bus.ts';
+import type { CommandBus, InboundMessage } from './message-bus.ts';
 import type { TagIndex } from './tag-index.ts';
 
 /**
  * MQTT's way into the write service: `<tag>/set` with `{"value": …, "id": "…"}` or a bare JSON value,
- * answered on `<tag>/set/result`. A `/set` on a topic no tag is mapped to is answered too, so that a
- * typo is not met with silence.
+ * answered on `<tag>/set/result`, on the bus the command came through (the broker, or a bridge's
+ * upstream). A `/set` on a topic no tag is mapped to is answered too, so that a typo is not met with silence.
  */
 export class SetAdapter {
   constructor(
     private readonly index: TagIndex,
-    private readonly bus: MessageBus,
+    private readonly bus: CommandBus,
     private readonly writes: WriteService,
     private readonly log: Logger,
   ) {}

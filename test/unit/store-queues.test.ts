@@ -66,7 +66,7 @@ describe('publish journal', () => {
     expect(p.journal.sweep(10_000, Date.now())).toBe(0);
     expect(p.journal.sweep(10_000, Date.now() + 10_001)).toBe(1);
     p.writer.flush();
-    expect(p.journal.unfinished()).toEqual([]);
+    expect(p.unfinishedPublishes()).toEqual([]);
   });
 
   it('does not journal a QoS 2 retransmission of a message already received', async () => {
