@@ -76,7 +76,7 @@ const OUTBOX_DEFAULTS = { maxMessages: 1_000_000, maxSizeMB: 256, maxAgeS: 604_8
 const outbox = z
   .strictObject({
     maxMessages: z.number().int().min(1).default(OUTBOX_DEFAULTS.maxMessages).describe('messages kept while the upstream is away; beyond it the oldest are dropped (counted and logged)'),
-    maxSizeMB: z.number().min(0.01).default(OUTBOX_DEFAULTS.maxSizeMB).describe('bytes kept (topic and payload); beyond it the oldest are dropped'),
+    maxSizeMB: z.number().min(0.001).default(OUTBOX_DEFAULTS.maxSizeMB).describe('bytes kept (topic and payload); beyond it the oldest are dropped'),
     maxAgeS: z.number().min(1).default(OUTBOX_DEFAULTS.maxAgeS).describe('messages older than this are dropped unsent'),
     mode: z
       .enum(['history', 'latest'])

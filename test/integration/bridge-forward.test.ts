@@ -87,4 +87,21 @@ describe.skipIf(!hasMosquitto)('bridge to an upstream broker (Mosquitto)', () =>
     await until(() => status()?.sent === 10 && status()?.backlog === 0, 5000);
     expect(status()).toMatchObject({ state: 'connected', url: broker.url, lastError: null, backlog: 0, dropped: { total: 0 }, resent: 0 });
   });
+
+  it('says offline upstream (retained) on a clean stop, with the reason', async () => {
+    const dir = makeTempDir();
+    cleanups.push(() => dir.remove());
+    const broker = await upstream(dir);
+    const watcher = await pool.connect(broker.url);
+    const inbox = new Inbox(watcher);
+    await watcher.subscribeAsync('_gateway/test-gw/presence', { qos: 1 });
+    const gateway = await startTestGateway({ extra: `bridges:\n  - name: hq\n    url: ${broker.url}\n` });
+    await inbox.waitFor(1);
+    await gateway.stop();
+    await inbox.waitFor(2);
+    expect(inbox.messages.map((m) => (JSON.parse(m.payload) as { state: string; reason?: string }))).toMatchObject([
+      { state: 'online' },
+      { state: 'offline', reason: 'stopped' },
+    ]);
+  });
 });

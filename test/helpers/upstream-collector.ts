@@ -1,0 +1,69 @@
+import { connectAsync, type MqttClient } from 'mqtt';
+import type { MosquittoProcess } from './mosquitto.ts';
+
+export interface Arrival {
+  topic: string;
+  payload: string;
+  retain: boolean;
+  /** performance.now() when it arrived. */
+  at: number;
+}
+
+/**
+ * A persistent session on an upstream Mosquitto (run with persistence), made while it is up: what the
+ * bridge delivers while the collector is away, from the moment the upstream is back, is queued for it.
+ */
+export class UpstreamCollector {
+  readonly arrivals: Arrival[] = [];
+  private client: MqttClient | undefined;
+  private readonly clientId = `collector-${Math.random().toString(16).slice(2)}`;
+
+  constructor(
+    private readonly broker: MosquittoProcess,
+    private readonly filter: string,
+  ) {}
+
+  /** Creates the session and its subscription, then leaves it (the upstream keeps it). */
+  async register(): Promise<void> {
+    const client = await this.open();
+    await client.subscribeAsync(this.filter, { qos: 1 });
+    await client.endAsync();
+  }
+
+  /** Connects to the session again and records every message from now on. */
+  async collect(): Promise<void> {
+    const client = await this.open();
+    this.client = client;
+    client.on('message', (topic, payload, packet) => this.arrivals.push({ topic, payload: payload.toString(), retain: packet.retain, at: performance.now() }));
+  }
+
+  async close(): Promise<void> {
+    await this.client?.endAsync();
+    this.client = undefined;
+  }
+
+  private open(): Promise<MqttClient> {
+    return connectAsync(this.broker.url, { clientId: this.clientId, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+  }
+}
+
+/** Payloads read as numbers, with the duplicates and the order they broke. */
+export function sequenceReport(payloads: readonly string[]): { unique: number; duplicates: number; outOfOrder: number; values: number[] } {
+  const seen = new Set<number>();
+  let duplicates = 0;
+  let outOfOrder = 0;
+  let highest = -Infinity;
+  const values: number[] = [];
+  for (const payload of payloads) {
+    const value = Number(payload);
+    if (seen.has(value)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(value);
+    values.push(value);
+    if (value < highest) outOfOrder++;
+    highest = Math.max(highest, value);
+  }
+  return { unique: seen.size, duplicates, outOfOrder, values };
+}
