@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.ts';
 
-/** Whether Debian's mosquitto is installed (.ci/run installs it). */
-export const hasMosquitto = spawnSync('mosquitto', ['-h']).error === undefined;
+/** Debian's mosquitto (.ci/run installs it), on PATH or in /usr/sbin, which a user's PATH may lack. */
+const BINARY = ['mosquitto', '/usr/sbin/mosquitto'].find((candidate) => spawnSync(candidate, ['-h']).error === undefined);
+
+export const hasMosquitto = BINARY !== undefined;
 
 export interface MosquittoOptions {
   /** Folder for its config, password file and persistence. */
@@ -69,7 +71,7 @@ export async function mosquitto(options: MosquittoOptions): Promise<MosquittoPro
     port,
     url: `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     async start() {
-      const started = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const started = spawn(BINARY ?? 'mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       started.stderr?.on('data', (chunk) => (stderr += chunk));
       exited = new Promise((resolve) => started.on('exit', () => resolve()));

@@ -49,3 +49,20 @@ describe('the hardened example config (config/examples/hardened-gateway.yaml)', 
     expect([bridge.mayPublish('bridge/enterprise-bridge-1/x'), bridge.mayPublish('bridge/other/x'), bridge.mayWrite(setpoint)]).toEqual([true, false, false]);
   });
 });
+
+describe('the bridged example config (config/examples/bridged-gateway.yaml)', () => {
+  it('loads with the demo mappings: a TLS upstream with a password from the environment, and a downlink role', () => {
+    dir = makeTempDir();
+    dir.write('config/examples/bridged-gateway.yaml', readFileSync('config/examples/bridged-gateway.yaml', 'utf8'));
+    for (const name of readdirSync('config/mappings')) dir.write(`config/mappings/${name}`, readFileSync(`config/mappings/${name}`, 'utf8'));
+    dir.write('config/examples/tls/enterprise-ca.pem', selfSignedCertificate(dir.path).cert);
+    const [bridge] = loadConfig(`${dir.path}/config/examples/bridged-gateway.yaml`).gateway.bridges;
+    expect(bridge).toMatchObject({
+      name: 'enterprise',
+      password: { env: 'UNS_BRIDGE_PASSWORD' },
+      prefix: 'acme/plant-a/',
+      tls: { ca: 'tls/enterprise-ca.pem', verifyServer: true },
+      downlink: { enabled: true, roles: ['hq-setpoints'] },
+    });
+  });
+});

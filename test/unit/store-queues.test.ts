@@ -56,6 +56,23 @@ describe('outgoing QoS 2 queue', () => {
 });
 
 describe('publish journal', () => {
+  it('keeps a publish that a session queues and a bridge forwards until both have it', async () => {
+    const p = open();
+    p.forwardTo((topic) => topic.startsWith('plant/'));
+    await p.addSubscriptions({ id: 'sub' }, [{ topic: 'plant/#', qos: 1 }] as never);
+    const both = { cmd: 'publish', topic: 'plant/x', payload: Buffer.from('1'), qos: 1, retain: false } as StoredPacket;
+    const neither = { cmd: 'publish', topic: 'other', payload: Buffer.from('2'), qos: 1, retain: false } as StoredPacket;
+    expect(p.recordPublish(neither, 'c')).toBeUndefined();
+    await p.recordPublish(both, 'c');
+    await p.outgoingEnqueueCombi([{ clientId: 'sub' }], both);
+    const journaled = () => (p.writer['db'].prepare('SELECT count(*) AS n FROM journal').get() as { n: number }).n;
+    p.writer.flush();
+    expect(journaled()).toBe(1);
+    p.journal.settle(both);
+    p.writer.flush();
+    expect(journaled()).toBe(0);
+  });
+
   it('drops entries aedes never routed after a while, and keeps the young ones', async () => {
     const p = open();
     const routed = { cmd: 'publish', topic: 'a', payload: Buffer.from('1'), qos: 1, retain: true } as StoredPacket;
