@@ -81,10 +81,15 @@ async function startSimulator(config: LoadedConfig, log: Logger): Promise<Runnin
   });
 }
 
+/** The first topic level of every tag: its site, or its root's first level. */
+function firstLevels(config: LoadedConfig): string[] {
+  return [...new Set(config.tags.map((tag) => tag.topic.split('/')[0] ?? ''))];
+}
+
 /** What a bridge forwards when it names nothing: the whole namespace (its root, or each site) and the gateway's own topics. */
 function defaultForward(config: LoadedConfig): string[] {
   const root = config.gateway.namespace.root;
-  const namespace = root === undefined ? [...new Set(config.tags.map((tag) => tag.topic.split('/')[0] ?? ''))].map((site) => `${site}/#`) : [`${root}/#`];
+  const namespace = root === undefined ? firstLevels(config).map((site) => `${site}/#`) : [`${root}/#`];
   return [...namespace, `_gateway/${config.gateway.id}/#`];
 }
 
@@ -180,7 +185,12 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   );
   const writes = new WriteService(host, log.child({ module: 'write' }));
   await new SetAdapter(index, broker, writes, log.child({ module: 'write' })).start();
-  await bridges?.start((topic, payload, options) => broker.publish(topic, payload, options), { index, writes, access: settings.access });
+  await bridges?.start((topic, payload, options) => broker.publish(topic, payload, options), {
+    index,
+    scopes: firstLevels(config),
+    writes,
+    access: settings.access,
+  });
   host.start();
 
   log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');

@@ -24,6 +24,8 @@ export interface BridgesOptions {
 /** What setpoints from upstream need: the tags, the write service, and the access roles a bridge writes with. */
 export interface DownlinkContext {
   index: TagIndex;
+  /** The first topic level of every tag (its site, or its root's first level). */
+  scopes: readonly string[];
   writes: WriteService;
   access: AccessConfig;
 }
@@ -76,7 +78,7 @@ export class Bridges {
       if (config.downlink.enabled) {
         const clientId = config.clientId ?? `${this.options.gatewayId}-${config.name}`;
         const principal = principalWithRoles(downlink.access, `bridge:${config.name}`, clientId, config.downlink.roles);
-        commands = new UpstreamCommands(config.prefix ?? '', principal, config.url);
+        commands = new UpstreamCommands(config.prefix ?? '', downlink.scopes, principal, config.url);
         await new SetAdapter(downlink.index, commands, downlink.writes, this.options.log.child({ module: 'write', bridge: config.name })).start();
       }
       bridge.start(publishLocal, commands);

@@ -20,13 +20,19 @@ export class UpstreamCommands implements CommandBus {
 
   constructor(
     private readonly prefix: string,
+    /**
+     * The first topic levels of this gateway's namespace (its sites, or its root's first level): a filter
+     * starting with `+` is subscribed upstream under each, so that commands meant for another gateway
+     * sharing the upstream are neither received nor answered.
+     */
+    private readonly scopes: readonly string[],
     private readonly principal: Principal,
     private readonly remote: string,
   ) {}
 
   async subscribe(filter: string, handler: (message: InboundMessage) => void): Promise<void> {
     this.routes.push({ filter, rules: new AccessRules([{ allow: [filter], deny: [] }], { username: undefined, clientId: '' }), handler });
-    if (this.client) this.client.subscribe(this.prefix + filter, { qos: 1 });
+    if (this.client) this.client.subscribe(this.upstreamFilters(filter), { qos: 1 });
   }
 
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
@@ -38,7 +44,7 @@ export class UpstreamCommands implements CommandBus {
   /** A connection is up: subscribes (a clean session holds no subscription) and routes what arrives. */
   attach(client: MqttClient): void {
     this.client = client;
-    if (this.routes.length > 0) client.subscribe(this.routes.map((route) => this.prefix + route.filter), { qos: 1 });
+    if (this.routes.length > 0) client.subscribe(this.routes.flatMap((route) => this.upstreamFilters(route.filter)), { qos: 1 });
     client.on('message', (topic, payload, packet) => {
       if (!topic.startsWith(this.prefix)) return;
       const local = topic.slice(this.prefix.length);
@@ -49,5 +55,10 @@ export class UpstreamCommands implements CommandBus {
 
   detach(): void {
     this.client = undefined;
+  }
+
+  private upstreamFilters(filter: string): string[] {
+    if (!filter.startsWith('+/')) return [this.prefix + filter];
+    return this.scopes.map((scope) => `${this.prefix}${scope}${filter.slice(1)}`);
   }
 }

@@ -10,7 +10,7 @@ const TLS_KEYS = ['cert', 'key', 'ca'] as const;
 /** Why the file at `absolute` cannot serve, or undefined when it is a readable file. */
 function problem(absolute: string, file: string, kind: string): string | undefined {
   try {
-    if (!statSync(absolute).isFile()) return `${kind} "${file}" is a folder, not a file`;
+    if (!statSync(absolute).isFile()) return `${kind} "${file}" is a folder, not a ${kind === 'TLS file' ? 'PEM file' : 'file'}`;
     accessSync(absolute, constants.R_OK);
     return undefined;
   } catch (error) {

@@ -53,7 +53,7 @@ bridges:
   });
   hq = await pool.connect(upstream.url);
   results = new Inbox(hq);
-  await hq.subscribeAsync(['acme/plant/+/+/+/set/result', 'acme/plant/+/+/+/set'], { qos: 1 });
+  await hq.subscribeAsync(['acme/+/+/+/+/set/result', 'acme/plant/+/+/+/set'], { qos: 1 });
   const local = await pool.connect(gw.url());
   localView = new Inbox(local);
   await local.subscribeAsync('plant/#', { qos: 1 });
@@ -104,7 +104,10 @@ describe.skipIf(!hasMosquitto)('bridge downlink: setpoints from the upstream thr
 
   it('publishes nothing that came down on the local broker, so nothing of it goes back up', async () => {
     await setFromUpstream('setpoint', 1300, 'w-4');
+    // A command for another gateway's site on the same upstream is not this gateway's to answer.
+    await hq.publishAsync('acme/elsewhere/line1/press/setpoint/set', JSON.stringify({ value: 1, id: 'w-5' }), { qos: 1 });
     await sleep(300);
+    expect(results.messages.filter((m) => m.topic.startsWith('acme/elsewhere/'))).toEqual([]);
     expect(localView.messages.filter((m) => m.topic.endsWith('/set') || m.topic.endsWith('/set/result'))).toEqual([]);
     // Upstream: each command once (its own publish), each result once.
     const commands = results.messages.filter((m) => m.topic.endsWith('/set'));
