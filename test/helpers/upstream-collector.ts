@@ -1,5 +1,6 @@
 import { connectAsync, type MqttClient } from 'mqtt';
-import type { MosquittoProcess } from './mosquitto.ts';
+import { mosquitto, type MosquittoProcess } from './mosquitto.ts';
+import { makeTempDir, type TempDir } from './temp-dir.ts';
 
 export interface Arrival {
   topic: string;
@@ -66,4 +67,26 @@ export function sequenceReport(payloads: readonly string[]): { unique: number; d
     highest = Math.max(highest, value);
   }
   return { unique: seen.size, duplicates, outOfOrder, values };
+}
+
+export interface DownUpstream {
+  dir: TempDir;
+  broker: MosquittoProcess;
+  collector: UpstreamCollector;
+}
+
+/**
+ * A Mosquitto with persistence that is down, whose collector session waits for `filter`: start the broker
+ * and `collector.collect()` to see what a bridge sends once it is back. `cleanups` gets what to undo.
+ */
+export async function downUpstream(filter: string, cleanups: Array<() => Promise<void> | void>): Promise<DownUpstream> {
+  const dir = makeTempDir();
+  cleanups.push(() => dir.remove());
+  const broker = await mosquitto({ dir: dir.path, persistence: true });
+  cleanups.push(() => broker.kill());
+  const collector = new UpstreamCollector(broker, filter);
+  cleanups.push(() => collector.close());
+  await collector.register();
+  await broker.stop();
+  return { dir, broker, collector };
 }

@@ -5,7 +5,7 @@ import { hasMosquitto, mosquitto } from '../helpers/mosquitto.ts';
 import { ClientPool } from '../helpers/mqtt.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
-import { sequenceReport, UpstreamCollector } from '../helpers/upstream-collector.ts';
+import { downUpstream, sequenceReport } from '../helpers/upstream-collector.ts';
 
 const TOTAL = 20_000;
 const WINDOW = 100;
@@ -52,14 +52,7 @@ function publishAll(publisher: MqttClient): Promise<void> {
 
 describe.skipIf(!hasMosquitto)('bridge outbox across a SIGKILL (real gateway and Mosquitto processes)', () => {
   it('delivers every acknowledged message upstream, in publish order, after a kill and a restart while the upstream was down', async () => {
-    const dir = makeTempDir();
-    cleanups.push(() => dir.remove());
-    const broker = await mosquitto({ dir: dir.path, persistence: true });
-    cleanups.push(() => broker.kill());
-    const collector = new UpstreamCollector(broker, 'plant/#');
-    cleanups.push(() => collector.close());
-    await collector.register();
-    await broker.stop();
+    const { dir, broker, collector } = await downUpstream('plant/#', cleanups);
 
     const config = dir.write(
       'gateway.yaml',

@@ -6,7 +6,7 @@ import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
 import { tcpProxy } from '../helpers/tcp-proxy.ts';
-import { sequenceReport, UpstreamCollector } from '../helpers/upstream-collector.ts';
+import { downUpstream, sequenceReport, type UpstreamCollector } from '../helpers/upstream-collector.ts';
 
 const pool = new ClientPool();
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -59,14 +59,7 @@ ${bridge}`,
 
 /** A gateway bridged to a Mosquitto that is down, with a collector session waiting upstream for `plant/#`. */
 async function outage(bridge: string): Promise<Outage> {
-  const dir = makeTempDir();
-  cleanups.push(() => dir.remove());
-  const broker = await mosquitto({ dir: dir.path, persistence: true });
-  cleanups.push(() => broker.kill());
-  const collector = new UpstreamCollector(broker, 'plant/#');
-  cleanups.push(() => collector.close());
-  await collector.register();
-  await broker.stop();
+  const { broker, collector } = await downUpstream('plant/#', cleanups);
   const bridged = await bridgedGateway(broker.url, bridge);
   return {
     ...bridged,
