@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { findMosquitto } from '../shared/mosquitto-broker.ts';
 import { intOption } from '../shared/int-option.ts';
-import { fmtInt, fmtNum, formatTable } from '../shared/table.ts';
+import { fmtInt, fmtNum, fmtPct, formatTable } from '../shared/table.ts';
 import { runOutage, type Outcome, type OutageSettings, type Setup } from './scenario.ts';
 
 const { values } = parseArgs({ options: { total: { type: 'string' }, window: { type: 'string' }, 'quiet-ms': { type: 'string' } } });
@@ -42,12 +42,13 @@ for (const [setup, signal] of runs) {
 
 const seconds = (ms: number) => `${fmtNum(ms / 1000, 1)} s`;
 const table = formatTable(
-  ['edge -> upstream', 'edge restart', 'acked by edge', 'received upstream', 'lost', 'duplicates', 'out of order', 'first msg', 'drain'],
+  ['edge -> upstream', 'edge restart', 'acked by edge', 'received upstream', 'delivered', 'lost', 'duplicates', 'out of order', 'first msg', 'drain'],
   outcomes.map((o) => [
     o.label,
     o.signal,
     fmtInt(o.publish.acked),
     fmtInt(o.received),
+    fmtPct((o.publish.acked - o.lost) / o.publish.acked),
     fmtInt(o.lost),
     `${fmtInt(o.duplicates)} (${fmtInt(o.duplicatesOutsideWindow)})`,
     `${fmtInt(o.outOfOrder)} (${fmtInt(o.outOfOrderOutsideWindow)})`,
@@ -61,10 +62,12 @@ const lines = [
   '',
   table,
   '',
+  'delivered: the acknowledged messages that reached the upstream at least once.',
   'duplicates (n) / out of order (n): n of them were not in the publisher\'s window at the restart (sent, not yet',
   '  acknowledged, and so published again after it: duplicates the edge cannot tell apart). out of order: a first',
   '  arrival lower than one received before it. first msg / drain: from the upstream\'s start to the first / last',
-  `  message at the collector (the ${fmtNum(settings.quietMs / 1000, 1)} s of quiet that ends the run not counted).`,
+  `  message at the collector (the ${fmtNum(settings.quietMs / 1000, 1)} s of quiet that ends the run not counted);`,
+  '  Mosquitto\'s first message waits for its bridge reconnect backoff, the gateway\'s drain is paced by send.maxRate.',
   '',
   ...outcomes.map(
     (o) =>
