@@ -71,7 +71,7 @@ const lines = [
   '',
   ...outcomes.map(
     (o) =>
-      `${o.label}, ${o.signal}: in flight at the restart ${o.publish.inFlightAtRestart.length} (published again: ${o.publish.resent}), lost ${o.lostRanges.length === 0 ? 'none' : o.lostRanges.slice(0, 6).join(', ') + (o.lostRanges.length > 6 ? ', …' : '')}`,
+      `${o.label}, ${o.signal}: publishing took ${seconds(o.publishMs)}, in flight at the restart ${o.publish.inFlightAtRestart.length} (published again: ${o.publish.resent}), lost ${o.lostRanges.length === 0 ? 'none' : o.lostRanges.slice(0, 6).join(', ') + (o.lostRanges.length > 6 ? ', …' : '')}`,
   ),
   '',
   'Settings: (a) edge mosquitto: persistence true, autosave_interval 1, bridge `connection hq`, `topic outage/# out 1`,',

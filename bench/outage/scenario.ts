@@ -25,6 +25,8 @@ export interface Outcome extends SequenceFigures {
   label: string;
   signal: NodeJS.Signals;
   publish: PublishReport;
+  /** From the first publish to the last acknowledgement, the restart included, ms. */
+  publishMs: number;
   /** From the upstream's start to the first and to the last message at the collector, ms. */
   firstMs: number;
   drainMs: number;
@@ -51,6 +53,7 @@ export async function runOutage(setup: Setup, signal: NodeJS.Signals, settings: 
     await waitForBridge(edgePort, upstreamPort, 'outage/probe', 30_000);
     await upstream.stop('SIGTERM');
 
+    const published = performance.now();
     const publish = await publishThroughRestart({
       port: edgePort,
       topic: TOPIC,
@@ -63,6 +66,7 @@ export async function runOutage(setup: Setup, signal: NodeJS.Signals, settings: 
       },
     });
 
+    const publishMs = performance.now() - published;
     const t0 = performance.now();
     await upstream.start();
     await collector.collect(10_000);
@@ -72,6 +76,7 @@ export async function runOutage(setup: Setup, signal: NodeJS.Signals, settings: 
       label: edge.label,
       signal,
       publish,
+      publishMs,
       ...figures,
       firstMs: collector.firstAt === undefined ? Number.NaN : collector.firstAt - t0,
       drainMs: collector.lastAt === undefined ? Number.NaN : collector.lastAt - t0,
