@@ -3,7 +3,7 @@
  * upstream is up, before the outage; the upstream keeps it (and the messages for it) across its own restart,
  * so that nothing the edge delivers before the collector is connected again is missed.
  */
-import { connectAsync, type MqttClient } from 'mqtt';
+import mqtt, { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { sleep } from '../shared/wait.ts';
 
 export class Collector {
@@ -15,10 +15,14 @@ export class Collector {
   private client: MqttClient | undefined;
   private readonly clientId = `outage-collector-${process.pid}-${Date.now()}`;
 
+  private readonly url: string;
+
   constructor(
-    private readonly port: number,
+    port: number,
     private readonly topic: string,
-  ) {}
+  ) {
+    this.url = `mqtt://127.0.0.1:${port}`;
+  }
 
   /** Creates the session and its subscription, then leaves. */
   async register(): Promise<void> {
@@ -27,25 +31,29 @@ export class Collector {
     await client.endAsync();
   }
 
-  /** Resumes the session (trying until the upstream accepts) and records every message. */
+  /**
+   * Resumes the session (trying until the upstream accepts) and records every message. The handler is in
+   * place before the CONNACK: what the session held can come in the same read as the CONNACK.
+   */
   async collect(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      const client = mqtt.connect(this.url, this.options());
+      client.on('message', (topic, payload) => this.record(topic, payload));
       try {
-        this.client = await this.open();
-        break;
+        await new Promise<void>((resolve, reject) => {
+          client.once('connect', () => resolve());
+          client.once('error', reject);
+          client.once('close', () => reject(new Error('connection closed before CONNACK')));
+        });
+        this.client = client;
+        return;
       } catch (err) {
+        client.end(true);
         if (Date.now() > deadline) throw new Error(`collector: upstream not reachable within ${timeoutMs} ms: ${String(err)}`);
         await sleep(20);
       }
     }
-    this.client.on('message', (topic, payload) => {
-      if (topic !== this.topic) return;
-      const now = performance.now();
-      this.firstAt ??= now;
-      this.lastAt = now;
-      this.arrivals.push(Number(payload.toString()));
-    });
   }
 
   /**
@@ -67,11 +75,19 @@ export class Collector {
     this.client = undefined;
   }
 
+  private record(topic: string, payload: Buffer): void {
+    if (topic !== this.topic) return;
+    const now = performance.now();
+    this.firstAt ??= now;
+    this.lastAt = now;
+    this.arrivals.push(Number(payload.toString()));
+  }
+
+  private options(): IClientOptions {
+    return { clientId: this.clientId, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 };
+  }
+
   private open(): Promise<MqttClient> {
-    return connectAsync(
-      `mqtt://127.0.0.1:${this.port}`,
-      { clientId: this.clientId, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 },
-      false,
-    );
+    return connectAsync(this.url, this.options(), false);
   }
 }
