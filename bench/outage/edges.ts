@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { launchGateway, type LaunchedGateway } from '../shared/gateway-process.ts';
-import { stopProcess } from '../shared/process.ts';
+import { stopProcess, type StopResult } from '../shared/process.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
 import { mosquittoNode } from './mosquitto-node.ts';
 
@@ -16,7 +16,7 @@ export interface Edge {
   start(): Promise<void>;
   /** SIGKILL: a crash; SIGTERM: a clean stop (waited for, up to 15 s). */
   stop(signal: NodeJS.Signals): Promise<void>;
-  /** Notes the edge logged (the gateway's warnings and backlog figures); empty for Mosquitto. */
+  /** What the restart showed: a stop that needed SIGKILL, the gateway's warnings and backlog figures. */
   notes(): string[];
   logTail(): string;
 }
@@ -30,7 +30,15 @@ export function mosquittoEdge(bin: string, dir: string, port: number, upstreamPo
     'topic outage/# out 1',
     'cleansession false',
   ]);
-  return { label: 'mosquitto -> mosquitto', port, start: () => node.start(), stop: (signal) => node.stop(signal), notes: () => [], logTail: () => node.logTail() };
+  const notes: string[] = [];
+  return {
+    label: 'mosquitto -> mosquitto',
+    port,
+    start: () => node.start(),
+    stop: async (signal) => noteStop(notes, signal, await node.stop(signal)),
+    notes: () => notes,
+    logTail: () => node.logTail(),
+  };
 }
 
 export function gatewayEdge(dir: string, port: number, upstreamPort: number): Edge {
@@ -79,10 +87,16 @@ export function gatewayEdge(dir: string, port: number, upstreamPort: number): Ed
       });
     },
     async stop(signal) {
-      if (running !== undefined) await stopProcess(running.child, signal, 15_000);
+      const result = running === undefined ? null : await stopProcess(running.child, signal, 15_000);
       running = undefined;
+      noteStop(notes, signal, result);
     },
     notes: () => notes,
     logTail: () => running?.tail.toString() ?? '',
   };
+}
+
+function noteStop(notes: string[], signal: NodeJS.Signals, result: StopResult | null): void {
+  if (result === null || signal === 'SIGKILL') return;
+  notes.push(`${signal}: ${result.forced ? 'still running after the grace period, killed' : 'exited'} after ${Math.round(result.stopMs)} ms (code ${result.code}, signal ${result.signal})`);
 }

@@ -84,7 +84,7 @@ const lines = [
   '  and resumes its session as soon as the upstream listens again, so what arrives before it is queued, not missed.',
 ];
 for (const o of outcomes.filter((x) => x.notes.length > 0)) {
-  lines.push('', `${o.label}, ${o.signal}, the gateway's log (warnings and backlog):`, ...o.notes.map((n) => `  ${n}`));
+  lines.push('', `${o.label}, ${o.signal}, the edge's stop and log (warnings and backlog):`, ...o.notes.map((n) => `  ${n}`));
 }
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(0);

@@ -7,14 +7,14 @@ import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { waitForPort } from '../shared/wait-for-port.ts';
-import { isAlive, spawnPiped, stopProcess, type OutputTail } from '../shared/process.ts';
+import { isAlive, spawnPiped, stopProcess, type OutputTail, type StopResult } from '../shared/process.ts';
 
 export interface MosquittoNode {
   readonly name: string;
   readonly port: number;
   start(): Promise<void>;
-  /** Sends `signal` (SIGKILL after 10 s) and waits for the exit. */
-  stop(signal: NodeJS.Signals): Promise<void>;
+  /** Sends `signal` (SIGKILL after 10 s) and waits for the exit; null when it was not running. */
+  stop(signal: NodeJS.Signals): Promise<StopResult | null>;
   logTail(): string;
 }
 
@@ -58,8 +58,9 @@ export function mosquittoNode(bin: string, name: string, dir: string, port: numb
       }
     },
     async stop(signal) {
-      if (child !== undefined) await stopProcess(child, signal, 10_000);
+      const result = child === undefined ? null : await stopProcess(child, signal, 10_000);
       child = undefined;
+      return result;
     },
     logTail: () => tail?.toString() ?? '',
   };
