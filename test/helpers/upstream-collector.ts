@@ -1,4 +1,4 @@
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { mosquitto, type MosquittoProcess } from './mosquitto.ts';
 import { makeTempDir, type TempDir } from './temp-dir.ts';
 
@@ -33,9 +33,14 @@ export class UpstreamCollector {
 
   /** Connects to the session again and records every message from now on. */
   async collect(): Promise<void> {
-    const client = await this.open();
-    this.client = client;
+    // The handler goes on before CONNACK: what the session held may come in the same read.
+    const client = connect(this.broker.url, this.options());
     client.on('message', (topic, payload, packet) => this.arrivals.push({ topic, payload: payload.toString(), retain: packet.retain, at: performance.now() }));
+    this.client = client;
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
   }
 
   async close(): Promise<void> {
@@ -44,7 +49,11 @@ export class UpstreamCollector {
   }
 
   private open(): Promise<MqttClient> {
-    return connectAsync(this.broker.url, { clientId: this.clientId, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+    return connectAsync(this.broker.url, this.options());
+  }
+
+  private options(): IClientOptions {
+    return { clientId: this.clientId, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 };
   }
 }
 
