@@ -7,7 +7,7 @@ const CONNACK_REASONS: Record<number, string> = {
   2: 'it refused the client id (CONNACK 2): set bridges[].clientId to one it accepts',
   3: 'it is unavailable (CONNACK 3)',
   4: 'bad username or password (CONNACK 4): check bridges[].username and the password its reference holds',
-  5: 'not authorized (CONNACK 5): the upstream does not let this user connect',
+  5: 'not authorized (CONNACK 5): bad username or password (Mosquitto answers 5 to a wrong password), or a user it does not let connect: check bridges[].username and the password its reference holds',
 };
 
 const TLS_REASONS: Record<string, string> = {
@@ -18,7 +18,6 @@ const TLS_REASONS: Record<string, string> = {
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the CA that signed its certificate is not trusted',
   CERT_HAS_EXPIRED: 'its certificate has expired',
   CERT_NOT_YET_VALID: 'its certificate is not valid yet',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate does not name this host',
   CERT_SIGNATURE_FAILURE: 'its certificate\'s signature is wrong',
   CERT_REVOKED: 'its certificate is revoked',
 };
@@ -32,10 +31,28 @@ const UNREACHABLE: Record<string, string> = {
   ENETUNREACH: 'the network is unreachable',
 };
 
-/** Where the upstream certificate's subject and issuer can be read, when the TLS socket saw one. */
+/** What to do about a certificate that fails, when it is not to name the CA that signed it. */
+const TLS_HINTS: Record<string, string> = {
+  ERR_TLS_CERT_ALTNAME_INVALID: 'use a host name in the URL that the certificate holds, or set bridges[].tls.servername to one',
+  CERT_HAS_EXPIRED: 'the upstream needs a valid certificate (or this machine\'s clock is wrong)',
+  CERT_NOT_YET_VALID: 'the upstream needs a valid certificate (or this machine\'s clock is wrong)',
+  CERT_REVOKED: 'the upstream needs a new certificate',
+};
+const TRUST_HINT = 'set bridges[].tls.ca to the CA that signed it';
+
+/** What the upstream certificate says (subject, issuer, alternative names), when the TLS handshake got one. */
 export interface PeerCertificateInfo {
   subject?: string | undefined;
   issuer?: string | undefined;
+  /** As Node gives it: `DNS:broker.example, IP Address:10.0.0.1`. */
+  altNames?: string | undefined;
+}
+
+/** Why the certificate fails: the names it lacks and holds for a host name mismatch, else the reason for `code`. */
+function tlsReason(code: string, error: { host?: unknown }, peer: PeerCertificateInfo | undefined): string | undefined {
+  if (code !== 'ERR_TLS_CERT_ALTNAME_INVALID') return TLS_REASONS[code];
+  const host = typeof error.host === 'string' ? error.host : 'the host it connected to';
+  return `its certificate does not name ${host}${peer?.altNames ? `, only ${peer.altNames}` : ''}`;
 }
 
 /**
@@ -48,13 +65,10 @@ export function connectError(error: Error & { code?: unknown }, url: string, pee
     const reason = CONNACK_REASONS[code] ?? `it refused the connection (CONNACK ${code})`;
     return new GatewayError(ErrorCodes.BRIDGE_LOGIN_REFUSED, `upstream ${url} refused the bridge's login: ${reason}`, { connack: code });
   }
-  if (typeof code === 'string' && code in TLS_REASONS) {
+  const reason = typeof code === 'string' ? tlsReason(code, error as { host?: unknown }, peer) : undefined;
+  if (typeof code === 'string' && reason !== undefined) {
     const who = peer?.subject ? ` (subject ${peer.subject}${peer.issuer ? `, issued by ${peer.issuer}` : ''})` : '';
-    return new GatewayError(
-      ErrorCodes.BRIDGE_TLS,
-      `upstream ${url} is not trusted: ${TLS_REASONS[code]}${who} [${code}]; set bridges[].tls.ca to the CA that signed it`,
-      { tls: code },
-    );
+    return new GatewayError(ErrorCodes.BRIDGE_TLS, `upstream ${url} is not trusted: ${reason}${who} [${code}]; ${TLS_HINTS[code] ?? TRUST_HINT}`, { tls: code });
   }
   if (typeof code === 'string' && code in UNREACHABLE) {
     return new GatewayError(ErrorCodes.BRIDGE_UNREACHABLE, `upstream ${url} cannot be reached: ${UNREACHABLE[code]}`, { errno: code });

@@ -1,4 +1,4 @@
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { GatewayError } from '../errors.ts';
 import { connectError, type PeerCertificateInfo } from './connect-error.ts';
@@ -62,14 +62,23 @@ export class UpstreamLink {
     let failure: GatewayError | undefined;
     let peer: PeerCertificateInfo | undefined;
     let wasUp = false;
-    const client = mqtt.connect(this.options.url, { ...this.options.client, reconnectPeriod: 0, clean: true, protocolVersion: 4, resubscribe: false });
+    // requestOCSP: Node emits OCSPResponse during the handshake, while the server's certificate can still be
+    // read; a certificate that fails verification has its socket destroyed before any other event can read it.
+    const options: IClientOptions & { requestOCSP: boolean } = {
+      ...this.options.client,
+      reconnectPeriod: 0,
+      clean: true,
+      protocolVersion: 4,
+      resubscribe: false,
+      requestOCSP: true,
+    };
+    const client = mqtt.connect(this.options.url, options);
     this.client = client;
     const tlsSocket = client.stream as Partial<TLSSocket> | undefined;
+    tlsSocket?.once?.('OCSPResponse', () => {
+      peer = tlsSocket.getPeerCertificate === undefined ? undefined : peerInfo(tlsSocket.getPeerCertificate());
+    });
     client.on('error', (error: Error & { code?: unknown }) => {
-      if (typeof tlsSocket?.getPeerCertificate === 'function') {
-        const certificate = tlsSocket.getPeerCertificate();
-        if (certificate?.subject) peer = { subject: String(certificate.subject.CN), issuer: certificate.issuer ? String(certificate.issuer.CN) : undefined };
-      }
       failure ??= connectError(error, this.options.url, peer);
     });
     client.on('connect', () => {
@@ -96,4 +105,11 @@ export class UpstreamLink {
     this.delayMs = Math.min(this.delayMs * 2, this.options.maxDelayMs);
     return Math.round(wait);
   }
+}
+
+/** The names a user reads in a certificate: its subject's and issuer's common names, and its alternative names. */
+function peerInfo(certificate: PeerCertificate | undefined): PeerCertificateInfo | undefined {
+  if (certificate?.subject === undefined) return undefined;
+  const name = (dn: PeerCertificate['subject'] | undefined) => (dn === undefined ? undefined : [dn.CN ?? Object.values(dn)].flat().join(', ') || undefined);
+  return { subject: name(certificate.subject), issuer: name(certificate.issuer), altNames: certificate.subjectaltname };
 }
