@@ -8,10 +8,15 @@ const url = z
   .string()
   .superRefine((value, ctx) => {
     let parsed: URL;
+    const notUrl = `"${value}" is not a URL: write mqtt://host:1883, mqtts://host:8883, ws://host/mqtt or wss://host/mqtt`;
+    if (!value.includes('://')) {
+      ctx.addIssue({ code: 'custom', message: notUrl });
+      return;
+    }
     try {
       parsed = new URL(value);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL: write mqtt://host:1883, mqtts://host:8883, ws://host/mqtt or wss://host/mqtt` });
+      ctx.addIssue({ code: 'custom', message: notUrl });
       return;
     }
     if (!BRIDGE_PROTOCOLS.includes(parsed.protocol)) {
@@ -71,7 +76,7 @@ const tls = z
   })
   .describe('TLS settings for mqtts:// and wss://; files relative to this config file');
 
-const OUTBOX_DEFAULTS = { maxMessages: 1_000_000, maxSizeMB: 256, maxAgeS: 604_800, mode: 'history' } as const;
+const OUTBOX_DEFAULTS = { maxMessages: 1_000_000, maxSizeMB: 128, maxAgeS: 604_800, mode: 'history' } as const;
 
 const outbox = z
   .strictObject({

@@ -268,7 +268,7 @@ export type GatewayConfig = z.infer<typeof gatewaySchema>;
 function bridgeIssues(gateway: z.infer<typeof gatewayObject>, ctx: z.RefinementCtx): void {
   if (gateway.bridges.length === 0) return;
   if (gateway.store.engine !== 'sqlite') {
-    ctx.addIssue({ code: 'custom', path: ['bridges'], message: 'a bridge keeps its outbox in the SQLite store: set store.engine: sqlite' });
+    ctx.addIssue({ code: 'custom', path: ['store', 'engine'], message: 'a bridge keeps its outbox in the SQLite store: set store.engine: sqlite, or remove the bridges' });
   }
   const outboxMB = gateway.bridges.reduce((sum, bridge) => sum + bridge.outbox.maxSizeMB, 0);
   if (outboxMB > gateway.store.maxSizeMB / 2) {

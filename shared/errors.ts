@@ -226,7 +226,7 @@ export const errorCatalogue = {
   },
   BRIDGE_TLS: {
     code: 'UNS_ERR_BRIDGE_TLS',
-    meaning: 'The upstream\'s TLS certificate is not trusted or does not name the host (the message says which and why): set `bridges[].tls.ca` to the CA that signed it, or fix the URL\'s host name.',
+    meaning: 'The upstream\'s TLS certificate is not trusted or does not name the host (the message says which and why): set `bridges[].tls.ca` to the CA that signed it; for a host name the certificate lacks, use one it holds in the URL, or `bridges[].tls.servername`.',
   },
   BRIDGE_UNREACHABLE: {
     code: 'UNS_ERR_BRIDGE_UNREACHABLE',

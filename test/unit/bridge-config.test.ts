@@ -45,8 +45,8 @@ describe('bridges: bad settings are refused at load, at the offending key', () =
   });
 
   it('refuses a URL with no scheme at all, saying how to write one', () => {
-    expect(errorsOf(config(bridge('hq', '', 'broker.example')))).toEqual([
-      'gateway.yaml:8:10 bridges[0].url: "broker.example" is not a URL: write mqtt://host:1883, mqtts://host:8883, ws://host/mqtt or wss://host/mqtt',
+    expect(errorsOf(config(bridge('hq', '', 'hq.example:1883')))).toEqual([
+      'gateway.yaml:8:10 bridges[0].url: "hq.example:1883" is not a URL: write mqtt://host:1883, mqtts://host:8883, ws://host/mqtt or wss://host/mqtt',
     ]);
   });
 
@@ -111,7 +111,7 @@ describe('bridges: bad settings are refused at load, at the offending key', () =
 
   it('refuses bridges with the memory store, which keeps no outbox', () => {
     expect(errorsOf(config(bridge('hq'), 'store:\n  engine: memory\n'))).toEqual([
-      'gateway.yaml:9:3 bridges: a bridge keeps its outbox in the SQLite store: set store.engine: sqlite',
+      'gateway.yaml:7:11 store.engine: a bridge keeps its outbox in the SQLite store: set store.engine: sqlite, or remove the bridges',
     ]);
   });
 
