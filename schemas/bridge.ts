@@ -156,14 +156,20 @@ export const bridgeSchema = z
 export const bridgesSchema = z
   .array(bridgeSchema)
   .default([])
-  .superRefine((bridges, ctx) => {
-    const seen = new Map<string, number>();
-    bridges.forEach((bridge, index) => {
-      const first = seen.get(bridge.name);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `bridges[${first}] is already named "${bridge.name}"` });
-      seen.set(bridge.name, index);
-    });
-  })
+  .superRefine(
+    (bridges, ctx) => {
+      const seen = new Map<string, number>();
+      // Runs when another bridge has errors too (`when`), so an item may be any value here.
+      (bridges as unknown[]).forEach((bridge, index) => {
+        const name = (bridge as { name?: unknown } | null)?.name;
+        if (typeof name !== 'string') return;
+        const first = seen.get(name);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `bridges[${first}] is already named "${name}"` });
+        seen.set(name, index);
+      });
+    },
+    { when: (payload) => Array.isArray(payload.value) },
+  )
   .describe('upstream brokers (an enterprise or site broker) this gateway forwards to');
 
 export type BridgeConfig = z.infer<typeof bridgeSchema>;

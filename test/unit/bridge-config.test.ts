@@ -131,6 +131,11 @@ describe('bridges: bad settings are refused at load, at the offending key', () =
       'gateway.yaml:13:15 bridges[1].password:',
     ]);
   });
+
+  it('reports two bridges with one name beside the other errors of those bridges', () => {
+    const errors = errorsOf(config(bridge('hq', '    password: secret\n') + bridge('hq')));
+    expect(errors.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual(['gateway.yaml:9:15 bridges[0].password:', 'gateway.yaml:10:11 bridges[1].name:']);
+  });
 });
 
 describe('bridges: a good config loads', () => {
