@@ -53,8 +53,15 @@ export interface BridgeGateway {
   stop(): Promise<StopResult>;
 }
 
-/** Writes `<dir>/gateway.yaml` (unless there) and starts the gateway on it. */
-export async function startBridgeGateway(dir: string, upstreamPort: number, cpuProfDir?: string): Promise<BridgeGateway> {
+export interface GatewayFlags {
+  /** The npm script whose node flags the gateway runs with (default start). */
+  script?: 'start' | 'start:lowmem';
+  /** Run under `node --cpu-prof`, the profile written here at its exit. */
+  cpuProfDir?: string;
+}
+
+/** Writes `<dir>/gateway.yaml` and starts the gateway on it. */
+export async function startBridgeGateway(dir: string, upstreamPort: number, flags: GatewayFlags = {}): Promise<BridgeGateway> {
   const configFile = path.join(dir, 'gateway.yaml');
   writeFileSync(configFile, bridgeGatewayYaml(upstreamPort));
   const errors: string[] = [];
@@ -63,7 +70,8 @@ export async function startBridgeGateway(dir: string, upstreamPort: number, cpuP
     repoRoot: REPO_ROOT,
     configFile,
     startTimeoutMs: START_TIMEOUT_MS,
-    cpuProfDir,
+    cpuProfDir: flags.cpuProfDir,
+    script: flags.script,
     onLog: (record, line) => {
       if (typeof record.level === 'number' && record.level >= 50) errors.push(line);
       if (typeof record.backlog === 'number' && String(record.msg).startsWith('bridge outbox holds')) backlogAtStart = record.backlog;

@@ -26,7 +26,7 @@ export interface DrainResult {
   delivered: number;
   duplicates: number;
   outOfOrder: number;
-  /** Upstream accepting connections to the bridge's connection. */
+  /** Upstream started to the bridge's connection. */
   reconnectMs: number;
   /** Bridge connected to the last message at the subscriber. */
   drainMs: number;
@@ -54,7 +54,7 @@ const IDLE_END_MS = 3000;
 export async function gatewayDrain(setup: DrainSetup, dir: string, cpuProfDir?: string): Promise<DrainResult> {
   const upstream = await DrainUpstream.prepare(setup.mosquittoBin, GATEWAY_BRIDGE_ID);
   mkdirSync(dir, { recursive: true });
-  const gateway = await startBridgeGateway(dir, upstream.port, cpuProfDir);
+  const gateway = await startBridgeGateway(dir, upstream.port, { cpuProfDir });
   try {
     const status = await StatusWatch.open(gateway.port, 'drain-status');
     const publisher = await connectClient(HOST, gateway.port, 'drain-pub');

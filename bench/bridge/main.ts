@@ -29,11 +29,13 @@
  * 3. Gateway RSS with 1,000,000 messages buffered [target < 200 MB] (memory.ts). Upstream down,
  *    1,000,000 QoS 0 messages published; VmRSS from /proc/<pid>/status every 100 ms: the peak, and
  *    `settle` (5 s) after the whole backlog showed; the database and WAL sizes; then a restart on that
- *    store: its start time, the backlog it loaded, its RSS after the settle.
+ *    store: its start time, the backlog it loaded, its RSS after the settle. Twice: with the node flags of
+ *    `npm start` (none) and of `npm run start:lowmem` (small V8 heap).
  * 4. Live latency p50/p99 at 5,000 msg/s, connected (latency.ts): the publisher stamps payloads with
  *    performance.now(), a subscriber on the upstream Mosquitto subtracts; 3 s warm-up, then 10 s timed.
- *    Through the gateway's bridge, straight into the upstream (baseline), through Mosquitto's bridge;
- *    at publisher QoS 1 (a durable journal write in the gateway) and QoS 0.
+ *    Through the gateway's bridge (timed as well by a subscriber on the gateway itself: the gateway's
+ *    own share), straight into the upstream (baseline), through Mosquitto's bridge; at publisher QoS 1
+ *    (a durable journal write in the gateway) and QoS 0.
  *
  * Exit code 1 when something failed (a crash, messages lost, a phase stuck); a missed target is
  * reported as MISS, not failed.
@@ -43,6 +45,8 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { cleanupNow, makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { findMosquitto } from '../shared/mosquitto-broker.ts';
+import { REPO_ROOT } from '../shared/repo-root.ts';
+import { startNodeFlags } from '../shared/start-flags.ts';
 import { median } from '../shared/stats.ts';
 import { fmtInt, fmtNum } from '../shared/table.ts';
 import { fsTypeOf } from '../store/options.ts';
@@ -138,18 +142,22 @@ async function run(opts: Options, mosquittoBin: string, root: string): Promise<v
 
   out();
   out(`3. Gateway memory with ${fmtInt(opts.rssMessages)} messages buffered (QoS 0 fill, upstream down), then restarted on that store (${load()})`);
-  const mem = await guarded('memory with backlog', () => memoryWithBacklog(path.join(root, 'memory'), opts.rssMessages, opts.window, opts.settleS, PHASE_TIMEOUT_MS));
-  if (mem !== undefined) memoryLines(mem, opts.settleS);
-  const memFill = mem === undefined ? Number.NaN : rate(mem.messages, mem.fillMs);
-  f1.push(targetRow('1b. backlog growth, gateway, publisher QoS 0', memFill, perS(memFill), `>= ${fmtInt(TARGET_APPEND_PER_S)}`, (v) => v >= TARGET_APPEND_PER_S));
   const rssTarget = `< ${fmtInt(TARGET_RSS_BYTES / 1024 / 1024)} MiB`;
-  const peak = mem?.peakRss ?? Number.NaN;
-  f3.push(targetRow(`3. gateway RSS, ${fmtInt(opts.rssMessages)} buffered, peak`, peak, mib(peak), rssTarget, (v) => v < TARGET_RSS_BYTES));
-  const settled = mem?.settledRss ?? Number.NaN;
-  f3.push(targetRow(`   RSS after ${opts.settleS} s settle`, settled, mib(settled), rssTarget, (v) => v < TARGET_RSS_BYTES));
-  const restarted = mem?.restart.settledRss ?? Number.NaN;
-  f3.push(targetRow('   RSS after a restart with that backlog', restarted, mib(restarted), rssTarget, (v) => v < TARGET_RSS_BYTES));
-  f3.push(row('   database + WAL with that backlog', mem === undefined ? 'n/a' : mib(mem.running.db + mem.running.wal)));
+  for (const script of ['start', 'start:lowmem'] as const) {
+    out(`  gateway with the node flags of npm ${script === 'start' ? 'start' : 'run start:lowmem'}: ${startNodeFlags(REPO_ROOT, script).join(' ') || 'none'}`);
+    const memSetup = { messages: opts.rssMessages, window: opts.window, settleS: opts.settleS, timeoutMs: PHASE_TIMEOUT_MS, script };
+    const mem = await guarded(`memory with backlog (${script})`, () => memoryWithBacklog(path.join(root, `memory-${script}`), memSetup));
+    if (mem !== undefined) memoryLines(mem, opts.settleS);
+    if (script === 'start') {
+      const memFill = mem === undefined ? Number.NaN : rate(mem.messages, mem.fillMs);
+      f1.push(targetRow('1b. backlog growth, gateway, publisher QoS 0', memFill, perS(memFill), `>= ${fmtInt(TARGET_APPEND_PER_S)}`, (v) => v >= TARGET_APPEND_PER_S));
+    }
+    const rss = (label: string, bytes: number | undefined): Row => targetRow(label, bytes ?? Number.NaN, mib(bytes ?? Number.NaN), rssTarget, (v) => v < TARGET_RSS_BYTES);
+    f3.push(rss(`3. gateway RSS, ${fmtInt(opts.rssMessages)} buffered, npm ${script}: peak`, mem?.peakRss));
+    f3.push(rss(`   after ${opts.settleS} s settle`, mem?.settledRss));
+    f3.push(rss('   after a restart with that backlog', mem?.restart.settledRss));
+    if (script === 'start') f3.push(row('   database + WAL with that backlog', mem === undefined ? 'n/a' : mib(mem.running.db + mem.running.wal)));
+  }
 
   out();
   out(`4. Live latency at ${fmtInt(opts.latencyRate)} msg/s, ${opts.latencyWarmupS} s warm-up + ${opts.latencyS} s timed, subscriber on the upstream Mosquitto (${load()})`);
@@ -203,7 +211,7 @@ function drainLine(name: string, r: DrainResult | undefined, complete: boolean):
   const resent = r.resent === undefined ? '' : `, ${fmtInt(r.resent)} resent`;
   out(
     `  ${name.padEnd(44)} drain ${perS(drainRate(r)).padStart(12)}  (${fmtInt(r.delivered)}/${fmtInt(r.messages)} in ${ms(r.drainMs)}; ` +
-      `${r.duplicates} dup, ${r.outOfOrder} out of order${resent}; reconnected ${ms(r.reconnectMs)} after the upstream came up; fill ${perS(rate(r.messages, r.fillMs))})`,
+      `${r.duplicates} dup, ${r.outOfOrder} out of order${resent}; connected ${ms(r.reconnectMs)} after the upstream's start; fill ${perS(rate(r.messages, r.fillMs))})`,
   );
   if (complete && r.delivered < r.messages) failures.push(`${name}: ${r.messages - r.delivered} of ${r.messages} messages never reached the upstream`);
   if (r.outOfOrder > 0) failures.push(`${name}: ${r.outOfOrder} messages out of order`);

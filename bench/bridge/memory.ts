@@ -4,7 +4,8 @@
  * of the gateway (/proc/<pid>/status) is read at its start, then every 100 ms: the peak, and the value
  * `settleS` after the status showed the whole backlog. Then the store's files, a stop (SIGINT), the files
  * again, and a start on the same store: its time to "listener ready", the backlog it found, its RSS
- * after `settleS` and the peak over that time.
+ * after `settleS` and the peak over that time. The gateway runs with the node flags of `npm start`
+ * (none) or of `npm run start:lowmem` (a small V8 heap).
  */
 import { mkdirSync } from 'node:fs';
 import { freePort } from '../../test/helpers/free-port.ts';
@@ -46,10 +47,20 @@ function sampleRss(gateway: BridgeGateway): { peak: () => number; stop: () => vo
   };
 }
 
-export async function memoryWithBacklog(dir: string, messages: number, window: number, settleS: number, timeoutMs: number): Promise<MemoryResult> {
+export interface MemorySetup {
+  messages: number;
+  window: number;
+  settleS: number;
+  timeoutMs: number;
+  /** Whose node flags the gateway runs with: npm start's (none) or start:lowmem's (small V8 heap). */
+  script: 'start' | 'start:lowmem';
+}
+
+export async function memoryWithBacklog(dir: string, setup: MemorySetup): Promise<MemoryResult> {
+  const { messages, window, settleS, timeoutMs, script } = setup;
   mkdirSync(dir, { recursive: true });
   const deadPort = await freePort();
-  const gateway = await startBridgeGateway(dir, deadPort);
+  const gateway = await startBridgeGateway(dir, deadPort, { script });
   const startRss = gateway.rssBytes();
   let first: Omit<MemoryResult, 'stopped' | 'restart'>;
   const rss = sampleRss(gateway);
@@ -67,7 +78,7 @@ export async function memoryWithBacklog(dir: string, messages: number, window: n
     await gateway.stop();
   }
   const stopped = storeBytes(dir);
-  const again = await startBridgeGateway(dir, deadPort);
+  const again = await startBridgeGateway(dir, deadPort, { script });
   const rssAgain = sampleRss(again);
   try {
     await sleep(settleS * 1000);

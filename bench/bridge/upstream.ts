@@ -21,7 +21,7 @@ export class DrainUpstream {
   bridgeConnectedAt = Number.NaN;
   /** The same moment on the clock of CPU profiles (monotonicNowUs). */
   bridgeConnectedMonoUs = Number.NaN;
-  /** performance.now() when the upstream accepted connections again. */
+  /** performance.now() when the upstream was started again. */
   upAt = Number.NaN;
   private subscriber: MqttClient | undefined;
 
@@ -60,8 +60,8 @@ export class DrainUpstream {
 
   /** Starts the upstream and reconnects the subscriber, which hands every message to `collector`. */
   async start(collector: Collector): Promise<void> {
-    await this.broker.start();
     this.upAt = performance.now();
+    await this.broker.start();
     this.subscriber = await this.connectSubscriber(collector);
   }
 
