@@ -14,9 +14,8 @@ import { FORWARD_FILTER } from './messages.ts';
 import { START_TIMEOUT_MS, STOP_GRACE_MS } from './options.ts';
 
 export const STATUS_TOPIC = '_gateway/bench/bridges/hq/status';
-export const PRESENCE_TOPIC = '_gateway/bench/presence';
 
-export function bridgeGatewayYaml(upstreamPort: number): string {
+function bridgeGatewayYaml(upstreamPort: number): string {
   return [
     ...BENCH_GATEWAY_YAML,
     'store:',
@@ -47,8 +46,6 @@ export interface BridgeGateway {
   alive(): boolean;
   rssBytes(): number;
   logTail(): string;
-  /** Error lines (level >= 50) seen so far. */
-  errors(): string[];
   /** SIGINT, SIGKILL after the grace. */
   stop(): Promise<StopResult>;
 }
@@ -64,7 +61,6 @@ export interface GatewayFlags {
 export async function startBridgeGateway(dir: string, upstreamPort: number, flags: GatewayFlags = {}): Promise<BridgeGateway> {
   const configFile = path.join(dir, 'gateway.yaml');
   writeFileSync(configFile, bridgeGatewayYaml(upstreamPort));
-  const errors: string[] = [];
   let backlogAtStart: number | undefined;
   const gw = await launchGateway({
     repoRoot: REPO_ROOT,
@@ -72,8 +68,7 @@ export async function startBridgeGateway(dir: string, upstreamPort: number, flag
     startTimeoutMs: START_TIMEOUT_MS,
     cpuProfDir: flags.cpuProfDir,
     script: flags.script,
-    onLog: (record, line) => {
-      if (typeof record.level === 'number' && record.level >= 50) errors.push(line);
+    onLog: (record) => {
       if (typeof record.backlog === 'number' && String(record.msg).startsWith('bridge outbox holds')) backlogAtStart = record.backlog;
     },
   });
@@ -85,7 +80,6 @@ export async function startBridgeGateway(dir: string, upstreamPort: number, flag
     alive: () => isAlive(gw.child),
     rssBytes: () => readRssBytes(gw.pid),
     logTail: () => gw.tail.toString(),
-    errors: () => [...errors],
     stop: () => stopProcess(gw.child, 'SIGINT', STOP_GRACE_MS),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * A subscriber's view of the bench's messages (messages.ts): how many arrived, which sequence numbers
- * (duplicates, out of order, missing), when the first and the last arrived (performance.now()), and,
+ * (duplicates, out of order, missing), when the last arrived (performance.now()), and,
  * for the timed ones, their latency (arrival minus the publisher's stamp; both in this process).
  */
 import type { MqttClient } from 'mqtt';
@@ -10,7 +10,6 @@ export class Collector {
   received = 0;
   duplicates = 0;
   outOfOrder = 0;
-  firstAt = Number.NaN;
   lastAt = Number.NaN;
   /** Latencies (ms) of the messages with sequence numbers in the timed range. */
   readonly latencies: number[] = [];
@@ -66,7 +65,6 @@ export class Collector {
     const now = performance.now();
     const seq = seqOf(payload);
     this.received++;
-    if (this.received === 1) this.firstAt = now;
     this.lastAt = now;
     if (this.seen[seq] === 1) this.duplicates++;
     this.seen[seq] = 1;

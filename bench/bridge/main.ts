@@ -51,7 +51,7 @@ import { median } from '../shared/stats.ts';
 import { fmtInt, fmtNum } from '../shared/table.ts';
 import { fsTypeOf } from '../store/options.ts';
 import { gatewayDrain, mosquittoDrain, type DrainResult, type DrainSetup } from './drain.ts';
-import { measureLatency, type LatencyResult } from './latency.ts';
+import { measureLatency } from './latency.ts';
 import { memoryWithBacklog, type MemoryResult } from './memory.ts';
 import { TARGET_APPEND_PER_S, TARGET_DRAIN_PER_S, TARGET_RSS_BYTES, USAGE, parseOptions, type Options } from './options.ts';
 import { measureOutboxAppend } from './outbox-append.ts';

@@ -59,14 +59,6 @@ export class Mosquitto {
     return new Mosquitto(bin, name, port, dir);
   }
 
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  running(): boolean {
-    return this.child !== undefined && isAlive(this.child);
-  }
-
   logTail(): string {
     return this.tail?.toString() ?? '';
   }

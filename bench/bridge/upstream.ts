@@ -27,7 +27,7 @@ export class DrainUpstream {
 
   private constructor(
     readonly broker: Mosquitto,
-    private readonly bridgeClientId: string,
+    bridgeClientId: string,
   ) {
     broker.onLog((line) => {
       // "New client connected from … as <id> (…)", or "New bridge connected …" for Mosquitto's bridge.
