@@ -23,6 +23,8 @@ export interface OutboxBounds {
 
 /** Newest messages kept in memory too, so that a connected bridge sends live values without reading them back. */
 const RECENT_MAX = 8192;
+/** Rows read from the database at once while draining a backlog, whatever the sender asks for. */
+const READ_AHEAD = 1024;
 /** About what a row costs beyond its topic and payload, for the store's space keeper. */
 const ROW_OVERHEAD = 40;
 
@@ -39,17 +41,18 @@ export class BridgeOutbox {
   private recentStart = 0;
   /** The highest sequence number handed out by `read` since the last `rewind`: those may be in flight. */
   private readUpTo: number;
-  /** Writes staged and not committed yet: a read from the database first commits them. */
-  private uncommitted = 0;
+  /** Every message up to this sequence number has its row committed; a read past it first commits. */
+  private committedSeq: number;
+  /** latest mode: replacements staged and not committed yet (a read from the database would miss them). */
+  private uncommittedReplaces = 0;
+  /** Rows read from the database ahead of the sender, contiguous. */
+  private ahead: OutboxEntry[] = [];
   /** latest mode: the sequence number of each topic's waiting message. */
   private readonly waitingByTopic = new Map<string, number>();
   private readonly insert;
   private readonly update;
   private readonly deleteBelow;
   private readonly select;
-  private readonly committed = () => {
-    this.uncommitted--;
-  };
 
   constructor(
     db: SqliteDatabase,
@@ -64,6 +67,7 @@ export class BridgeOutbox {
     this.select = db.prepare('SELECT seq, topic, payload, retain, at FROM bridge_outbox WHERE bridge = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.ring = this.load(db);
     this.readUpTo = this.ring.floor - 1;
+    this.committedSeq = this.ring.head - 1;
   }
 
   /** Messages waiting (sent and unacknowledged ones included). */
@@ -92,7 +96,13 @@ export class BridgeOutbox {
     this.recent.push({ seq, topic, payload, retain, at });
     if (this.recent.length - this.recentStart > RECENT_MAX) this.trimRecent();
     if (this.bounds.mode === 'latest') this.waitingByTopic.set(topic, seq);
-    this.stage(() => this.insert.run(this.name, seq, topic, payload, retain ? 1 : 0, at), size);
+    this.stage(
+      () => this.insert.run(this.name, seq, topic, payload, retain ? 1 : 0, at),
+      size,
+      () => {
+        this.committedSeq = seq;
+      },
+    );
     this.enforceBounds();
   }
 
@@ -109,13 +119,25 @@ export class BridgeOutbox {
       const start = this.recentStart + (from - first);
       entries = this.recent.slice(start, start + limit);
     } else {
-      if (this.uncommitted > 0) this.writer.flush();
-      const rows = this.select.all(this.name, from - 1, limit) as Array<{ seq: number; topic: string; payload: Buffer; retain: number; at: number }>;
-      entries = rows.map((row) => ({ seq: row.seq, topic: row.topic, payload: row.payload, retain: row.retain === 1, at: row.at }));
+      entries = this.readStored(from, Math.min(limit, first - from), first);
     }
     const last = entries.at(-1);
     if (last !== undefined && last.seq > this.readUpTo) this.readUpTo = last.seq;
     return entries;
+  }
+
+  /** Messages from `from` on that are no longer in memory: from the rows read ahead, else from the database. */
+  private readStored(from: number, limit: number, recentFirst: number): OutboxEntry[] {
+    const aheadFirst = this.ahead[0]?.seq;
+    if (aheadFirst === undefined || from < aheadFirst || from >= aheadFirst + this.ahead.length) {
+      // Only rows still staged (inserted or replaced) need a commit before the read; the rest of the lane waits.
+      const needed = Math.min(from + READ_AHEAD, recentFirst) - 1;
+      if (this.committedSeq < needed || this.uncommittedReplaces > 0) this.writer.flush();
+      const rows = this.select.all(this.name, from - 1, Math.max(limit, READ_AHEAD)) as Array<{ seq: number; topic: string; payload: Buffer; retain: number; at: number }>;
+      this.ahead = rows.map((row) => ({ seq: row.seq, topic: row.topic, payload: row.payload, retain: row.retain === 1, at: row.at }));
+    }
+    const start = from - (this.ahead[0]?.seq ?? from);
+    return this.ahead.slice(start, start + limit);
   }
 
   /** Whether a message after `after` waits. */
@@ -153,7 +175,13 @@ export class BridgeOutbox {
     const first = this.recent[this.recentStart]?.seq;
     const entry = first === undefined || seq < first ? undefined : this.recent[this.recentStart + (seq - first)];
     if (entry !== undefined) Object.assign(entry, { payload, retain, at });
-    this.stage(() => this.update.run(payload, retain ? 1 : 0, at, this.name, seq), size);
+    const aheadFirst = this.ahead[0]?.seq;
+    const read = aheadFirst === undefined || seq < aheadFirst ? undefined : this.ahead[seq - aheadFirst];
+    if (read !== undefined) Object.assign(read, { payload, retain, at });
+    this.uncommittedReplaces++;
+    this.stage(() => this.update.run(payload, retain ? 1 : 0, at, this.name, seq), size, () => {
+      this.uncommittedReplaces--;
+    });
     this.enforceBounds();
     return true;
   }
@@ -186,9 +214,8 @@ export class BridgeOutbox {
     this.stage(() => this.deleteBelow.run(this.name, floor), 0);
   }
 
-  private stage(op: () => void, size: number): void {
-    this.uncommitted++;
-    this.writer.stage(op, this.committed, size + ROW_OVERHEAD);
+  private stage(op: () => void, size: number, committed?: () => void): void {
+    this.writer.stage(op, committed, size + ROW_OVERHEAD);
   }
 
   private trimRecent(): void {

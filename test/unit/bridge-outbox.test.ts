@@ -111,6 +111,15 @@ describe('bridge outbox', () => {
     expect(payloads(outbox.read(0, 10))).toEqual(['4', '7', '6']);
   });
 
+  it('in latest mode replaces a message read ahead from the database but not handed out yet', () => {
+    const { outbox } = open({ mode: 'latest' });
+    append(outbox, 0, 10_000);
+    expect(payloads(outbox.read(0, 1))).toEqual(['0']);
+    outbox.append('t/4', Buffer.from('new'), false);
+    expect(payloads(outbox.read(1, 4))).toEqual(['1', '2', '3', 'new']);
+    expect(outbox.depth).toBe(10_000);
+  });
+
   it('in latest mode a restart still knows which topics wait', async () => {
     const first = open({ mode: 'latest' });
     append(first.outbox, 0, 4, (i) => `t/${i % 2}`);
