@@ -21,7 +21,7 @@ export interface OutboxBounds {
   mode: 'history' | 'latest';
 }
 
-/** Newest messages kept in memory too, so that a connected bridge sends live values without reading them back. */
+/** Newest messages kept in memory too, while the sender is near them, so that it sends live values without reading them back. */
 const RECENT_MAX = 8192;
 /** Rows read from the database at once while draining a backlog, whatever the sender asks for. */
 const READ_AHEAD = 1024;
@@ -93,8 +93,7 @@ export class BridgeOutbox {
     const size = Buffer.byteLength(topic) + payload.length;
     if (this.bounds.mode === 'latest' && this.replaceWaiting(topic, payload, retain, size, at)) return;
     const seq = this.ring.push(size, at);
-    this.recent.push({ seq, topic, payload, retain, at });
-    if (this.recent.length - this.recentStart > RECENT_MAX) this.trimRecent();
+    this.remember({ seq, topic, payload, retain, at });
     if (this.bounds.mode === 'latest') this.waitingByTopic.set(topic, seq);
     this.stage(
       () => this.insert.run(this.name, seq, topic, payload, retain ? 1 : 0, at),
@@ -216,6 +215,23 @@ export class BridgeOutbox {
 
   private stage(op: () => void, size: number, committed?: () => void): void {
     this.writer.stage(op, committed, size + ROW_OVERHEAD);
+  }
+
+  /**
+   * Keeps a new message in memory while the sender reads near the head, where it will take it from
+   * memory. A sender far behind (or none: the upstream is away) reads from the database anyway, and
+   * messages kept meanwhile would only be held long enough to age into the old heap as garbage.
+   */
+  private remember(entry: OutboxEntry): void {
+    if (this.readUpTo < entry.seq - RECENT_MAX) {
+      if (this.recent.length > 0) {
+        this.recent = [];
+        this.recentStart = 0;
+      }
+      return;
+    }
+    this.recent.push(entry);
+    if (this.recent.length - this.recentStart > RECENT_MAX) this.trimRecent();
   }
 
   private trimRecent(): void {
