@@ -43,7 +43,8 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { cleanupNow, makeTempDir, removeTempDir } from '../shared/cleanup.ts';
+import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
+import { runMain } from '../shared/run-main.ts';
 import { findMosquitto } from '../shared/mosquitto-broker.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
 import { startNodeFlags } from '../shared/start-flags.ts';
@@ -228,21 +229,4 @@ function memoryLines(m: MemoryResult, settleS: number): void {
   if (m.restart.backlog !== m.messages) failures.push(`restart: the outbox came back with ${m.restart.backlog ?? 'no'} messages, not ${m.messages}`);
 }
 
-const watchdog = setTimeout(() => {
-  process.stderr.write(`bench/bridge: gave up after ${TOTAL_TIMEOUT_MS / 1000} s\n`);
-  cleanupNow();
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-watchdog.unref();
-
-main().then(
-  () => {
-    clearTimeout(watchdog);
-    cleanupNow();
-  },
-  (err: unknown) => {
-    process.stderr.write(`bench/bridge: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    cleanupNow();
-    process.exit(1);
-  },
-);
+runMain('bench/bridge', main, TOTAL_TIMEOUT_MS);

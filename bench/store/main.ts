@@ -22,7 +22,8 @@
  */
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { cleanupNow, makeTempDir, removeTempDir } from '../shared/cleanup.ts';
+import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
+import { runMain } from '../shared/run-main.ts';
 import { median } from '../shared/stats.ts';
 import { buildGateway, dbSize, type DbSize, type Engine, type RunningGateway } from '../shared/store-gateway.ts';
 import { formatProfile, summariseProfile } from './profile.ts';
@@ -295,21 +296,4 @@ async function runBench(opts: Options, root: string, bench: Bench): Promise<void
   }
 }
 
-const watchdog = setTimeout(() => {
-  process.stderr.write(`bench/store: gave up after ${TOTAL_TIMEOUT_MS / 1000} s\n`);
-  cleanupNow();
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-watchdog.unref();
-
-main().then(
-  () => {
-    clearTimeout(watchdog);
-    cleanupNow();
-  },
-  (err: unknown) => {
-    process.stderr.write(`bench/store: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    cleanupNow();
-    process.exit(1);
-  },
-);
+runMain('bench/store', main, TOTAL_TIMEOUT_MS);
