@@ -5,6 +5,7 @@ import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { RunningPlant } from '../connectors/simulator/plant.ts';
 import { Principals } from './access/principals.ts';
 import { Bridges } from './bridge/bridges.ts';
+import { startEdgeNode } from './sparkplug/start-edge-node.ts';
 import { admitStoredPublish } from './broker/access.ts';
 import { anonymousExposure } from './broker/anonymous.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
@@ -191,6 +192,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     writes,
     access: settings.access,
   });
+  const sparkplug = await startEdgeNode(config, { bus: broker, northbound, writes, store, log: log.child({ module: 'sparkplug' }) });
   host.start();
 
   log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');
@@ -209,6 +211,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     stop() {
       stopping ??= (async () => {
         await host.stop();
+        await sparkplug?.stop();
         publisher.stop();
         await publisher.markStopped(FLUSH_TIMEOUT_MS);
         const stoppedAt = Date.now();
