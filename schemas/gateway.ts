@@ -252,6 +252,9 @@ const gatewayObject = z
 export const gatewaySchema = gatewayObject
   .superRefine((gateway, ctx) => {
     bridgeIssues(gateway, ctx);
+    if (gateway.sparkplug.primaryHostId !== undefined && gateway.store.engine !== 'sqlite') {
+      ctx.addIssue({ code: 'custom', path: ['store', 'engine'], message: 'sparkplug.primaryHostId holds data in the SQLite store while the host is away: set store.engine: sqlite' });
+    }
     if (gateway.broker.listeners.some((listener) => 'cert' in listener && listener.certificateUsername !== undefined)) return;
     gateway.access.users.forEach((user, index) => {
       if (user.password !== undefined) return;

@@ -7,6 +7,8 @@ import type { WriteService } from '../writes/write-service.ts';
 import { decodePayload, encodePayload, type MetricInput } from './codec.ts';
 import { commandValue } from './command-value.ts';
 import { DataType } from './datatypes.ts';
+import type { HeldData } from './held-data.ts';
+import { hostIsOnline } from './host-state.ts';
 import { birthMetric, dataMetric, metricName, type MetricDefinition } from './metrics.ts';
 
 const NAMESPACE = 'spBv1.0';
@@ -25,6 +27,8 @@ export interface EdgeNodeOptions {
   bdSeq: number;
   /** Keeps the NDEATH to publish should the gateway die (the store's wills are published at the next start). */
   will: { put(topic: string, payload: Buffer): void; remove(): void };
+  /** The primary host application to wait for, and where data waits while it is offline. */
+  primaryHost?: { id: string; held: HeldData; retainedState: Buffer | undefined } | undefined;
   log: Logger;
 }
 
@@ -43,10 +47,14 @@ interface DeviceState {
 export class SparkplugEdgeNode implements NorthboundConsumer {
   readonly name = 'sparkplug';
   private seq = 0;
+  /** Whether births and data may go out: always without a primary host, else while it says it is online. */
+  private hostOnline: boolean;
   private readonly devices = new Map<string, DeviceState>();
   private readonly byTagId = new Map<string, MetricDefinition>();
 
   constructor(private readonly options: EdgeNodeOptions) {
+    const host = options.primaryHost;
+    this.hostOnline = host === undefined || (host.retainedState !== undefined && hostIsOnline(host.retainedState) === true);
     options.tags.forEach((tag, index) => {
       const definition: MetricDefinition = { tag, name: metricName(tag, options.root), alias: index + 1, datatype: undefined };
       this.byTagId.set(tag.id, definition);
@@ -65,7 +73,12 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
     await bus.subscribe(this.topic('NCMD'), (message) => this.nodeCommand(message));
     await bus.subscribe(`${this.topic('DCMD')}/+`, (message) => void this.deviceCommand(message));
     this.options.will.put(this.topic('NDEATH'), this.deathPayload());
-    this.nodeBirth();
+    const host = this.options.primaryHost;
+    if (host !== undefined) {
+      await bus.subscribe(`${NAMESPACE}/STATE/${host.id}`, (message) => this.hostState(hostIsOnline(message.payload)));
+      if (!this.hostOnline) this.options.log.info({ primaryHost: host.id, held: host.held.depth }, 'sparkplug waits for its primary host; data is held meanwhile');
+    }
+    if (this.hostOnline) this.nodeBirth();
   }
 
   async stop(): Promise<void> {
@@ -85,6 +98,11 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
     for (const [name, list] of byDevice) {
       const device = this.devices.get(name);
       if (device === undefined) continue;
+      if (!this.hostOnline) {
+        if (!device.alive && list.some((sample) => sample.quality === 'good')) device.alive = true;
+        if (device.alive) this.options.primaryHost?.held.hold(name, list);
+        continue;
+      }
       if (!device.alive) {
         if (list.some((sample) => sample.quality === 'good')) this.deviceBirth(name, device);
         continue;
@@ -101,7 +119,24 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
     const device = this.devices.get(report.device);
     if (device === undefined || !device.alive || report.state !== 'error') return;
     device.alive = false;
-    this.send('DDEATH', [], report.device);
+    if (this.hostOnline) this.send('DDEATH', [], report.device);
+  }
+
+  /** The primary host came online (a fresh birth, then what was held, marked historical) or went offline. */
+  private hostState(online: boolean | undefined): void {
+    if (online === undefined || online === this.hostOnline) return;
+    this.hostOnline = online;
+    const host = this.options.primaryHost;
+    this.options.log.info({ primaryHost: host?.id, online }, online ? 'sparkplug primary host online: birth, then held data' : 'sparkplug primary host offline: holding data');
+    if (!online || host === undefined) return;
+    this.nodeBirth();
+    host.held.release(({ device, samples }) => {
+      const metrics = samples.flatMap((sample) => {
+        const definition = this.byTagId.get(sample.tagId);
+        return definition === undefined ? [] : [dataMetric(definition, sample, true)];
+      });
+      if (metrics.length > 0) this.send('DDATA', metrics, device);
+    });
   }
 
   private nodeBirth(): void {
@@ -134,7 +169,7 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
 
   private nodeCommand(message: InboundMessage): void {
     const rebirth = this.decode(message)?.metrics.some((metric) => metric.name === REBIRTH && metric.booleanValue === true);
-    if (rebirth) {
+    if (rebirth && this.hostOnline) {
       this.options.log.info({ clientId: message.clientId }, 'sparkplug rebirth requested');
       this.nodeBirth();
     }
@@ -153,7 +188,7 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
         continue;
       }
       const outcome = await this.options.writes.write(message.principal, definition.tag, commandValue(definition.datatype, metric), origin);
-      if (outcome.ok && device.alive) {
+      if (outcome.ok && device.alive && this.hostOnline) {
         this.send('DDATA', [dataMetric(definition, { tagId: definition.tag.id, value: outcome.value, quality: 'good', timestamp: outcome.timestamp })], deviceName);
       }
     }

@@ -5,7 +5,9 @@ import type { StoredPacket } from '../store/packet-codec.ts';
 import type { Store } from '../store/store.ts';
 import type { MessageBus } from '../uns/message-bus.ts';
 import type { WriteService } from '../writes/write-service.ts';
+import { BridgeOutbox } from '../bridge/outbox.ts';
 import { SparkplugEdgeNode } from './edge-node.ts';
+import { HeldData } from './held-data.ts';
 
 const BD_SEQ_KEY = 'sparkplug_bdseq';
 
@@ -28,6 +30,23 @@ export async function startEdgeNode(
   const edgeNodeId = settings.edgeNodeId ?? config.gateway.id;
   const willClient = { id: `sparkplug:${settings.groupId}:${edgeNodeId}` };
   const { store } = deps;
+  const hostId = settings.primaryHostId;
+  const primaryHost =
+    hostId === undefined || store === undefined
+      ? undefined
+      : {
+          id: hostId,
+          retainedState: store.persistence.retained.get(`spBv1.0/STATE/${hostId}`)?.payload,
+          held: new HeldData(
+            new BridgeOutbox(
+              store.database,
+              store.persistence.writer,
+              `sparkplug:${settings.groupId}:${edgeNodeId}`,
+              { maxMessages: settings.maxHeldMessages, maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER, mode: 'history' },
+              (reason, count) => deps.log.warn({ dropped: count, reason }, 'sparkplug held data over sparkplug.maxHeldMessages: the oldest were dropped'),
+            ),
+          ),
+        };
   const node = new SparkplugEdgeNode({
     groupId: settings.groupId,
     edgeNodeId,
@@ -41,10 +60,11 @@ export async function startEdgeNode(
       put: (topic, payload) => void store?.persistence.putWill(willClient, { cmd: 'publish', topic, payload, qos: 1, retain: false } as StoredPacket),
       remove: () => void store?.persistence.delWill(willClient),
     },
+    primaryHost,
     log: deps.log,
   });
   deps.northbound.add(node);
   await node.start();
-  deps.log.info({ groupId: settings.groupId, edgeNodeId }, 'sparkplug edge node born');
+  deps.log.info({ groupId: settings.groupId, edgeNodeId }, 'sparkplug edge node started');
   return node;
 }
