@@ -27,7 +27,7 @@ const KIND_WIRE: Record<DecodedKind, number> = { int: VARINT, long: VARINT, floa
 
 /** A cursor over buf[pos, end): offsets in errors are absolute offsets in the whole payload. */
 class Reader {
-  constructor(private readonly buf: Buffer, public pos: number, private readonly end: number, readonly path: string) {}
+  constructor(private readonly buf: Buffer, private pos: number, private readonly end: number, readonly path: string) {}
 
   private take(n: number, what: string): number {
     const left = this.end - this.pos;
