@@ -9,7 +9,7 @@ import { commandValue } from './command-value.ts';
 import { DataType } from './datatypes.ts';
 import type { HeldData } from './held-data.ts';
 import { hostIsOnline } from './host-state.ts';
-import { birthMetric, dataMetric, metricName, type MetricDefinition } from './metrics.ts';
+import { birthMetric, dataMetric, learnDataType, metricName, type MetricDefinition } from './metrics.ts';
 
 const NAMESPACE = 'spBv1.0';
 const REBIRTH = 'Node Control/Rebirth';
@@ -105,6 +105,15 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
       }
       if (!device.alive) {
         if (list.some((sample) => sample.quality === 'good')) this.deviceBirth(name, device);
+        continue;
+      }
+      // A metric born null before its first value, whose value fixes another datatype, is born again.
+      const retyped = list.filter((sample) => {
+        const definition = this.byTagId.get(sample.tagId);
+        return definition !== undefined && learnDataType(definition, sample);
+      });
+      if (retyped.length > 0) {
+        this.deviceBirth(name, device);
         continue;
       }
       const metrics = list.flatMap((sample) => {

@@ -11,7 +11,17 @@ export interface MetricDefinition {
   tag: NamespaceTag;
   name: string;
   alias: number;
+  /** Fixed by the mapping, or by the first value read (an OPC UA tag). */
   datatype: SparkplugDataType | undefined;
+  /** What the last DBIRTH announced: a value that fixes another datatype calls for a new DBIRTH. */
+  bornAs?: SparkplugDataType | undefined;
+}
+
+/** Fixes a metric's datatype from its first value; true when that differs from what its birth announced. */
+export function learnDataType(definition: MetricDefinition, sample: Sample): boolean {
+  if (definition.datatype !== undefined || sample.value === null) return false;
+  definition.datatype = dataTypeOf(definition.tag, sample.value);
+  return definition.datatype !== definition.bornAs;
 }
 
 /** The metric name of a tag: its topic below the namespace root, so that hosts show the ISA-95 tree. */
@@ -39,14 +49,16 @@ function properties(definition: MetricDefinition, sample: Sample | undefined, bi
 
 /** A metric of a DBIRTH: name, alias, datatype, current value (null before the first reading), properties. */
 export function birthMetric(definition: MetricDefinition, sample: Sample | undefined): MetricInput {
-  definition.datatype ??= dataTypeOf(definition.tag, sample?.value ?? null);
+  if (sample !== undefined && sample.value !== null) definition.datatype ??= dataTypeOf(definition.tag, sample.value);
+  const datatype = definition.datatype ?? dataTypeOf(definition.tag, null);
+  definition.bornAs = datatype;
   const props = properties(definition, sample, true);
   return {
     name: definition.name,
     alias: definition.alias,
     timestamp: sample?.timestamp ?? Date.now(),
-    datatype: definition.datatype,
-    ...(sample === undefined ? { isNull: true } : metricValue(definition.datatype, sample.value)),
+    datatype,
+    ...(sample === undefined ? { isNull: true } : metricValue(datatype, sample.value)),
     ...(props === undefined ? {} : { properties: props }),
   };
 }
