@@ -25,7 +25,7 @@ export interface EdgeNodeOptions {
   writes: WriteService;
   /** This start's birth/death sequence number (0–255), one more than the last start's. */
   bdSeq: number;
-  /** Keeps the NDEATH to publish should the gateway die (the store's wills are published at the next start). */
+  /** Keeps the NDEATH to publish at the next start should the gateway die. */
   will: { put(topic: string, payload: Buffer): void; remove(): void };
   /** The primary host application to wait for, and where data waits while it is offline. */
   primaryHost?: { id: string; held: HeldData; retainedState: Buffer | undefined } | undefined;
@@ -41,7 +41,7 @@ interface DeviceState {
  * The gateway as a Sparkplug B edge node on the embedded broker: one Sparkplug device per mapped device,
  * one metric per tag. NBIRTH at start and on a Rebirth command; a device's DBIRTH with every metric when it
  * is first read, DDATA by exception (aliases only), DDEATH when it fails, DBIRTH again when it is back; NDEATH
- * at a clean stop, and as a stored will otherwise. DCMD writes go through the write service as the client
+ * at a clean stop, and at the next start otherwise. DCMD writes go through the write service as the client
  * that sent them.
  */
 export class SparkplugEdgeNode implements NorthboundConsumer {

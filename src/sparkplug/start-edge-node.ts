@@ -1,7 +1,6 @@
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../log.ts';
 import type { Northbound } from '../northbound/northbound.ts';
-import type { StoredPacket } from '../store/packet-codec.ts';
 import type { Store } from '../store/store.ts';
 import type { MessageBus } from '../uns/message-bus.ts';
 import type { WriteService } from '../writes/write-service.ts';
@@ -10,6 +9,27 @@ import { SparkplugEdgeNode } from './edge-node.ts';
 import { HeldData } from './held-data.ts';
 
 const BD_SEQ_KEY = 'sparkplug_bdseq';
+const DEATH_KEY = 'sparkplug_ndeath';
+
+/**
+ * The NDEATH of the running session, kept in the store until a clean stop: after a crash or a power cut it
+ * is published at the next start, before the new NBIRTH (the embedded broker died with the node, so no MQTT
+ * will could carry it). Undefined without a store.
+ */
+function storedDeath(store: Store | undefined) {
+  if (store === undefined) return undefined;
+  const read = store.database.prepare('SELECT value FROM store_meta WHERE key = ?');
+  const write = store.database.prepare('INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)');
+  const remove = store.database.prepare('DELETE FROM store_meta WHERE key = ?');
+  return {
+    left: () => {
+      const row = read.get(DEATH_KEY) as { value: string } | undefined;
+      return row === undefined ? undefined : (JSON.parse(row.value) as { topic: string; payload: string });
+    },
+    put: (topic: string, payload: Buffer) => void write.run(DEATH_KEY, JSON.stringify({ topic, payload: payload.toString('base64') })),
+    remove: () => void remove.run(DEATH_KEY),
+  };
+}
 
 /** The next birth/death sequence number, kept in the store across starts (0 without a store). */
 function nextBdSeq(store: Store | undefined): number {
@@ -28,8 +48,13 @@ export async function startEdgeNode(
   const settings = config.gateway.sparkplug;
   if (!settings.enabled) return undefined;
   const edgeNodeId = settings.edgeNodeId ?? config.gateway.id;
-  const willClient = { id: `sparkplug:${settings.groupId}:${edgeNodeId}` };
   const { store } = deps;
+  const death = storedDeath(store);
+  const left = death?.left();
+  if (left !== undefined) {
+    await deps.bus.publish(left.topic, Buffer.from(left.payload, 'base64'), { qos: 1, retain: false });
+    deps.log.warn({ topic: left.topic }, 'sparkplug NDEATH published for the session an unclean stop ended');
+  }
   const hostId = settings.primaryHostId;
   const primaryHost =
     hostId === undefined || store === undefined
@@ -56,10 +81,7 @@ export async function startEdgeNode(
     latest: (tagId) => deps.northbound.latest(tagId),
     writes: deps.writes,
     bdSeq: nextBdSeq(store),
-    will: {
-      put: (topic, payload) => void store?.persistence.putWill(willClient, { cmd: 'publish', topic, payload, qos: 1, retain: false } as StoredPacket),
-      remove: () => void store?.persistence.delWill(willClient),
-    },
+    will: death ?? { put: () => undefined, remove: () => undefined },
     primaryHost,
     log: deps.log,
   });

@@ -120,6 +120,17 @@ describe('Sparkplug B edge node on the embedded broker (real Modbus server, payl
     expect(types.slice(types.indexOf('DDEATH') + 1, types.indexOf('DBIRTH'))).not.toContain('DDATA');
   });
 
+  it('lets no client publish as the edge node: such a publish closes its connection and reaches no one', async () => {
+    const spoofer = pool.open(gw.url());
+    await new Promise<void>((resolve) => spoofer.once('connect', () => resolve()));
+    const closed = new Promise<void>((resolve) => spoofer.once('close', () => resolve()));
+    const before = seen.length;
+    spoofer.publish('spBv1.0/plant/DDATA/test-gw/press', encodePayload({ timestamp: 1, seq: 99, metrics: [{ alias: 1, intValue: 1 }] }), { qos: 1 });
+    await closed;
+    await sleep(200);
+    expect(seen.slice(before).some((message) => Number(message.payload.seq) === 99 && message.payload.timestamp === 1n)).toBe(false);
+  });
+
   it('publishes NDEATH with the bdSeq of its NBIRTH on a clean stop', async () => {
     const bdSeq = sinceBirth()[0]?.payload.metrics.find((metric) => metric.name === 'bdSeq')?.value?.value;
     expect(typeof bdSeq).toBe('bigint');

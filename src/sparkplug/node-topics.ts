@@ -1,0 +1,11 @@
+const NODE_OUTPUT = new Set(['NBIRTH', 'NDEATH', 'DBIRTH', 'DDEATH', 'NDATA', 'DDATA']);
+
+/**
+ * Whether `topic` is one the edge node publishes (`spBv1.0/<group>/<N|D><BIRTH|DEATH|DATA>/<node>[/…]`):
+ * only the gateway may, as with tag values, so that no client speaks for the node. Commands (NCMD,
+ * DCMD) stay open to clients with the rights.
+ */
+export function edgeNodeOwns(groupId: string, edgeNodeId: string, topic: string): boolean {
+  const [namespace, group, type, node] = topic.split('/', 4);
+  return namespace === 'spBv1.0' && group === groupId && node === edgeNodeId && type !== undefined && NODE_OUTPUT.has(type);
+}
