@@ -11,6 +11,7 @@ import type { MessageBus } from '../uns/message-bus.ts';
 import type { Principals } from '../access/principals.ts';
 import { createAccess, remoteAddress, type AccessPolicy, type DurablePublish } from './access.ts';
 import { coalesceWrites } from './coalesce.ts';
+import { dedupeOnlyRepeats } from './delivery-dedupe.ts';
 import { ConnectionGate, defaultMaxConnections } from './connection-limit.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
@@ -217,6 +218,7 @@ function acceptConnections(
   };
   return (stream, req, listener) => {
     const client = aedes.handle(coalesceWrites(stream), req);
+    dedupeOnlyRepeats(client);
     listenerOfClient.set(client, listener);
     guardClient(client, limits);
     boundClientBuffer(client, config.slowSubscriber, slow, undelivered);
