@@ -1,6 +1,7 @@
 /**
- * One MQTT subscriber on the gateway, as bench:modbus has one: `bench/#` (the JSON values, QoS 1) and
- * `spBv1.0/#` (Sparkplug B, QoS 0). Counts messages, and Sparkplug metrics by decoding each payload.
+ * Two MQTT subscribers on the gateway: bench:modbus's on `bench/#` (the JSON values, QoS 1) and a SCADA
+ * host's on `spBv1.0/#` (Sparkplug B, QoS 0). Counts messages, and Sparkplug metrics by decoding each payload.
+ * Two connections: with both filters on one, the gateway's JSON values stopped once the DBIRTHs went out.
  */
 import { connectAsync, type MqttClient } from 'mqtt';
 import { decodePayload } from '../../src/sparkplug/codec.ts';
@@ -18,20 +19,30 @@ export class Counter {
   readonly goodTopics = new Set<string>();
   malformed = 0;
 
-  private constructor(readonly client: MqttClient) {
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+  private constructor(private readonly clients: MqttClient[]) {
+    for (const client of clients) client.on('message', (topic, payload) => this.onMessage(topic, payload));
   }
 
   static async connect(port: number): Promise<Counter> {
-    const client = await connectAsync(
-      `mqtt://127.0.0.1:${port}`,
-      { clientId: `bench-sparkplug-${process.pid}`, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 10_000, keepalive: 60 },
-      false,
-    );
-    const counter = new Counter(client);
-    await client.subscribeAsync('bench/#', { qos: 1 });
-    await client.subscribeAsync('spBv1.0/#', { qos: 0 });
+    const connect = (name: string): Promise<MqttClient> =>
+      connectAsync(
+        `mqtt://127.0.0.1:${port}`,
+        { clientId: `bench-sparkplug-${name}-${process.pid}`, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 10_000, keepalive: 60 },
+        false,
+      );
+    const [json, host] = await Promise.all([connect('json'), connect('host')]);
+    const counter = new Counter([json, host]);
+    await Promise.all([json.subscribeAsync('bench/#', { qos: 1 }), host.subscribeAsync('spBv1.0/#', { qos: 0 })]);
     return counter;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.endAsync()));
+  }
+
+  /** Drops the connections at once (after a failure). */
+  destroy(): void {
+    for (const client of this.clients) if (!client.disconnected) client.end(true);
   }
 
   snapshot(): Counts {

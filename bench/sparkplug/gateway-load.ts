@@ -89,7 +89,7 @@ async function measureOnce(options: LoadOptions, layout: BenchLayout, sims: Simu
     rss.push(gw.rssBytes());
     const counts = delta(sub.snapshot(), before);
     if (sub.malformed > 0) throw new Error(`${sub.malformed} Sparkplug payloads did not decode`);
-    await sub.client.endAsync();
+    await sub.close();
     counter = undefined;
     const problems = gw.problems();
     await gw.stop(15_000);
@@ -107,7 +107,7 @@ async function measureOnce(options: LoadOptions, layout: BenchLayout, sims: Simu
       problems,
     };
   } finally {
-    if (counter && !counter.client.disconnected) counter.client.end(true);
+    counter?.destroy();
     if (gateway) await gateway.stop(5000);
     removeTempDir(dir);
   }
