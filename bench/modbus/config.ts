@@ -39,9 +39,10 @@ export function totalTags(layout: BenchLayout): number {
   return layout.devices * layout.registers + (layout.writableAddress >= layout.registers ? layout.devices : 0);
 }
 
-function gatewayYaml(): string {
+function gatewayYaml(extra: readonly string[]): string {
   return [
     ...BENCH_GATEWAY_YAML,
+    ...extra,
     'store:',
     '  dataDir: ./data',
     'access:',
@@ -77,12 +78,15 @@ function mappingYaml(layout: BenchLayout, device: number, port: number): string 
   return lines.join('\n');
 }
 
-/** Writes `<dir>/gateway.yaml` and `<dir>/mappings/dev-NN.yaml`; returns the gateway config path. */
-export function writeGatewayConfig(dir: string, layout: BenchLayout, ports: readonly number[]): string {
+/**
+ * Writes `<dir>/gateway.yaml` and `<dir>/mappings/dev-NN.yaml`; returns the gateway config path. `extra`:
+ * top-level YAML lines added to gateway.yaml (bench:sparkplug turns `sparkplug:` on with them).
+ */
+export function writeGatewayConfig(dir: string, layout: BenchLayout, ports: readonly number[], extra: readonly string[] = []): string {
   const mappings = path.join(dir, 'mappings');
   mkdirSync(mappings, { recursive: true });
   ports.forEach((port, device) => writeFileSync(path.join(mappings, `${deviceName(device)}.yaml`), mappingYaml(layout, device, port)));
   const configFile = path.join(dir, 'gateway.yaml');
-  writeFileSync(configFile, gatewayYaml());
+  writeFileSync(configFile, gatewayYaml(extra));
   return configFile;
 }
