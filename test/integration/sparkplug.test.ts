@@ -48,6 +48,8 @@ beforeAll(async () => {
   host = await pool.connect(gw.url());
   host.on('message', (topic, payload) => {
     const [, , type, , device] = topic.split('/');
+    // The host's own commands come back to it too: only what the node sends counts here.
+    if (type === 'NCMD' || type === 'DCMD') return;
     seen.push({ type: type ?? '', device, payload: decodePayload(payload) });
   });
   await host.subscribeAsync('spBv1.0/plant/+/test-gw/#', { qos: 0 });
