@@ -82,3 +82,19 @@ broker:
       port: 0
 ${rest}`;
 }
+
+/**
+ * Starts `uns-gateway run` on `configPath` and waits until it listens; `cleanups` gets the kill (SIGKILL,
+ * if it still runs). The config's first listener is taken as the MQTT URL.
+ */
+export async function startListeningGateway(configPath: string, cleanups: Array<() => Promise<void> | void>): Promise<{ gateway: RunningGateway; url: string }> {
+  const gateway = startCliGateway(configPath);
+  cleanups.push(async () => {
+    if (gateway.child.exitCode === null && gateway.child.signalCode === null) {
+      gateway.child.kill('SIGKILL');
+      await gateway.exited;
+    }
+  });
+  const ready = await gateway.waitForLog('listener ready');
+  return { gateway, url: `mqtt://127.0.0.1:${String(ready.port)}` };
+}

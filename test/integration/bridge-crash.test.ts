@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliGatewayYaml, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
+import { cliGatewayYaml, startListeningGateway } from '../helpers/cli.ts';
 import { hasMosquitto, mosquitto } from '../helpers/mosquitto.ts';
 import { ClientPool } from '../helpers/mqtt.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
@@ -18,17 +18,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function start(config: string): Promise<{ gateway: RunningGateway; url: string }> {
-  const gateway = startCliGateway(config);
-  cleanups.push(async () => {
-    if (gateway.child.exitCode === null && gateway.child.signalCode === null) {
-      gateway.child.kill('SIGKILL');
-      await gateway.exited;
-    }
-  });
-  const ready = await gateway.waitForLog('listener ready');
-  return { gateway, url: `mqtt://127.0.0.1:${String(ready.port)}` };
-}
+const start = (config: string) => startListeningGateway(config, cleanups);
 
 /** Publishes 0..TOTAL-1 at QoS 1 with a bounded window; resolves once every one is acknowledged. */
 function publishAll(publisher: MqttClient): Promise<void> {

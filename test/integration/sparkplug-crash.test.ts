@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../src/sparkplug/codec.ts';
-import { cliGatewayYaml, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
+import { cliGatewayYaml, startListeningGateway } from '../helpers/cli.ts';
 import { ClientPool } from '../helpers/mqtt.ts';
 import { decodePayload, type DecodedPayload } from '../helpers/sparkplug-decoder.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
@@ -15,17 +15,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function start(config: string): Promise<{ gateway: RunningGateway; url: string }> {
-  const gateway = startCliGateway(config);
-  cleanups.push(async () => {
-    if (gateway.child.exitCode === null && gateway.child.signalCode === null) {
-      gateway.child.kill('SIGKILL');
-      await gateway.exited;
-    }
-  });
-  const ready = await gateway.waitForLog('listener ready');
-  return { gateway, url: `mqtt://127.0.0.1:${String(ready.port)}` };
-}
+const start = (config: string) => startListeningGateway(config, cleanups);
 
 /** A Sparkplug host's persistent session: NDEATH is QoS 1, so it is kept for the host while it is away. */
 function hostSession(url: string): { client: MqttClient; seen: Array<{ type: string; payload: DecodedPayload }> } {
