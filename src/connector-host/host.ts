@@ -9,6 +9,12 @@ import { connectorHeapLimits } from './heap-limits.ts';
 import { spawnConnector, type ConnectorRunner } from './runner.ts';
 
 const STOP_TIMEOUT_MS = 5000;
+/**
+ * How long a worker that reported `stopped` may take to exit on its own before it is terminated. Work
+ * still in flight (an RSA key pair node-opcua is generating) must not be cut: Node 20 aborts the whole
+ * process when a worker is terminated as such a job completes.
+ */
+const EXIT_GRACE_MS = 1000;
 const WRITE_TIMEOUT_MS = 10_000;
 const SHED_LOG_INTERVAL_MS = 60_000;
 
@@ -171,10 +177,12 @@ export class ConnectorHost {
       case 'log':
         this.log[message.level]({ worker: slot.key, ...message.data }, message.message);
         return;
-      case 'stopped':
-        // Its connections are closed: libraries' leftover timers must not hold the worker up.
-        slot.worker?.kill();
+      case 'stopped': {
+        // Its connections are closed: libraries' leftover timers must not hold the worker up for long.
+        const worker = slot.worker;
+        setTimeout(() => worker?.kill(), EXIT_GRACE_MS).unref();
         return;
+      }
     }
   }
 }
