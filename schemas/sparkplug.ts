@@ -16,5 +16,3 @@ export const sparkplugSchema = z
   })
   .default(SPARKPLUG_DEFAULTS)
   .describe('Sparkplug B 3.0 for SCADA hosts (Ignition MQTT Engine and others): one device per mapped device, metrics named after the tag paths');
-
-export type SparkplugConfig = z.infer<typeof sparkplugSchema>;

@@ -5,7 +5,7 @@ import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { RunningPlant } from '../connectors/simulator/plant.ts';
 import { Principals } from './access/principals.ts';
 import { Bridges } from './bridge/bridges.ts';
-import { edgeNodeOwns } from './sparkplug/node-topics.ts';
+import { edgeNodeOf, edgeNodeOwns } from './sparkplug/node-topics.ts';
 import { startEdgeNode } from './sparkplug/start-edge-node.ts';
 import { admitStoredPublish } from './broker/access.ts';
 import { anonymousExposure } from './broker/anonymous.ts';
@@ -105,7 +105,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   const store = settings.store.engine === 'sqlite' ? openStore(settings.store, config.dataDir, log.child({ module: 'store' })) : undefined;
   const principals = new Principals();
   const index = new TagIndex(config.tags);
-  const sparkplugNode = settings.sparkplug.enabled ? { groupId: settings.sparkplug.groupId, edgeNodeId: settings.sparkplug.edgeNodeId ?? settings.id } : undefined;
+  const sparkplugNode = edgeNodeOf(settings);
   let bridges: Bridges | undefined;
   try {
     bridges =

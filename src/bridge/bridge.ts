@@ -37,7 +37,7 @@ const PRESENCE_ONLINE = 'online';
  */
 export class Bridge {
   readonly outbox: BridgeOutbox;
-  readonly statusTopic: string;
+  private readonly statusTopic: string;
   private readonly forward: AccessRules;
   private readonly sender: OutboxSender;
   private readonly link: UpstreamLink;

@@ -7,7 +7,8 @@ import type { GatewayConfig, ListenerConfig } from '../../schemas/gateway.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { isGatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { MessageBus } from '../uns/message-bus.ts';
+import type { InboundMessage, MessageBus } from '../uns/message-bus.ts';
+import type { Principal } from '../access/principal.ts';
 import type { Principals } from '../access/principals.ts';
 import { createAccess, remoteAddress, type AccessPolicy, type DurablePublish } from './access.ts';
 import { coalesceWrites } from './coalesce.ts';
@@ -120,17 +121,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       aedes.subscribe(
         topic,
         (packet: AedesPublishPacket, done: () => void) => {
-          const clientId = (packet as { clientId?: string }).clientId;
-          const sender = clientId === undefined ? undefined : clients.get(clientId);
-          handler({
-            topic: packet.topic,
-            payload: packet.payload as Buffer,
-            qos: packet.qos,
-            retain: packet.retain,
-            clientId,
-            remote: sender && remoteAddress(sender),
-            principal: options.principals.byId(clientId),
-          });
+          handler(new BrokerMessage(packet, clients, options.principals));
           done();
         },
         () => resolve(),
@@ -177,6 +168,39 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       await Promise.all(listeners.map((listener) => listener.close()));
     },
   };
+}
+
+/**
+ * A message routed by the broker, as its subscribers inside the gateway see it. Who sent it (address,
+ * principal) is looked up only when asked: the bridges' tap sees every forwarded message and never asks.
+ */
+class BrokerMessage implements InboundMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+  readonly clientId: string | undefined;
+
+  constructor(
+    packet: AedesPublishPacket,
+    private readonly clients: ReadonlyMap<string, Client>,
+    private readonly principals: Principals,
+  ) {
+    this.topic = packet.topic;
+    this.payload = packet.payload as Buffer;
+    this.qos = packet.qos;
+    this.retain = packet.retain;
+    this.clientId = (packet as { clientId?: string }).clientId;
+  }
+
+  get remote(): string | undefined {
+    const sender = this.clientId === undefined ? undefined : this.clients.get(this.clientId);
+    return sender && remoteAddress(sender);
+  }
+
+  get principal(): Principal | undefined {
+    return this.principals.byId(this.clientId);
+  }
 }
 
 /**

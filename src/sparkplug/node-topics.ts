@@ -1,3 +1,5 @@
+import type { GatewayConfig } from '../../schemas/gateway.ts';
+
 const NODE_OUTPUT = new Set(['NBIRTH', 'NDEATH', 'DBIRTH', 'DDEATH', 'NDATA', 'DDATA']);
 
 /**
@@ -8,4 +10,10 @@ const NODE_OUTPUT = new Set(['NBIRTH', 'NDEATH', 'DBIRTH', 'DDEATH', 'NDATA', 'D
 export function edgeNodeOwns(groupId: string, edgeNodeId: string, topic: string): boolean {
   const [namespace, group, type, node] = topic.split('/', 4);
   return namespace === 'spBv1.0' && group === groupId && node === edgeNodeId && type !== undefined && NODE_OUTPUT.has(type);
+}
+
+/** The edge node the config names (its group, and its id: `sparkplug.edgeNodeId` or the gateway id); undefined when Sparkplug is off. */
+export function edgeNodeOf(gateway: GatewayConfig): { groupId: string; edgeNodeId: string } | undefined {
+  const settings = gateway.sparkplug;
+  return settings.enabled ? { groupId: settings.groupId, edgeNodeId: settings.edgeNodeId ?? gateway.id } : undefined;
 }

@@ -7,6 +7,7 @@ import type { WriteService } from '../writes/write-service.ts';
 import { BridgeOutbox } from '../bridge/outbox.ts';
 import { SparkplugEdgeNode } from './edge-node.ts';
 import { HeldData } from './held-data.ts';
+import { edgeNodeOf } from './node-topics.ts';
 
 const BD_SEQ_KEY = 'sparkplug_bdseq';
 const DEATH_KEY = 'sparkplug_ndeath';
@@ -45,9 +46,10 @@ export async function startEdgeNode(
   config: LoadedConfig,
   deps: { bus: MessageBus; northbound: Northbound; writes: WriteService; store: Store | undefined; log: Logger },
 ): Promise<SparkplugEdgeNode | undefined> {
+  const named = edgeNodeOf(config.gateway);
+  if (named === undefined) return undefined;
   const settings = config.gateway.sparkplug;
-  if (!settings.enabled) return undefined;
-  const edgeNodeId = settings.edgeNodeId ?? config.gateway.id;
+  const { edgeNodeId } = named;
   const { store } = deps;
   const death = storedDeath(store);
   const left = death?.left();
