@@ -252,9 +252,7 @@ const gatewayObject = z
 export const gatewaySchema = gatewayObject
   .superRefine((gateway, ctx) => {
     bridgeIssues(gateway, ctx);
-    if (gateway.sparkplug.primaryHostId !== undefined && gateway.store.engine !== 'sqlite') {
-      ctx.addIssue({ code: 'custom', path: ['store', 'engine'], message: 'sparkplug.primaryHostId holds data in the SQLite store while the host is away: set store.engine: sqlite' });
-    }
+    sparkplugIssues(gateway, ctx);
     if (gateway.broker.listeners.some((listener) => 'cert' in listener && listener.certificateUsername !== undefined)) return;
     gateway.access.users.forEach((user, index) => {
       if (user.password !== undefined) return;
@@ -275,12 +273,14 @@ function bridgeIssues(gateway: z.infer<typeof gatewayObject>, ctx: z.RefinementC
   if (gateway.store.engine !== 'sqlite') {
     ctx.addIssue({ code: 'custom', path: ['store', 'engine'], message: 'a bridge keeps its outbox in the SQLite store: set store.engine: sqlite, or remove the bridges' });
   }
-  const outboxMB = gateway.bridges.reduce((sum, bridge) => sum + bridge.outbox.maxSizeMB, 0);
+  // A bridge that also carries Sparkplug holds a second outbox, within the same bounds.
+  const sparkplugBridges = gateway.sparkplug.enabled ? gateway.sparkplug.bridges : [];
+  const outboxMB = gateway.bridges.reduce((sum, bridge) => sum + bridge.outbox.maxSizeMB * (sparkplugBridges.includes(bridge.name) ? 2 : 1), 0);
   if (outboxMB > gateway.store.maxSizeMB / 2) {
     ctx.addIssue({
       code: 'custom',
       path: ['bridges'],
-      message: `the bridges' outbox.maxSizeMB add up to ${outboxMB} MB, more than half of store.maxSizeMB (${gateway.store.maxSizeMB}): raise store.maxSizeMB or lower the outboxes`,
+      message: `the bridges' outbox.maxSizeMB add up to ${outboxMB} MB${sparkplugBridges.length > 0 ? ' (twice for a bridge in sparkplug.bridges)' : ''}, more than half of store.maxSizeMB (${gateway.store.maxSizeMB}): raise store.maxSizeMB or lower the outboxes`,
     });
   }
   gateway.bridges.forEach((bridge, index) =>
@@ -294,3 +294,22 @@ export type RoleConfig = z.infer<typeof roleSchema>;
 export type UserConfig = z.infer<typeof userSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type ListenerConfig = z.infer<typeof listenerSchema>;
+
+/** Where Sparkplug publishes: somewhere, on bridges that exist, and with a store to hold data for an absent host. */
+function sparkplugIssues(gateway: z.infer<typeof gatewayObject>, ctx: z.RefinementCtx): void {
+  const sparkplug = gateway.sparkplug;
+  if (!sparkplug.enabled) return;
+  if (!sparkplug.embedded && sparkplug.bridges.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['sparkplug', 'embedded'], message: 'sparkplug publishes nowhere: set embedded: true, or name bridges in sparkplug.bridges' });
+  }
+  sparkplug.bridges.forEach((name, index) => {
+    if (!gateway.bridges.some((bridge) => bridge.name === name)) {
+      ctx.addIssue({ code: 'custom', path: ['sparkplug', 'bridges', index], message: `no bridge named "${name}" in bridges` });
+    } else if (sparkplug.bridges.indexOf(name) !== index) {
+      ctx.addIssue({ code: 'custom', path: ['sparkplug', 'bridges', index], message: `bridge "${name}" is listed twice` });
+    }
+  });
+  if (sparkplug.embedded && sparkplug.primaryHostId !== undefined && gateway.store.engine !== 'sqlite') {
+    ctx.addIssue({ code: 'custom', path: ['store', 'engine'], message: 'sparkplug.primaryHostId holds data in the SQLite store while the host is away: set store.engine: sqlite' });
+  }
+}

@@ -194,7 +194,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     writes,
     access: settings.access,
   });
-  const sparkplug = await startEdgeNode(config, { bus: broker, northbound, writes, store, log: log.child({ module: 'sparkplug' }) });
+  const sparkplug = await startEdgeNode(config, { bus: broker, northbound, writes, store, bridges, log: log.child({ module: 'sparkplug' }) });
   host.start();
 
   log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { BridgeConfig } from '../../schemas/bridge.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
@@ -10,8 +8,8 @@ import type { BatchWriter } from '../store/batch-writer.ts';
 import type { SqliteDatabase } from '../store/database.ts';
 import type { PublishOptions } from '../uns/message-bus.ts';
 import { statusKey, type BridgeStatus, type LinkState } from './bridge-status.ts';
+import { bridgeClientId, upstreamClientOptions } from './client-options.ts';
 import { BridgeOutbox, type DropReason } from './outbox.ts';
-import { readSecret } from './secrets.ts';
 import { OutboxSender } from './sender.ts';
 import { UpstreamLink } from './upstream-link.ts';
 import type { UpstreamCommands } from './upstream-commands.ts';
@@ -112,7 +110,7 @@ export class Bridge {
     clearInterval(this.statusTimer);
     this.sender.detach();
     this.commands?.detach();
-    await this.link.stop({ topic: this.presenceTopic, payload: JSON.stringify({ state: 'offline', reason: 'stopped', timestamp: Date.now() }) });
+    await this.link.stop({ topic: this.presenceTopic, payload: JSON.stringify({ state: 'offline', reason: 'stopped', timestamp: Date.now() }), retain: true });
     this.setState('stopped');
     await this.publishStatus(true);
   }
@@ -190,25 +188,9 @@ export class Bridge {
   }
 
   private clientOptions(): IClientOptions {
-    const { config, context } = this;
-    const file = (path: string) => readFileSync(resolve(context.configDir, path));
-    const tls = config.tls;
     return {
-      clientId: config.clientId ?? `${context.gatewayId}-${config.name}`,
-      username: config.username,
-      password: config.password && readSecret(config.password, context.configDir, `bridges "${config.name}" password`),
-      keepalive: config.keepaliveS,
-      connectTimeout: 10_000,
+      ...upstreamClientOptions(this.config, bridgeClientId(this.config, this.context.gatewayId), this.context.configDir),
       will: { topic: this.presenceTopic, payload: Buffer.from(JSON.stringify({ state: 'offline', reason: 'connection lost' })), qos: 1, retain: true },
-      ...(tls === undefined
-        ? {}
-        : {
-            ca: tls.ca === undefined ? undefined : file(tls.ca),
-            cert: tls.cert === undefined ? undefined : file(tls.cert),
-            key: tls.key === undefined ? undefined : file(tls.key),
-            rejectUnauthorized: tls.verifyServer,
-            servername: tls.servername,
-          }),
     };
   }
 }

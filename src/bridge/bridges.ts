@@ -9,6 +9,7 @@ import { SetAdapter } from '../uns/set-adapter.ts';
 import type { TagIndex } from '../uns/tag-index.ts';
 import type { WriteService } from '../writes/write-service.ts';
 import { Bridge, type LocalPublish } from './bridge.ts';
+import { bridgeClientId } from './client-options.ts';
 import { UpstreamCommands } from './upstream-commands.ts';
 
 export interface BridgesOptions {
@@ -76,7 +77,7 @@ export class Bridges {
       const { config } = bridge;
       let commands: UpstreamCommands | undefined;
       if (config.downlink.enabled) {
-        const clientId = config.clientId ?? `${this.options.gatewayId}-${config.name}`;
+        const clientId = bridgeClientId(config, this.options.gatewayId);
         const principal = principalWithRoles(downlink.access, `bridge:${config.name}`, clientId, config.downlink.roles);
         commands = new UpstreamCommands(config.prefix ?? '', downlink.scopes, principal, config.url);
         await new SetAdapter(downlink.index, commands, downlink.writes, this.options.log.child({ module: 'write', bridge: config.name })).start();

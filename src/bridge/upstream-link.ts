@@ -5,8 +5,8 @@ import { connectError, type PeerCertificateInfo } from './connect-error.ts';
 
 export interface LinkOptions {
   url: string;
-  /** MQTT.js options for every connection: client id, credentials, TLS, will, keep-alive. */
-  client: IClientOptions;
+  /** MQTT.js options for a connection (client id, credentials, TLS, will, keep-alive), taken at every attempt. */
+  client: IClientOptions | (() => IClientOptions);
   minDelayMs: number;
   maxDelayMs: number;
 }
@@ -41,8 +41,8 @@ export class UpstreamLink {
     this.attempt();
   }
 
-  /** Publishes `last` (the presence going offline) if connected, then disconnects cleanly: the will is not sent. */
-  async stop(last?: { topic: string; payload: string }): Promise<void> {
+  /** Publishes `last` (QoS 1) if connected, then disconnects cleanly: the will is not sent. */
+  async stop(last?: { topic: string; payload: string | Buffer; retain: boolean }): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     const client = this.client;
@@ -50,7 +50,7 @@ export class UpstreamLink {
     if (client === undefined) return;
     if (last !== undefined && client.connected) {
       await Promise.race([
-        new Promise<void>((resolve) => client.publish(last.topic, last.payload, { qos: 1, retain: true }, () => resolve())),
+        new Promise<void>((resolve) => client.publish(last.topic, last.payload, { qos: 1, retain: last.retain }, () => resolve())),
         new Promise<void>((resolve) => setTimeout(resolve, 1000).unref()),
       ]);
     }
@@ -65,7 +65,7 @@ export class UpstreamLink {
     // requestOCSP: Node emits OCSPResponse during the handshake, while the server's certificate can still be
     // read; a certificate that fails verification has its socket destroyed before any other event can read it.
     const options: IClientOptions & { requestOCSP: boolean } = {
-      ...this.options.client,
+      ...(typeof this.options.client === 'function' ? this.options.client() : this.options.client),
       reconnectPeriod: 0,
       clean: true,
       protocolVersion: 4,

@@ -1,7 +1,7 @@
 import type { DeviceStatusReport, Sample } from '../../connectors/sdk.ts';
 import type { Logger } from '../log.ts';
 import type { NorthboundConsumer } from '../northbound/northbound.ts';
-import type { InboundMessage, MessageBus } from '../uns/message-bus.ts';
+import type { InboundMessage } from '../uns/message-bus.ts';
 import type { NamespaceTag } from '../uns/namespace.ts';
 import type { WriteService } from '../writes/write-service.ts';
 import { decodePayload, encodePayload, type MetricInput } from './codec.ts';
@@ -10,6 +10,7 @@ import { DataType } from './datatypes.ts';
 import type { HeldData } from './held-data.ts';
 import { hostIsOnline } from './host-state.ts';
 import { birthMetric, dataMetric, learnDataType, metricName, type MetricDefinition } from './metrics.ts';
+import type { SparkplugSession } from './session.ts';
 
 const NAMESPACE = 'spBv1.0';
 const REBIRTH = 'Node Control/Rebirth';
@@ -20,15 +21,14 @@ export interface EdgeNodeOptions {
   /** The namespace root, taken off metric names. */
   root: string | undefined;
   tags: readonly NamespaceTag[];
-  bus: MessageBus;
+  /** The MQTT session on the broker published to. */
+  session: SparkplugSession;
   latest: (tagId: string) => Sample | undefined;
   writes: WriteService;
-  /** This start's birth/death sequence number (0–255), one more than the last start's. */
-  bdSeq: number;
-  /** Keeps the NDEATH to publish at the next start should the gateway die. */
-  will: { put(topic: string, payload: Buffer): void; remove(): void };
-  /** The primary host application to wait for, and where data waits while it is offline. */
-  primaryHost?: { id: string; held: HeldData; retainedState: Buffer | undefined } | undefined;
+  /** The primary host application to wait for, and what it last said when the node starts (undefined: nothing yet). */
+  primaryHost?: { id: string; retainedState: Buffer | undefined } | undefined;
+  /** Where data waits while it cannot go out (no session, or the primary host offline); undefined: it is not kept. */
+  held: HeldData | undefined;
   log: Logger;
 }
 
@@ -38,21 +38,29 @@ interface DeviceState {
 }
 
 /**
- * The gateway as a Sparkplug B edge node on the embedded broker: one Sparkplug device per mapped device,
- * one metric per tag. NBIRTH at start and on a Rebirth command; a device's DBIRTH with every metric when it
- * is first read, DDATA by exception (aliases only), DDEATH when it fails, DBIRTH again when it is back; NDEATH
- * at a clean stop, and at the next start otherwise. DCMD writes go through the write service as the client
- * that sent them.
+ * The gateway as a Sparkplug B edge node in one MQTT session (on the embedded broker, or a bridge's upstream):
+ * one Sparkplug device per mapped device, one metric per tag. NBIRTH when the session is up (and the primary
+ * host online) and on a Rebirth command; a device's DBIRTH with every metric when it is first read, DDATA by
+ * exception (aliases only), DDEATH when it fails, DBIRTH again when it is back. While data cannot go out it is
+ * held, and sent after the next birth marked historical, before anything live. DCMD writes go through the
+ * write service as the client that sent them.
  */
 export class SparkplugEdgeNode implements NorthboundConsumer {
-  readonly name = 'sparkplug';
+  readonly name: string;
   private seq = 0;
-  /** Whether births and data may go out: always without a primary host, else while it says it is online. */
+  private bdSeq = 0;
+  private sessionUp = false;
+  /** Without a primary host, always; else while it says it is online. */
   private hostOnline: boolean;
+  /** Held data is being sent: new values queue behind it. */
+  private releasing = false;
+  /** One more each time data stops going out, so that a release in progress knows to stop. */
+  private generation = 0;
   private readonly devices = new Map<string, DeviceState>();
   private readonly byTagId = new Map<string, MetricDefinition>();
 
   constructor(private readonly options: EdgeNodeOptions) {
+    this.name = `sparkplug (${options.session.name})`;
     const host = options.primaryHost;
     this.hostOnline = host === undefined || (host.retainedState !== undefined && hostIsOnline(host.retainedState) === true);
     options.tags.forEach((tag, index) => {
@@ -68,22 +76,45 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
     return `${NAMESPACE}/${this.options.groupId}/${type}/${this.options.edgeNodeId}${device === undefined ? '' : `/${device}`}`;
   }
 
+  /** Whether births and data go out now. */
+  private get live(): boolean {
+    return this.sessionUp && this.hostOnline;
+  }
+
   async start(): Promise<void> {
-    const { bus } = this.options;
-    await bus.subscribe(this.topic('NCMD'), (message) => this.nodeCommand(message));
-    await bus.subscribe(`${this.topic('DCMD')}/+`, (message) => void this.deviceCommand(message));
-    this.options.will.put(this.topic('NDEATH'), this.deathPayload());
+    const { session, log } = this.options;
+    await session.subscribe(this.topic('NCMD'), (message) => this.nodeCommand(message));
+    await session.subscribe(`${this.topic('DCMD')}/+`, (message) => void this.deviceCommand(message));
     const host = this.options.primaryHost;
     if (host !== undefined) {
-      await bus.subscribe(`${NAMESPACE}/STATE/${host.id}`, (message) => this.hostState(hostIsOnline(message.payload)));
-      if (!this.hostOnline) this.options.log.info({ primaryHost: host.id, held: host.held.depth }, 'sparkplug waits for its primary host; data is held meanwhile');
+      await session.subscribe(`${NAMESPACE}/STATE/${host.id}`, (message) => {
+        const online = hostIsOnline(message.payload);
+        if (online !== undefined) this.change(() => (this.hostOnline = online));
+      });
+      if (!this.hostOnline) log.info({ broker: session.name, primaryHost: host.id, held: this.options.held?.depth }, 'sparkplug waits for its primary host; data is held meanwhile');
     }
-    if (this.hostOnline) this.nodeBirth();
+    await session.open(
+      {
+        up: (bdSeq) =>
+          this.change(() => {
+            this.bdSeq = bdSeq;
+            this.sessionUp = true;
+          }),
+        // A new session learns the primary host's state again from its retained STATE.
+        down: () =>
+          this.change(() => {
+            this.sessionUp = false;
+            if (host !== undefined) this.hostOnline = false;
+          }),
+      },
+      this.topic('NDEATH'),
+      (bdSeq) => this.deathPayload(bdSeq),
+    );
   }
 
   async stop(): Promise<void> {
-    await this.options.bus.publish(this.topic('NDEATH'), this.deathPayload(), { qos: 1, retain: false });
-    this.options.will.remove();
+    this.generation++;
+    await this.options.session.close();
   }
 
   onSamples(samples: readonly Sample[]): void {
@@ -98,9 +129,9 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
     for (const [name, list] of byDevice) {
       const device = this.devices.get(name);
       if (device === undefined) continue;
-      if (!this.hostOnline) {
+      if (!this.live) {
         if (!device.alive && list.some((sample) => sample.quality === 'good')) device.alive = true;
-        if (device.alive) this.options.primaryHost?.held.hold(name, list);
+        if (device.alive) this.options.held?.hold(name, list);
         continue;
       }
       if (!device.alive) {
@@ -116,6 +147,10 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
         this.deviceBirth(name, device);
         continue;
       }
+      if (this.releasing) {
+        this.options.held?.hold(name, list);
+        continue;
+      }
       const metrics = list.flatMap((sample) => {
         const definition = this.byTagId.get(sample.tagId);
         return definition === undefined ? [] : [dataMetric(definition, sample)];
@@ -128,30 +163,51 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
     const device = this.devices.get(report.device);
     if (device === undefined || !device.alive || report.state !== 'error') return;
     device.alive = false;
-    if (this.hostOnline) this.send('DDEATH', [], report.device);
+    if (this.live) void this.send('DDEATH', [], report.device);
   }
 
-  /** The primary host came online (a fresh birth, then what was held, marked historical) or went offline. */
-  private hostState(online: boolean | undefined): void {
-    if (online === undefined || online === this.hostOnline) return;
-    this.hostOnline = online;
-    const host = this.options.primaryHost;
-    this.options.log.info({ primaryHost: host?.id, online }, online ? 'sparkplug primary host online: birth, then held data' : 'sparkplug primary host offline: holding data');
-    if (!online || host === undefined) return;
+  /** Applies a change of the session or the primary host: data starts going out (a birth, then what was held), or stops. */
+  private change(apply: () => void): void {
+    const was = this.live;
+    apply();
+    if (was === this.live) return;
+    const { session, primaryHost, log } = this.options;
+    log.info({ broker: session.name, primaryHost: primaryHost?.id, live: this.live }, this.live ? 'sparkplug births, then held data' : 'sparkplug holds data');
+    if (this.live) void this.goLive();
+    else {
+      this.generation++;
+      this.releasing = false;
+    }
+  }
+
+  /** A fresh birth, then what was held, in order and marked historical; live values wait behind it. */
+  private async goLive(): Promise<void> {
+    const generation = this.generation;
     this.nodeBirth();
-    host.held.release(({ device, samples }) => {
-      const metrics = samples.flatMap((sample) => {
-        const definition = this.byTagId.get(sample.tagId);
-        return definition === undefined ? [] : [dataMetric(definition, sample, true)];
-      });
-      if (metrics.length > 0) this.send('DDATA', metrics, device);
-    });
+    const held = this.options.held;
+    if (held === undefined || held.depth === 0) return;
+    this.releasing = true;
+    const stillLive = () => this.generation === generation;
+    try {
+      const sent = await held.release(({ device, samples }) => {
+        const metrics = samples.flatMap((sample) => {
+          const definition = this.byTagId.get(sample.tagId);
+          return definition === undefined ? [] : [dataMetric(definition, sample, true)];
+        });
+        return metrics.length > 0 ? this.send('DDATA', metrics, device) : Promise.resolve();
+      }, stillLive);
+      if (stillLive()) this.options.log.info({ broker: this.options.session.name, batches: sent }, 'sparkplug held data sent');
+    } catch (error) {
+      this.options.log.warn({ broker: this.options.session.name, err: (error as Error).message, held: held.depth }, 'sparkplug held data stopped going out; it stays held');
+    } finally {
+      if (stillLive()) this.releasing = false;
+    }
   }
 
   private nodeBirth(): void {
     this.seq = 0;
-    this.send('NBIRTH', [
-      { name: 'bdSeq', datatype: DataType.Int64, longValue: String(this.options.bdSeq) },
+    void this.send('NBIRTH', [
+      { name: 'bdSeq', datatype: DataType.Int64, longValue: String(this.bdSeq) },
       { name: REBIRTH, datatype: DataType.Boolean, booleanValue: false },
     ]);
     for (const [name, device] of this.devices) if (device.alive) this.deviceBirth(name, device);
@@ -159,26 +215,31 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
 
   private deviceBirth(name: string, device: DeviceState): void {
     device.alive = true;
-    this.send('DBIRTH', device.metrics.map((definition) => birthMetric(definition, this.options.latest(definition.tag.id))), name);
+    void this.send('DBIRTH', device.metrics.map((definition) => birthMetric(definition, this.options.latest(definition.tag.id))), name);
   }
 
-  private deathPayload(): Buffer {
-    return encodePayload({ timestamp: Date.now(), metrics: [{ name: 'bdSeq', datatype: DataType.Int64, longValue: String(this.options.bdSeq) }] });
+  private deathPayload(bdSeq: number): Buffer {
+    return encodePayload({ timestamp: Date.now(), metrics: [{ name: 'bdSeq', datatype: DataType.Int64, longValue: String(bdSeq) }] });
   }
 
-  /** Publishes one message with the next `seq` (0–255, in publish order). */
-  private send(type: string, metrics: MetricInput[], device?: string): void {
+  /**
+   * Publishes one message with the next `seq` (0–255, in publish order). A failure is logged; the promise
+   * (which then rejects) is for held data, which stays held unless it went out.
+   */
+  private send(type: string, metrics: MetricInput[], device?: string): Promise<void> {
     const seq = this.seq;
     this.seq = (this.seq + 1) % 256;
     const payload = encodePayload({ timestamp: Date.now(), seq, metrics });
-    this.options.bus.publish(this.topic(type, device), payload, { qos: 0, retain: false }).catch((error: unknown) => {
-      this.options.log.error({ type, device, err: (error as Error).message }, 'sparkplug publish failed');
+    const sent = this.options.session.publish(this.topic(type, device), payload, { qos: 0, retain: false });
+    sent.catch((error: unknown) => {
+      this.options.log.error({ broker: this.options.session.name, type, device, err: (error as Error).message }, 'sparkplug publish failed');
     });
+    return sent;
   }
 
   private nodeCommand(message: InboundMessage): void {
     const rebirth = this.decode(message)?.metrics.some((metric) => metric.name === REBIRTH && metric.booleanValue === true);
-    if (rebirth && this.hostOnline) {
+    if (rebirth && this.live) {
       this.options.log.info({ clientId: message.clientId }, 'sparkplug rebirth requested');
       this.nodeBirth();
     }
@@ -197,8 +258,8 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
         continue;
       }
       const outcome = await this.options.writes.write(message.principal, definition.tag, commandValue(definition.datatype, metric), origin);
-      if (outcome.ok && device.alive && this.hostOnline) {
-        this.send('DDATA', [dataMetric(definition, { tagId: definition.tag.id, value: outcome.value, quality: 'good', timestamp: outcome.timestamp })], deviceName);
+      if (outcome.ok && device.alive && this.live) {
+        void this.send('DDATA', [dataMetric(definition, { tagId: definition.tag.id, value: outcome.value, quality: 'good', timestamp: outcome.timestamp })], deviceName);
       }
     }
   }

@@ -23,19 +23,21 @@ export class HeldData {
     this.outbox.append(device, Buffer.from(JSON.stringify(samples, (_key, value: unknown) => (typeof value === 'bigint' ? { $bigint: value.toString() } : value))), false);
   }
 
-  /** Hands every held batch to `send`, oldest first, then lets them go. */
-  release(send: (batch: HeldBatch) => void): number {
+  /**
+   * Hands every held batch to `send`, oldest first, a read batch at a time; a read batch leaves the store once
+   * every `send` of it resolved. Stops, keeping what is not sent, when `stillLive` turns false or a send fails.
+   */
+  async release(send: (batch: HeldBatch) => Promise<void>, stillLive: () => boolean): Promise<number> {
     let after = this.outbox.floor - 1;
     this.outbox.rewind(after);
     let count = 0;
-    for (let entries = this.outbox.read(after, READ_BATCH); entries.length > 0; entries = this.outbox.read(after, READ_BATCH)) {
-      for (const entry of entries) {
-        send({ device: entry.topic, samples: JSON.parse(entry.payload.toString('utf8'), revive) as Sample[] });
-        after = entry.seq;
-        count++;
-      }
+    for (let entries = this.outbox.read(after, READ_BATCH); entries.length > 0 && stillLive(); entries = this.outbox.read(after, READ_BATCH)) {
+      await Promise.all(entries.map((entry) => send({ device: entry.topic, samples: JSON.parse(entry.payload.toString('utf8'), revive) as Sample[] })));
+      if (!stillLive()) break;
+      after = entries[entries.length - 1]?.seq ?? after;
+      this.outbox.acknowledge(after);
+      count += entries.length;
     }
-    this.outbox.acknowledge(after);
     return count;
   }
 }

@@ -1,94 +1,98 @@
 import type { LoadedConfig } from '../config/load.ts';
+import { principalWithRoles } from '../access/principal.ts';
+import type { Bridges } from '../bridge/bridges.ts';
+import { bridgeClientId, upstreamClientOptions } from '../bridge/client-options.ts';
+import { BridgeOutbox, type DropReason } from '../bridge/outbox.ts';
 import type { Logger } from '../log.ts';
 import type { Northbound } from '../northbound/northbound.ts';
 import type { Store } from '../store/store.ts';
 import type { MessageBus } from '../uns/message-bus.ts';
 import type { WriteService } from '../writes/write-service.ts';
-import { BridgeOutbox } from '../bridge/outbox.ts';
 import { SparkplugEdgeNode } from './edge-node.ts';
+import { EmbeddedSession } from './embedded-session.ts';
 import { HeldData } from './held-data.ts';
 import { edgeNodeOf } from './node-topics.ts';
+import type { SparkplugSession } from './session.ts';
+import { metaValue } from './store-meta.ts';
+import { UpstreamSession } from './upstream-session.ts';
 
-const BD_SEQ_KEY = 'sparkplug_bdseq';
-const DEATH_KEY = 'sparkplug_ndeath';
+/** At most one log line per this long about held data dropped over its bounds. */
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+export interface EdgeNodeDeps {
+  bus: MessageBus;
+  northbound: Northbound;
+  writes: WriteService;
+  store: Store | undefined;
+  bridges: Bridges | undefined;
+  log: Logger;
+}
+
+/** The running Sparkplug output: one edge node session per broker published to. */
+export interface SparkplugOutput {
+  stop(): Promise<void>;
+}
 
 /**
- * The NDEATH of the running session, kept in the store until a clean stop: after a crash or a power cut it
- * is published at the next start, before the new NBIRTH (the embedded broker died with the node, so no MQTT
- * will could carry it). Undefined without a store.
+ * Starts the Sparkplug B edge node when `sparkplug.enabled`, as a consumer of the connectors' events: on the
+ * embedded broker (`sparkplug.embedded`) and on each upstream of `sparkplug.bridges`.
  */
-function storedDeath(store: Store | undefined) {
-  if (store === undefined) return undefined;
-  const read = store.database.prepare('SELECT value FROM store_meta WHERE key = ?');
-  const write = store.database.prepare('INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)');
-  const remove = store.database.prepare('DELETE FROM store_meta WHERE key = ?');
-  return {
-    left: () => {
-      const row = read.get(DEATH_KEY) as { value: string } | undefined;
-      return row === undefined ? undefined : (JSON.parse(row.value) as { topic: string; payload: string });
-    },
-    put: (topic: string, payload: Buffer) => void write.run(DEATH_KEY, JSON.stringify({ topic, payload: payload.toString('base64') })),
-    remove: () => void remove.run(DEATH_KEY),
-  };
-}
-
-/** The next birth/death sequence number, kept in the store across starts (0 without a store). */
-function nextBdSeq(store: Store | undefined): number {
-  if (store === undefined) return 0;
-  const row = store.database.prepare('SELECT value FROM store_meta WHERE key = ?').get(BD_SEQ_KEY) as { value: string } | undefined;
-  const next = row === undefined ? 0 : (Number(row.value) + 1) % 256;
-  store.database.prepare('INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)').run(BD_SEQ_KEY, String(next));
-  return next;
-}
-
-/** Starts the Sparkplug B edge node when `sparkplug.enabled`, as a consumer of the connectors' events. */
-export async function startEdgeNode(
-  config: LoadedConfig,
-  deps: { bus: MessageBus; northbound: Northbound; writes: WriteService; store: Store | undefined; log: Logger },
-): Promise<SparkplugEdgeNode | undefined> {
+export async function startEdgeNode(config: LoadedConfig, deps: EdgeNodeDeps): Promise<SparkplugOutput | undefined> {
   const named = edgeNodeOf(config.gateway);
   if (named === undefined) return undefined;
   const settings = config.gateway.sparkplug;
-  const { edgeNodeId } = named;
-  const { store } = deps;
-  const death = storedDeath(store);
-  const left = death?.left();
-  if (left !== undefined) {
-    await deps.bus.publish(left.topic, Buffer.from(left.payload, 'base64'), { qos: 1, retain: false });
-    deps.log.warn({ topic: left.topic }, 'sparkplug NDEATH published for the session an unclean stop ended');
+  const { groupId, edgeNodeId } = named;
+  const { store, log } = deps;
+  const nodes: SparkplugEdgeNode[] = [];
+  const node = (session: SparkplugSession, held: HeldData | undefined, retainedState: Buffer | undefined) =>
+    new SparkplugEdgeNode({
+      groupId,
+      edgeNodeId,
+      root: config.gateway.namespace.root,
+      tags: config.tags,
+      session,
+      latest: (tagId) => deps.northbound.latest(tagId),
+      writes: deps.writes,
+      primaryHost: settings.primaryHostId === undefined ? undefined : { id: settings.primaryHostId, retainedState },
+      held,
+      log,
+    });
+  if (settings.embedded) {
+    const kept = store && { bdSeq: metaValue(store.database, 'sparkplug_bdseq'), death: metaValue(store.database, 'sparkplug_ndeath') };
+    const held =
+      settings.primaryHostId === undefined || store === undefined
+        ? undefined
+        : heldData(store, `sparkplug:${groupId}:${edgeNodeId}`, { maxMessages: settings.maxHeldMessages, maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER }, log);
+    const retained = settings.primaryHostId === undefined ? undefined : store?.persistence.retained.get(`spBv1.0/STATE/${settings.primaryHostId}`)?.payload;
+    nodes.push(node(new EmbeddedSession(deps.bus, kept, log), held, retained));
   }
-  const hostId = settings.primaryHostId;
-  const primaryHost =
-    hostId === undefined || store === undefined
-      ? undefined
-      : {
-          id: hostId,
-          retainedState: store.persistence.retained.get(`spBv1.0/STATE/${hostId}`)?.payload,
-          held: new HeldData(
-            new BridgeOutbox(
-              store.database,
-              store.persistence.writer,
-              `sparkplug:${settings.groupId}:${edgeNodeId}`,
-              { maxMessages: settings.maxHeldMessages, maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER, mode: 'history' },
-              (reason, count) => deps.log.warn({ dropped: count, reason }, 'sparkplug held data over sparkplug.maxHeldMessages: the oldest were dropped'),
-            ),
-          ),
-        };
-  const node = new SparkplugEdgeNode({
-    groupId: settings.groupId,
-    edgeNodeId,
-    root: config.gateway.namespace.root,
-    tags: config.tags,
-    bus: deps.bus,
-    latest: (tagId) => deps.northbound.latest(tagId),
-    writes: deps.writes,
-    bdSeq: nextBdSeq(store),
-    will: death ?? { put: () => undefined, remove: () => undefined },
-    primaryHost,
-    log: deps.log,
+  for (const name of settings.bridges) {
+    const bridge = deps.bridges?.list.find((candidate) => candidate.config.name === name)?.config;
+    if (bridge === undefined || store === undefined) continue;
+    const clientId = `${bridgeClientId(bridge, config.gateway.id)}-sparkplug`;
+    const principal = principalWithRoles(config.gateway.access, `bridge:${name}`, clientId, bridge.downlink.enabled ? bridge.downlink.roles : []);
+    const session = new UpstreamSession(bridge, upstreamClientOptions(bridge, clientId, config.configDir), metaValue(store.database, `sparkplug_bdseq:${name}`), principal, log);
+    const bounds = { maxMessages: bridge.outbox.maxMessages, maxBytes: bridge.outbox.maxSizeMB * 1024 * 1024, maxAgeMs: bridge.outbox.maxAgeS * 1000 };
+    nodes.push(node(session, heldData(store, `sparkplug:${groupId}:${edgeNodeId}:${name}`, bounds, log), undefined));
+  }
+  for (const each of nodes) {
+    deps.northbound.add(each);
+    await each.start();
+  }
+  log.info({ groupId, edgeNodeId, embedded: settings.embedded, bridges: settings.bridges }, 'sparkplug edge node started');
+  return { stop: async () => void (await Promise.all(nodes.map((each) => each.stop()))) };
+}
+
+/** Data held in the store while it cannot go out, within `bounds`; drops of the oldest are logged now and then. */
+function heldData(store: Store, name: string, bounds: { maxMessages: number; maxBytes: number; maxAgeMs: number }, log: Logger): HeldData {
+  let dropped: Partial<Record<DropReason, number>> = {};
+  let loggedAt = 0;
+  const outbox = new BridgeOutbox(store.database, store.persistence.writer, name, { ...bounds, mode: 'history' }, (reason, count) => {
+    dropped[reason] = (dropped[reason] ?? 0) + count;
+    if (Date.now() - loggedAt < DROP_LOG_INTERVAL_MS) return;
+    loggedAt = Date.now();
+    log.warn({ held: name, dropped }, 'sparkplug held data over its bounds: the oldest were dropped');
+    dropped = {};
   });
-  deps.northbound.add(node);
-  await node.start();
-  deps.log.info({ groupId: settings.groupId, edgeNodeId }, 'sparkplug edge node started');
-  return node;
+  return new HeldData(outbox);
 }

@@ -150,3 +150,29 @@ describe('bridges: a good config loads', () => {
     ]);
   });
 });
+
+describe('sparkplug.bridges: Sparkplug on a bridge upstream is checked against the bridges', () => {
+  const sparkplug = (lines: string) => `sparkplug:\n  enabled: true\n${lines}`;
+
+  it('refuses a bridge name that bridges does not define, and one listed twice', () => {
+    const errors = errorsOf(config(bridge('hq'), sparkplug('  bridges: [hq, dc, hq]\n')));
+    expect(errors).toEqual([
+      'gateway.yaml:8:17 sparkplug.bridges[1]: no bridge named "dc" in bridges',
+      'gateway.yaml:8:21 sparkplug.bridges[2]: bridge "hq" is listed twice',
+    ]);
+  });
+
+  it('refuses a Sparkplug output that publishes nowhere', () => {
+    expect(errorsOf(config(bridge('hq'), sparkplug('  embedded: false\n')))).toEqual([
+      'gateway.yaml:8:13 sparkplug.embedded: sparkplug publishes nowhere: set embedded: true, or name bridges in sparkplug.bridges',
+    ]);
+  });
+
+  it('counts the outbox of a bridge that carries Sparkplug twice against the store', () => {
+    const errors = errorsOf(config(bridge('hq', '    outbox: { maxSizeMB: 30 }\n'), `store:\n  maxSizeMB: 100\n${sparkplug('  bridges: [hq]\n')}`));
+    expect(errors).toEqual([
+      "gateway.yaml:12:3 bridges: the bridges' outbox.maxSizeMB add up to 60 MB (twice for a bridge in sparkplug.bridges), more than half of store.maxSizeMB (100): raise store.maxSizeMB or lower the outboxes",
+    ]);
+  });
+});
+
