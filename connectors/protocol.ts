@@ -96,6 +96,10 @@ export interface ProtocolDescriptor<Device extends DeviceShape> {
   /** The device with its file paths, relative to the data directory in a mapping, made absolute by `resolve`. */
   withDataPaths?(device: Device, resolve: (path: string) => string): Device;
   setValue(tag: Device['tags'][number]): SetValueRule;
+  /** Where a tag is in its device (`holding 40`, `ns=3;s=Speed`) and its data type, as the console shows them. */
+  describeTag(tag: Device['tags'][number]): { address: string; dataType: string };
+  /** Where the device is (`tcp 10.0.0.5:502 unit 1`), as the console shows it. */
+  endpoint(device: Device): string;
   readonly browse?: Discovery;
   readonly pki?: Pki<Device>;
 }

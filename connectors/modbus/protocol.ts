@@ -34,4 +34,9 @@ export const modbusProtocol: ProtocolDescriptor<ModbusDeviceConfig> = {
   // Polling allocates little and briefly: 30 MB less RSS.
   semiSpaceMb: 1,
   setValue,
+  describeTag: (tag) => ({ address: `${tag.register} ${tag.address}${tag.bit === undefined ? '' : `.${tag.bit}`}`, dataType: tag.dataType }),
+  endpoint: (device) => {
+    const t = device.transport;
+    return `${t.type === 'rtu' ? `rtu ${t.path}` : `${t.type} ${t.host}:${t.port}`} unit ${device.unitId}`;
+  },
 };

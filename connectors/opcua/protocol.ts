@@ -28,6 +28,8 @@ export const opcuaProtocol: ProtocolDescriptor<OpcuaDeviceConfig> = {
   },
   // The node's DataType decides, in the connector.
   setValue: () => ({ takes: 'scalar' }),
+  describeTag: (tag) => ({ address: tag.nodeId, dataType: 'the node\'s DataType' }),
+  endpoint: (device) => device.endpoint,
   browse: {
     scheme: 'opc.tcp://',
     // The Objects folder.

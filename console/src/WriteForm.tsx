@@ -1,0 +1,47 @@
+import { useState } from 'preact/hooks';
+import type { CatalogTag } from './api.js';
+import { formatValue } from './format.js';
+import type { LiveNamespace, SetResult } from './live.js';
+
+/** A setpoint field for a tag this user may write, with its range, and the gateway's answer. */
+export function WriteForm(props: { live: LiveNamespace; tag: CatalogTag }) {
+  const { tag } = props;
+  const [text, setText] = useState('');
+  const [result, setResult] = useState<SetResult | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const numeric = tag.dataType !== 'string' && tag.dataType !== 'bool' && tag.dataType !== 'bit' && tag.dataType !== 'Boolean' && tag.dataType !== 'String';
+  const send = async () => {
+    const value = numeric ? Number(text) : tag.dataType === 'bool' || tag.dataType === 'bit' || tag.dataType === 'Boolean' ? text === 'true' : text;
+    setBusy(true);
+    setResult(await props.live.write(tag.topic, value));
+    setBusy(false);
+  };
+  return (
+    <form
+      class="write"
+      data-testid="write"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void send();
+      }}
+    >
+      <label>
+        Setpoint{' '}
+        <input name="setpoint" type={numeric ? 'number' : 'text'} step="any" min={tag.min} max={tag.max} value={text} onInput={(event) => setText(event.currentTarget.value)} />
+      </label>
+      <span class="muted">
+        {tag.min === undefined ? '' : `min ${tag.min}`} {tag.max === undefined ? '' : `max ${tag.max}`}
+      </span>
+      <button type="submit" disabled={busy || text === ''}>
+        Write
+      </button>
+      {result === undefined ? null : result.ok ? (
+        <p class="ok" data-testid="write-result">written: {formatValue(result.value)}</p>
+      ) : (
+        <p class="error" data-testid="write-result">
+          {result.error?.code}: {result.error?.message}
+        </p>
+      )}
+    </form>
+  );
+}

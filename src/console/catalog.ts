@@ -1,0 +1,51 @@
+import { protocolOf } from '../../connectors/registry.ts';
+import type { CatalogDevice, CatalogTag, Session } from '../../shared/console-api.ts';
+import type { Principal } from '../access/principal.ts';
+import type { LoadedConfig } from '../config/load.ts';
+
+function deadbandText(deadband: { absolute: number } | { percent: number }): string {
+  return 'absolute' in deadband ? `± ${deadband.absolute}` : `± ${deadband.percent} %`;
+}
+
+/**
+ * What the console shows a principal: the tags it may read, each with its mapping and whether it may
+ * write it, the devices of those tags, and the topic levels to subscribe to.
+ */
+export function sessionFor(config: LoadedConfig, principal: Principal): Session {
+  const devices = new Map(config.devices.map((device) => [device.config.name, device.config]));
+  const tags: CatalogTag[] = config.tags
+    .filter((tag) => principal.mayRead(tag.topic))
+    .map((tag) => {
+      const device = devices.get(tag.device);
+      const described = device === undefined ? { address: '', dataType: '' } : protocolOf(device.protocol).describeTag(tag.config);
+      const config = tag.config as typeof tag.config & { scale?: number; offset?: number };
+      const scaled = config.scale !== undefined && (config.scale !== 1 || (config.offset ?? 0) !== 0);
+      return {
+        id: tag.id,
+        topic: tag.topic,
+        name: config.name,
+        device: tag.device,
+        protocol: tag.protocol,
+        address: described.address,
+        dataType: described.dataType,
+        ...(tag.unit === undefined ? {} : { unit: tag.unit }),
+        ...(scaled ? { scale: config.scale, offset: config.offset ?? 0 } : {}),
+        ...(config.deadband === undefined ? {} : { deadband: deadbandText(config.deadband) }),
+        ...(config.min === undefined ? {} : { min: config.min }),
+        ...(config.max === undefined ? {} : { max: config.max }),
+        writable: config.writable,
+        mayWrite: config.writable && principal.mayWrite(tag.topic),
+      };
+    });
+  const shown = new Set(tags.map((tag) => tag.device));
+  const catalogDevices: CatalogDevice[] = config.devices
+    .filter((device) => shown.has(device.config.name))
+    .map(({ config: device }) => ({ name: device.name, protocol: device.protocol, endpoint: protocolOf(device.protocol).endpoint(device) }));
+  return {
+    username: principal.username ?? null,
+    roles: [...principal.roles],
+    tags,
+    devices: catalogDevices,
+    scopes: [...new Set(tags.map((tag) => tag.topic.split('/')[0] ?? ''))],
+  };
+}
