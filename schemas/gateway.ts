@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bridgesSchema } from './bridge.ts';
+import { httpSchema } from './http.ts';
 import { sparkplugSchema } from './sparkplug.ts';
 import { topicLevel, topicPath } from './topic-level.ts';
 import { topicFilterProblem } from './topic-rules.ts';
@@ -247,6 +248,7 @@ const gatewayObject = z
       .describe('mapping files to load, relative to this config file; a "*" in the file name matches many'),
     bridges: bridgesSchema,
     sparkplug: sparkplugSchema,
+    http: httpSchema,
   });
 
 export const gatewaySchema = gatewayObject
