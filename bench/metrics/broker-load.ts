@@ -1,0 +1,73 @@
+/** The bench:broker load (QoS 0 fan-in, QoS 1 round trips) on a gateway with metrics off and one with metrics on. */
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { runPhase } from '../broker/run-phase.ts';
+import type { LoadConfig, PhaseName } from '../broker/protocol.ts';
+import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
+import { gatewayConfigYaml } from '../shared/gateway-broker.ts';
+import { modesOfRun, type Measurement } from './measurement.ts';
+import { startModeGateway, type Mode, type ModeGateway } from './mode-gateway.ts';
+import type { Options } from './options.ts';
+import { Scraper } from './scraper.ts';
+
+const SETUP_TIMEOUT_MS = 30_000;
+const PHASE_TIMEOUT_MS = 60_000;
+const PHASES: ReadonlyArray<{ phase: PhaseName; what: string }> = [
+  { phase: 'fanin', what: 'broker QoS 0 fan-in' },
+  { phase: 'rtt', what: 'broker QoS 1 round trip' },
+];
+
+function loadConfig(options: Options, phase: PhaseName, port: number, tag: string): LoadConfig {
+  const fanin = phase === 'fanin';
+  const messages = fanin ? options.messages : options.rttMessages;
+  return {
+    phase,
+    host: '127.0.0.1',
+    port,
+    messages,
+    warmup: Math.min(fanin ? 20_000 : 500, Math.ceil(messages / 10)),
+    publishers: options.publishers,
+    topicsPerPublisher: 1,
+    payloadBytes: 64,
+    window: fanin ? 2000 : 1,
+    timeoutMs: PHASE_TIMEOUT_MS,
+    idleMs: 2000,
+    topicPrefix: `bench/${tag}`,
+  };
+}
+
+async function startInDir(mode: Mode, dirs: string[]): Promise<ModeGateway> {
+  const dir = makeTempDir(`uns-bench-metrics-${mode}-`);
+  dirs.push(dir);
+  const configFile = path.join(dir, 'gateway.yaml');
+  writeFileSync(configFile, gatewayConfigYaml(path.join(dir, 'data')));
+  return startModeGateway(configFile, mode);
+}
+
+/** Both gateways run throughout; each run measures off and on in turn, /metrics scraped only during the "on" phases. */
+export async function brokerLoad(options: Options, progress: (line: string) => void): Promise<Measurement[]> {
+  const dirs: string[] = [];
+  const gateways: ModeGateway[] = [];
+  const measurements: Measurement[] = [];
+  try {
+    for (const mode of ['off', 'on'] as const) gateways.push(await startInDir(mode, dirs));
+    for (let run = 1; run <= options.runs; run++) {
+      for (const mode of modesOfRun(run)) {
+        const gateway = gateways.find((g) => g.mode === mode);
+        if (!gateway) throw new Error(`no gateway with metrics ${mode}`);
+        for (const { phase, what } of PHASES) {
+          const scraper = gateway.httpPort === undefined ? undefined : new Scraper(gateway.httpPort, options.scrapeMs);
+          const measured = await runPhase(gateway, loadConfig(options, phase, gateway.port, `${mode}-${run}-${process.pid}`), SETUP_TIMEOUT_MS);
+          await scraper?.stop();
+          if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
+          measurements.push({ what, mode, run, cpuSeconds: measured.brokerCpuSec, messages: measured.messages, scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0 });
+          progress(`run ${run} ${what}, metrics ${mode}: ${measured.messages} messages, ${(measured.brokerCpuSec * 1e6 / measured.messages).toFixed(2)} µs CPU/msg`);
+        }
+      }
+    }
+    return measurements;
+  } finally {
+    for (const gateway of gateways) await gateway.stop();
+    for (const dir of dirs) removeTempDir(dir);
+  }
+}

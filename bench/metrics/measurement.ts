@@ -1,0 +1,21 @@
+import type { Mode } from './mode-gateway.ts';
+
+/** One measured part of one run: the gateway's CPU for the messages it handled. */
+export interface Measurement {
+  /** What was measured: a load and its phase ("broker QoS 0 fan-in"). */
+  what: string;
+  mode: Mode;
+  run: number;
+  cpuSeconds: number;
+  messages: number;
+  /** Scrapes of /metrics while it ran (metrics on). */
+  scrapes: number;
+  scrapeBytes: number;
+}
+
+export const cpuUsPerMessage = (m: Measurement): number => (m.messages > 0 ? (m.cpuSeconds * 1e6) / m.messages : Number.NaN);
+
+/** Off then on in odd runs, on then off in even ones, so that drift weighs on both alike. */
+export function modesOfRun(run: number): readonly Mode[] {
+  return run % 2 === 1 ? ['off', 'on'] : ['on', 'off'];
+}
