@@ -8,6 +8,7 @@ import { gatewayConfigYaml } from '../shared/gateway-broker.ts';
 import { modesOfRun, type Measurement } from './measurement.ts';
 import { startModeGateway, type Mode, type ModeGateway } from './mode-gateway.ts';
 import type { Options } from './options.ts';
+import { scrapeCpuMs } from './scrape-cost.ts';
 import { Scraper } from './scraper.ts';
 
 const SETUP_TIMEOUT_MS = 30_000;
@@ -55,14 +56,18 @@ export async function brokerLoad(options: Options, progress: (line: string) => v
       for (const mode of modesOfRun(run)) {
         const gateway = gateways.find((g) => g.mode === mode);
         if (!gateway) throw new Error(`no gateway with metrics ${mode}`);
+        const measured: Measurement[] = [];
         for (const { phase, what } of PHASES) {
           const scraper = gateway.httpPort === undefined ? undefined : new Scraper(gateway.httpPort, options.scrapeMs);
-          const measured = await runPhase(gateway, loadConfig(options, phase, gateway.port, `${mode}-${run}-${process.pid}`), SETUP_TIMEOUT_MS);
+          const { result, brokerCpuSec, messages } = await runPhase(gateway, loadConfig(options, phase, gateway.port, `${mode}-${run}-${process.pid}`), SETUP_TIMEOUT_MS);
           await scraper?.stop();
           if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
-          measurements.push({ what, mode, run, cpuSeconds: measured.brokerCpuSec, messages: measured.messages, scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0 });
-          progress(`run ${run} ${what}, metrics ${mode}: ${measured.messages} messages, ${(measured.brokerCpuSec * 1e6 / measured.messages).toFixed(2)} µs CPU/msg`);
+          measured.push({ what, mode, run, cpuSeconds: brokerCpuSec, seconds: result.elapsedMs / 1000, messages, scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: undefined });
+          progress(`run ${run} ${what}, metrics ${mode}: ${messages} messages, ${((brokerCpuSec * 1e6) / messages).toFixed(2)} µs CPU/msg`);
         }
+        // The scrape's own cost, on the gateway idle between the runs.
+        const scrapeCost = gateway.httpPort === undefined ? undefined : await scrapeCpuMs(gateway.pid, gateway.httpPort);
+        measurements.push(...measured.map((m) => ({ ...m, scrapeCpuMs: scrapeCost })));
       }
     }
     return measurements;

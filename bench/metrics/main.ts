@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const measurements: Measurement[] = [];
   if (options.loads.includes('broker')) measurements.push(...(await brokerLoad(options, progress)));
   if (options.loads.includes('modbus')) measurements.push(...(await modbusLoad(options, progress)));
-  process.stdout.write(`\n${report(measurements)}\n`);
+  process.stdout.write(`\n${report(measurements, options.scrapeMs)}\n`);
   return 0;
 }
 

@@ -7,10 +7,14 @@ export interface Measurement {
   mode: Mode;
   run: number;
   cpuSeconds: number;
+  /** How long the measured part took. */
+  seconds: number;
   messages: number;
   /** Scrapes of /metrics while it ran (metrics on). */
   scrapes: number;
   scrapeBytes: number;
+  /** Metrics on: the gateway's CPU per scrape, measured apart (see scrape-cost.ts), ms. */
+  scrapeCpuMs: number | undefined;
 }
 
 export const cpuUsPerMessage = (m: Measurement): number => (m.messages > 0 ? (m.cpuSeconds * 1e6) / m.messages : Number.NaN);

@@ -9,6 +9,7 @@ import { sleep, waitFor } from '../shared/wait.ts';
 import { modesOfRun, type Measurement } from './measurement.ts';
 import { startModeGateway, type Mode } from './mode-gateway.ts';
 import type { Options } from './options.ts';
+import { scrapeCpuMs } from './scrape-cost.ts';
 import { Scraper } from './scraper.ts';
 
 const WHAT = 'modbus polling';
@@ -43,14 +44,17 @@ async function measure(options: Options, sims: Simulators, layout: BenchLayout, 
     sims.setChanges(true);
     await sleep(options.warmupMs);
     const cpu0 = processTreeCpuSeconds(gateway.pid);
+    const t0 = performance.now();
     const values0 = values.values;
     await sleep(options.windowMs);
     const cpuSeconds = processTreeCpuSeconds(gateway.pid) - cpu0;
+    const seconds = (performance.now() - t0) / 1000;
     const messages = values.values - values0;
-    sims.setChanges(false);
     await scraper?.stop();
     if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
-    return { what: WHAT, mode, run, cpuSeconds, messages, scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0 };
+    // The scrape's own cost, on the gateway still polling its devices.
+    const scrapeCost = gateway.httpPort === undefined ? undefined : await scrapeCpuMs(gateway.pid, gateway.httpPort);
+    return { what: WHAT, mode, run, cpuSeconds, seconds, messages, scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: scrapeCost };
   } finally {
     sims.setChanges(false);
     await scraper?.stop();

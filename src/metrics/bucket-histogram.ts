@@ -9,10 +9,15 @@ export interface BucketSeries {
 }
 
 interface Point {
-  labels: Record<string, string | number>;
+  /** `le`, for a bucket. */
+  labels: Readonly<Record<string, string | number>>;
+  /** The series' labels: one object for all its points, which prom-client formats once. */
+  sharedLabels: Readonly<Record<string, string>>;
   value: number;
   metricName: string;
 }
+
+const NO_LABELS = {};
 
 /**
  * A histogram in seconds served from counts kept elsewhere, in ms (Buckets): prom-client's Histogram counts
@@ -21,6 +26,9 @@ interface Point {
  * one answers with the counts as they are when scraped.
  */
 export class BucketHistogram extends Histogram<string> {
+  /** The `le` label of each bucket, in seconds, and of the last one. */
+  private readonly le: ReadonlyArray<Readonly<Record<string, string | number>>>;
+
   constructor(
     registry: Registry,
     private readonly definition: MetricDefinition,
@@ -28,21 +36,21 @@ export class BucketHistogram extends Histogram<string> {
     private readonly read: () => Iterable<BucketSeries>,
   ) {
     super({ ...definition, buckets: bounds.map((ms) => ms / 1000), registers: [registry] });
+    this.le = [...bounds.map((ms) => ({ le: ms / 1000 })), { le: '+Inf' }];
   }
 
   async getForPromString(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Point[] }> {
     const { name, help } = this.definition;
     const values: Point[] = [];
+    const bucket = `${name}_bucket`;
     for (const { labels, buckets } of this.read()) {
       let cumulative = 0;
-      buckets.bounds.forEach((bound, index) => {
+      this.le.forEach((le, index) => {
         cumulative += buckets.counts[index] ?? 0;
-        values.push({ labels: { ...labels, le: bound / 1000 }, value: cumulative, metricName: `${name}_bucket` });
+        values.push({ labels: le, sharedLabels: labels, value: cumulative, metricName: bucket });
       });
-      cumulative += buckets.counts[buckets.bounds.length] ?? 0;
-      values.push({ labels: { ...labels, le: '+Inf' }, value: cumulative, metricName: `${name}_bucket` });
-      values.push({ labels: { ...labels }, value: buckets.sum / 1000, metricName: `${name}_sum` });
-      values.push({ labels: { ...labels }, value: cumulative, metricName: `${name}_count` });
+      values.push({ labels: NO_LABELS, sharedLabels: labels, value: buckets.sum / 1000, metricName: `${name}_sum` });
+      values.push({ labels: NO_LABELS, sharedLabels: labels, value: cumulative, metricName: `${name}_count` });
     }
     return { name, help, type: 'histogram', aggregator: 'sum', values };
   }
