@@ -14,13 +14,14 @@ class Period {
 
 /**
  * Counts a connector's reads and errors per device, and sends them on as DeviceStats at most once a
- * second per device: a few additions per read in the worker, one small message a second to the gateway.
+ * second, every device's in one message: a few additions per read in the worker, one small message a
+ * second to the gateway.
  */
 export class ReadStats {
   private readonly periods = new Map<string, Period>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly send: (report: DeviceStats) => void) {
+  constructor(private readonly send: (reports: DeviceStats[]) => void) {
     this.timer = setInterval(() => this.flush(), REPORT_EVERY_MS);
     this.timer.unref();
   }
@@ -41,9 +42,10 @@ export class ReadStats {
 
   /** Sends what every device did since its last report, and starts a new period. */
   flush(): void {
+    const reports: DeviceStats[] = [];
     for (const [device, period] of this.periods) {
       if (!period.changed) continue;
-      this.send({
+      reports.push({
         device,
         reads: period.reads,
         errors: period.errors,
@@ -57,6 +59,7 @@ export class ReadStats {
       period.lastSuccess = undefined;
       period.changed = false;
     }
+    if (reports.length > 0) this.send(reports);
   }
 
   /** Sends the last counts and stops reporting. */

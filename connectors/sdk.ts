@@ -59,7 +59,8 @@ export const READ_LATENCY_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 25, 50, 
 
 /**
  * A device's reads since its previous report, for the gateway's metrics: counts, not samples. A connector
- * sends one at most once a second per device, and none when nothing happened.
+ * sends them at most once a second, those of all its devices together, and none for a device where
+ * nothing happened.
  */
 export interface DeviceStats {
   device: string;
@@ -80,7 +81,7 @@ export interface ConnectorContext {
   emit(samples: Sample[]): void;
   status(report: DeviceStatusReport): void;
   /** Counts of reads and errors, for the metrics (see ReadStats, which sends them at most once a second). */
-  stats(report: DeviceStats): void;
+  stats(reports: DeviceStats[]): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): void;
 }
 
@@ -101,7 +102,7 @@ export type WorkerToHost =
   /** `shed`: intermediate samples the worker replaced by newer ones while the main thread was behind. */
   | { type: 'samples'; samples: Sample[]; shed: number }
   | { type: 'status'; report: DeviceStatusReport }
-  | { type: 'stats'; report: DeviceStats }
+  | { type: 'stats'; reports: DeviceStats[] }
   | { type: 'write-result'; result: WriteResult }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: Record<string, unknown> }
   | { type: 'stopped' };

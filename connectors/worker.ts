@@ -88,6 +88,6 @@ await connector.start({
     outbox.flush();
     channel.send({ type: 'status', report });
   },
-  stats: (report) => channel.send({ type: 'stats', report }),
+  stats: (reports) => channel.send({ type: 'stats', reports }),
   log,
 });

@@ -193,7 +193,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     {
       samples: (samples) => northbound.onSamples(samples),
       status: (report) => northbound.onStatus(report),
-      stats: (report) => ops?.devices?.onStats(report),
+      stats: (reports) => ops?.devices?.onStats(reports),
     },
     log.child({ module: 'connectors' }),
   );

@@ -15,7 +15,7 @@ the gateway's CPU per message for each, with the ratio on/off (target: at most 1
 broker load (as bench:broker's gateway variant):
   --messages N         QoS 0 fan-in messages per run (default 200000)
   --publishers N       fan-in publisher clients (default 4)
-  --rtt-messages N     QoS 1 round trips per run, one at a time (default 3000)
+  --rtt-messages N     QoS 1 round trips per run, one at a time (default 10000)
 modbus load (as bench:modbus):
   --devices N          simulated Modbus TCP devices (default 10)
   --registers N        holding registers per device, one uint16 tag each (default 1000)
@@ -68,7 +68,7 @@ export function parseOptions(argv: string[]): Options | null {
     scrapeMs: intOption(values['scrape-ms'], 1000, 'scrape-ms', 100, 60_000),
     messages: intOption(values.messages, 200_000, 'messages', 1000, 10_000_000),
     publishers: intOption(values.publishers, 4, 'publishers', 1, 100),
-    rttMessages: intOption(values['rtt-messages'], 3000, 'rtt-messages', 100, 1_000_000),
+    rttMessages: intOption(values['rtt-messages'], 10_000, 'rtt-messages', 100, 1_000_000),
     devices: intOption(values.devices, 10, 'devices', 1, 200),
     registers: intOption(values.registers, 1000, 'registers', 2, 65535),
     intervalMs: intOption(values['interval-ms'], 1000, 'interval-ms', 10, 60_000),

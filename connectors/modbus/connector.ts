@@ -74,7 +74,7 @@ export class ModbusConnector implements Connector {
 
   async start(context: ConnectorContext): Promise<void> {
     this.context = context;
-    this.stats = new ReadStats((report) => context.stats(report));
+    this.stats = new ReadStats((reports) => context.stats(reports));
     await this.connect();
     for (const group of this.groups) {
       group.timer = setInterval(() => void this.scan(group), group.intervalMs);

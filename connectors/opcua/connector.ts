@@ -67,7 +67,7 @@ export class OpcuaConnector implements Connector {
 
   async start(context: ConnectorContext): Promise<void> {
     this.context = context;
-    this.stats = new ReadStats((report) => context.stats(report));
+    this.stats = new ReadStats((reports) => context.stats(reports));
     this.manager = await certificateManager(this.device.pkiDir, this.device.autoAcceptServerCertificate);
     this.watchdog = setInterval(() => this.checkAlive(), WATCHDOG_MS);
     void this.connect();

@@ -21,8 +21,8 @@ const SHED_LOG_INTERVAL_MS = 60_000;
 export interface HostEvents {
   samples(samples: Sample[]): void;
   status(report: DeviceStatusReport): void;
-  /** A device's read counts, at most once a second (for the metrics). */
-  stats?(report: DeviceStats): void;
+  /** Devices' read counts, at most once a second per worker (for the metrics). */
+  stats?(reports: DeviceStats[]): void;
 }
 
 /** Devices that share a worker. */
@@ -169,7 +169,7 @@ export class ConnectorHost {
         this.events.status(message.report);
         return;
       case 'stats':
-        this.events.stats?.(message.report);
+        this.events.stats?.(message.reports);
         return;
       case 'write-result': {
         const pending = this.pending.get(message.result.requestId);

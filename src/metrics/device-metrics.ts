@@ -76,12 +76,14 @@ export class DeviceMetrics implements NorthboundConsumer, WriteObserver {
     }
   }
 
-  onStats(report: DeviceStats): void {
-    const counts = this.device(report.device);
-    counts.reads += report.reads;
-    for (const [code, count] of Object.entries(report.errors)) add(counts.errors, code, count);
-    counts.latency.add(report.latencyBuckets, report.latencySumMs);
-    if (report.lastSuccess !== undefined) counts.lastSuccess = report.lastSuccess;
+  onStats(reports: readonly DeviceStats[]): void {
+    for (const report of reports) {
+      const counts = this.device(report.device);
+      counts.reads += report.reads;
+      for (const [code, count] of Object.entries(report.errors)) add(counts.errors, code, count);
+      counts.latency.add(report.latencyBuckets, report.latencySumMs);
+      if (report.lastSuccess !== undefined) counts.lastSuccess = report.lastSuccess;
+    }
   }
 
   onWrite(device: string | undefined, code: string | undefined): void {

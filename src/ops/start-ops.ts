@@ -44,13 +44,7 @@ export async function startOps(config: HttpConfig, parts: MeteredParts, log: Log
     const { registry } = metrics;
     server.route('GET', '/metrics', async () => ({ status: 200, body: await registry.metrics(), contentType: registry.contentType }));
   }
-  let port: number;
-  try {
-    port = await server.listen({ host: config.host, port: config.port, setting: 'http.port' });
-  } catch (error) {
-    metrics?.close();
-    throw error;
-  }
+  const port = await server.listen({ host: config.host, port: config.port, setting: 'http.port' });
   log.info({ host: config.host, port, metrics: config.metrics }, 'http listener ready');
   return {
     port,
@@ -62,9 +56,6 @@ export async function startOps(config: HttpConfig, parts: MeteredParts, log: Log
     stopping() {
       phase = 'stopping';
     },
-    async close() {
-      metrics?.close();
-      await server.close();
-    },
+    close: () => server.close(),
   };
 }

@@ -9,7 +9,7 @@ export class ConnectorRecorder {
   readonly context: ConnectorContext = {
     emit: (samples) => void this.samples.push(...samples),
     status: (report) => void this.statuses.push(report),
-    stats: (report) => void this.stats.push(report),
+    stats: (reports) => void this.stats.push(...reports),
     log: () => undefined,
   };
 

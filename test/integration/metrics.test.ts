@@ -9,7 +9,16 @@ import { ClientPool, Inbox } from '../helpers/mqtt.ts';
 import { scrape, type Scrape } from '../helpers/prometheus.ts';
 import { until } from '../helpers/until.ts';
 
-const mapping = (port: number) => `devices:
+const mapping = (port: number, deadPort: number) => `devices:
+  - name: ghost
+    protocol: modbus
+    transport: { type: tcp, host: 127.0.0.1, port: ${deadPort} }
+    reconnect: { initialMs: 100, maxMs: 200 }
+    site: plant
+    area: line2
+    asset: ghost
+    tags:
+      - { name: level, register: holding, address: 0, dataType: uint16 }
   - name: press
     protocol: modbus
     pollGroups: { default: { intervalMs: 100 } }
@@ -32,7 +41,8 @@ beforeAll(async () => {
   bank = new RegisterBank();
   const plcPort = await freePort();
   plc = await serveModbusTcp(bank, '127.0.0.1', plcPort);
-  gw = await startTestGateway({ mappings: { 'press.yaml': mapping(plcPort) }, extra: 'access:\n  anonymousWrite: true\n' });
+  // Nothing listens on the ghost's port: its connection attempts fail.
+  gw = await startTestGateway({ mappings: { 'press.yaml': mapping(plcPort, await freePort()) }, extra: 'access:\n  anonymousWrite: true\n' });
   port = gw.gateway.http?.port ?? 0;
 });
 
@@ -77,6 +87,13 @@ describe('GET /metrics (Prometheus text, parsed) with a real Modbus server and M
     expect(later.value('uns_device_read_duration_seconds_sum', press)).toBeGreaterThan(0);
     expect(later.value('uns_device_last_success_timestamp_seconds', press)).toBeGreaterThan(Date.now() / 1000 - 5);
     expect(later.value('uns_device_errors_total', press)).toBe(0);
+  });
+
+  it('counts the failed connection attempts of a device nobody serves, by code', async () => {
+    const s = await scrapeUntil((x) => x.value('uns_device_errors_total', { device: 'ghost', code: ErrorCodes.MODBUS_CONNECTION }) >= 2);
+    expect(s.value('uns_device_errors_total', { device: 'ghost', code: ErrorCodes.MODBUS_CONNECTION })).toBeGreaterThanOrEqual(2);
+    expect(s.value('uns_device_state', { device: 'ghost', state: 'error' })).toBe(1);
+    expect(s.value('uns_device_reads_total', { device: 'ghost' })).toBe(0);
   });
 
   it('counts a register change as a sample published', async () => {
@@ -128,7 +145,9 @@ describe('GET /metrics (Prometheus text, parsed) with a real Modbus server and M
     expect(s.value('uns_store_commit_duration_seconds_count')).toBeGreaterThan(0);
     expect(s.value('process_resident_memory_bytes')).toBeGreaterThan(10e6);
     expect(s.value('nodejs_heap_size_used_bytes')).toBeGreaterThan(1e6);
-    expect(s.types.get('nodejs_eventloop_lag_p99_seconds')).toBe('gauge');
+    expect(s.value('nodejs_eventloop_lag_seconds')).toBeGreaterThan(0);
+    expect(s.value('nodejs_eventloop_utilization_ratio')).toBeGreaterThan(0);
+    expect(s.value('nodejs_eventloop_utilization_ratio')).toBeLessThanOrEqual(1);
   });
 });
 
