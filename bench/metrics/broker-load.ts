@@ -59,10 +59,13 @@ export async function brokerLoad(options: Options, progress: (line: string) => v
         const measured: Measurement[] = [];
         for (const { phase, what } of PHASES) {
           const scraper = gateway.httpPort === undefined ? undefined : new Scraper(gateway.httpPort, options.scrapeMs);
-          const { result, brokerCpuSec, messages } = await runPhase(gateway, loadConfig(options, phase, gateway.port, `${mode}-${run}-${process.pid}`), SETUP_TIMEOUT_MS);
+          const { result, brokerCpuSec, hostCpuSec, messages } = await runPhase(gateway, loadConfig(options, phase, gateway.port, `${mode}-${run}-${process.pid}`), SETUP_TIMEOUT_MS);
           await scraper?.stop();
           if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
-          measured.push({ what, mode, run, cpuSeconds: brokerCpuSec, seconds: result.elapsedMs / 1000, messages, scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: undefined });
+          const seconds = result.elapsedMs / 1000;
+          const otherCores = (hostCpuSec - brokerCpuSec - result.loadgenCpuMs / 1000) / seconds;
+          const scrapes = { scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: undefined };
+          measured.push({ what, mode, run, cpuSeconds: brokerCpuSec, seconds, messages, otherCores, ...scrapes });
           progress(`run ${run} ${what}, metrics ${mode}: ${messages} messages, ${((brokerCpuSec * 1e6) / messages).toFixed(2)} µs CPU/msg`);
         }
         // The scrape's own cost, on the gateway idle between the runs.

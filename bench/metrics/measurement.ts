@@ -13,6 +13,8 @@ export interface Measurement {
   /** Scrapes of /metrics while it ran (metrics on). */
   scrapes: number;
   scrapeBytes: number;
+  /** Share of a core used meanwhile by other processes than the gateway and the load (other work on the machine). */
+  otherCores: number;
   /** Metrics on: the gateway's CPU per scrape, measured apart (see scrape-cost.ts), ms. */
   scrapeCpuMs: number | undefined;
 }

@@ -3,7 +3,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { writeGatewayConfig, type BenchLayout } from '../modbus/config.ts';
 import { startSimulators, type Simulators } from '../modbus/sim-client.ts';
 import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
-import { processTreeCpuSeconds } from '../shared/proc-cpu.ts';
+import { hostBusyCpuSeconds, processTreeCpuSeconds } from '../shared/proc-cpu.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
 import { sleep, waitFor } from '../shared/wait.ts';
 import { modesOfRun, type Measurement } from './measurement.ts';
@@ -44,17 +44,23 @@ async function measure(options: Options, sims: Simulators, layout: BenchLayout, 
     sims.setChanges(true);
     await sleep(options.warmupMs);
     const cpu0 = processTreeCpuSeconds(gateway.pid);
+    // The load: the simulators, and this process (the subscriber, the scraper).
+    const load0 = processTreeCpuSeconds(sims.pid) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
+    const host0 = hostBusyCpuSeconds();
     const t0 = performance.now();
     const values0 = values.values;
     await sleep(options.windowMs);
     const cpuSeconds = processTreeCpuSeconds(gateway.pid) - cpu0;
+    const load = processTreeCpuSeconds(sims.pid) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 - load0;
     const seconds = (performance.now() - t0) / 1000;
+    const otherCores = (hostBusyCpuSeconds() - host0 - cpuSeconds - load) / seconds;
     const messages = values.values - values0;
     await scraper?.stop();
     if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
     // The scrape's own cost, on the gateway still polling its devices.
     const scrapeCost = gateway.httpPort === undefined ? undefined : await scrapeCpuMs(gateway.pid, gateway.httpPort);
-    return { what: WHAT, mode, run, cpuSeconds, seconds, messages, scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: scrapeCost };
+    const scrapes = { scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: scrapeCost };
+    return { what: WHAT, mode, run, cpuSeconds, seconds, messages, otherCores, ...scrapes };
   } finally {
     sims.setChanges(false);
     await scraper?.stop();
