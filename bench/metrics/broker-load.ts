@@ -6,7 +6,7 @@ import type { LoadConfig, PhaseName } from '../broker/protocol.ts';
 import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { gatewayConfigYaml } from '../shared/gateway-broker.ts';
 import { modesOfRun, type Measurement } from './measurement.ts';
-import { startModeGateway, type Mode, type ModeGateway } from './mode-gateway.ts';
+import { startModeGateway, type Mode } from './mode-gateway.ts';
 import type { Options } from './options.ts';
 import { scrapeCpuMs } from './scrape-cost.ts';
 import { Scraper } from './scraper.ts';
@@ -37,45 +37,43 @@ function loadConfig(options: Options, phase: PhaseName, port: number, tag: strin
   };
 }
 
-async function startInDir(mode: Mode, dirs: string[]): Promise<ModeGateway> {
+/** One gateway in `mode`, fresh, on a temp dir: both phases, then (metrics on) the scrape's own cost. */
+async function measure(options: Options, mode: Mode, run: number, progress: (line: string) => void): Promise<Measurement[]> {
   const dir = makeTempDir(`uns-bench-metrics-${mode}-`);
-  dirs.push(dir);
   const configFile = path.join(dir, 'gateway.yaml');
   writeFileSync(configFile, gatewayConfigYaml(path.join(dir, 'data')));
-  return startModeGateway(configFile, mode);
+  const gateway = await startModeGateway(configFile, mode);
+  try {
+    const measured: Measurement[] = [];
+    for (const { phase, what } of PHASES) {
+      const scraper = gateway.httpPort === undefined ? undefined : new Scraper(gateway.httpPort, options.scrapeMs);
+      const config = loadConfig(options, phase, gateway.port, `${mode}-${run}-${process.pid}`);
+      const { result, brokerCpuSec, hostCpuSec, messages } = await runPhase(gateway, config, SETUP_TIMEOUT_MS);
+      await scraper?.stop();
+      if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
+      const seconds = result.elapsedMs / 1000;
+      const otherCores = (hostCpuSec - brokerCpuSec - result.loadgenCpuMs / 1000) / seconds;
+      const scrapes = { scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: undefined };
+      measured.push({ what, mode, run, cpuSeconds: brokerCpuSec, seconds, messages, otherCores, ...scrapes });
+      progress(`run ${run} ${what}, metrics ${mode}: ${messages} messages, ${((brokerCpuSec * 1e6) / messages).toFixed(2)} µs CPU/msg`);
+    }
+    // The scrape's own cost, on the gateway idle after the load.
+    const scrapeCost = gateway.httpPort === undefined ? undefined : await scrapeCpuMs(gateway.pid, gateway.httpPort);
+    return measured.map((m) => ({ ...m, scrapeCpuMs: scrapeCost }));
+  } finally {
+    await gateway.stop();
+    removeTempDir(dir);
+  }
 }
 
-/** Both gateways run throughout; each run measures off and on in turn, /metrics scraped only during the "on" phases. */
+/**
+ * Each run starts a fresh gateway with metrics off and one with metrics on, in turn: two processes that
+ * ran throughout would differ by more (their heap layout, their JIT's choices) than metrics make them.
+ */
 export async function brokerLoad(options: Options, progress: (line: string) => void): Promise<Measurement[]> {
-  const dirs: string[] = [];
-  const gateways: ModeGateway[] = [];
   const measurements: Measurement[] = [];
-  try {
-    for (const mode of ['off', 'on'] as const) gateways.push(await startInDir(mode, dirs));
-    for (let run = 1; run <= options.runs; run++) {
-      for (const mode of modesOfRun(run)) {
-        const gateway = gateways.find((g) => g.mode === mode);
-        if (!gateway) throw new Error(`no gateway with metrics ${mode}`);
-        const measured: Measurement[] = [];
-        for (const { phase, what } of PHASES) {
-          const scraper = gateway.httpPort === undefined ? undefined : new Scraper(gateway.httpPort, options.scrapeMs);
-          const { result, brokerCpuSec, hostCpuSec, messages } = await runPhase(gateway, loadConfig(options, phase, gateway.port, `${mode}-${run}-${process.pid}`), SETUP_TIMEOUT_MS);
-          await scraper?.stop();
-          if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
-          const seconds = result.elapsedMs / 1000;
-          const otherCores = (hostCpuSec - brokerCpuSec - result.loadgenCpuMs / 1000) / seconds;
-          const scrapes = { scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: undefined };
-          measured.push({ what, mode, run, cpuSeconds: brokerCpuSec, seconds, messages, otherCores, ...scrapes });
-          progress(`run ${run} ${what}, metrics ${mode}: ${messages} messages, ${((brokerCpuSec * 1e6) / messages).toFixed(2)} µs CPU/msg`);
-        }
-        // The scrape's own cost, on the gateway idle between the runs.
-        const scrapeCost = gateway.httpPort === undefined ? undefined : await scrapeCpuMs(gateway.pid, gateway.httpPort);
-        measurements.push(...measured.map((m) => ({ ...m, scrapeCpuMs: scrapeCost })));
-      }
-    }
-    return measurements;
-  } finally {
-    for (const gateway of gateways) await gateway.stop();
-    for (const dir of dirs) removeTempDir(dir);
+  for (let run = 1; run <= options.runs; run++) {
+    for (const mode of modesOfRun(run)) measurements.push(...(await measure(options, mode, run, progress)));
   }
+  return measurements;
 }

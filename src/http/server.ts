@@ -22,7 +22,8 @@ export interface ListenAt {
   setting: string;
 }
 
-const json = (status: number, body: unknown): HttpResponse => ({ status, body: JSON.stringify(body) });
+/** A JSON answer. */
+export const jsonResponse = (status: number, body: unknown): HttpResponse => ({ status, body: `${JSON.stringify(body)}\n` });
 
 function listenError(at: ListenAt, error: NodeJS.ErrnoException): GatewayError {
   const where = `HTTP listener ${at.host}:${at.port} (${at.setting})`;
@@ -63,8 +64,10 @@ export class HttpServer {
   /** Resolves with the bound port once it accepts connections. */
   listen(at: ListenAt): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(at, error)));
+      const failed = (error: NodeJS.ErrnoException) => reject(listenError(at, error));
+      this.server.once('error', failed);
       this.server.listen(at.port, at.host, () => {
+        this.server.off('error', failed);
         this.server.on('error', (error) => this.log.error({ err: error.message }, 'http listener error'));
         resolve((this.server.address() as AddressInfo).port);
       });
@@ -82,17 +85,17 @@ export class HttpServer {
   private async answer(request: IncomingMessage): Promise<HttpResponse> {
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
     const methods = this.routes.get(path);
-    if (methods === undefined) return json(404, { error: `no ${path} here` });
+    if (methods === undefined) return jsonResponse(404, { error: `no ${path} here` });
     const handler = methods.get(request.method ?? 'GET');
     if (handler === undefined) {
       const allow = [...methods.keys()].join(', ');
-      return { ...json(405, { error: `${path} answers ${allow}` }), headers: { allow } };
+      return { ...jsonResponse(405, { error: `${path} answers ${allow}` }), headers: { allow } };
     }
     try {
       return await handler(request);
     } catch (error) {
       this.log.error({ path, err: (error as Error).message }, 'http handler failed');
-      return json(500, { error: (error as Error).message });
+      return jsonResponse(500, { error: (error as Error).message });
     }
   }
 }

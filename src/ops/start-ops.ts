@@ -1,6 +1,6 @@
 import type { HttpConfig } from '../../schemas/http.ts';
 import type { Logger } from '../log.ts';
-import { HttpServer, type HttpResponse } from '../http/server.ts';
+import { HttpServer, jsonResponse as json } from '../http/server.ts';
 import type { DeviceMetrics } from '../metrics/device-metrics.ts';
 import { gatewayMetrics, type MeteredParts } from '../metrics/gateway-metrics.ts';
 import { checkHealth } from './health.ts';
@@ -22,8 +22,6 @@ export interface Ops {
   stopping(): void;
   close(): Promise<void>;
 }
-
-const json = (status: number, body: unknown): HttpResponse => ({ status, body: `${JSON.stringify(body)}\n` });
 
 /**
  * Binds the HTTP listener of `http:` with GET /healthz, /readyz and (with `metrics`) /metrics, once the
