@@ -79,6 +79,16 @@ export interface ProtocolDescriptor<Device extends DeviceShape> {
   readonly label: string;
   /** In the worker: one connector for the devices that share it. Loads the protocol's library. */
   createConnector(devices: readonly Device[], log: ConnectorContext['log']): Promise<Connector>;
+  /**
+   * Devices with the same key share one connection (Modbus units behind one TCP gateway or on one serial
+   * line): a reload that changes one of them restarts them together. Undefined: each device has its own.
+   */
+  connection?(device: Device): string;
+  /**
+   * Tag settings its connector reads besides the address (a deadband the server applies, a unit it looks
+   * up): changing one restarts the device's connection at a reload. Other publishing settings never do.
+   */
+  readonly sourceTagKeys?: readonly string[];
   /** A worker apart for a device that cannot share the protocol's one worker thread; undefined: it shares it. */
   placement?(device: Device): Placement | undefined;
   /** Semi-space of its worker's young generation, MB (V8 would grow it to 16). */

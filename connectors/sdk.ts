@@ -108,4 +108,9 @@ export type WorkerToHost =
   | { type: 'stopped' };
 
 /** `taken`: the main thread has taken the last batch of samples, and the worker may send the next. */
-export type HostToWorker = { type: 'write'; request: WriteRequest } | { type: 'taken' } | { type: 'stop' };
+export type HostToWorker =
+  | { type: 'write'; request: WriteRequest }
+  | { type: 'taken' }
+  | { type: 'stop' }
+  /** A reload: the worker's devices from now on; only connections whose settings changed restart. */
+  | { type: 'configure'; devices: DeviceConfig[] };

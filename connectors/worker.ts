@@ -1,10 +1,11 @@
 /** Generic connector bootstrap, in a worker thread or a child process: builds the connector and relays messages. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ErrorCodes } from '../shared/errors.ts';
+import { ConnectionSet } from './connection-set.ts';
 import { ConnectorError } from './errors.ts';
 import { SampleOutbox } from './outbox.ts';
 import { protocolOf } from './registry.ts';
-import type { ConnectorContext, HostToWorker, WorkerSetup, WorkerToHost, WriteResult } from './sdk.ts';
+import type { ConnectorContext, HostToWorker, WorkerSetup, WorkerToHost, WriteRequest, WriteResult } from './sdk.ts';
 
 interface Channel {
   send(message: WorkerToHost): void;
@@ -48,24 +49,44 @@ async function openChannel(): Promise<{ channel: Channel; setup: WorkerSetup }> 
 
 const { channel, setup } = await openChannel();
 const log: ConnectorContext['log'] = (level, message, data) => channel.send({ type: 'log', level, message, ...(data ? { data } : {}) });
-const connector = await protocolOf(setup.protocol).createConnector(setup.devices, log);
 const outbox = new SampleOutbox((samples, shed) => channel.send({ type: 'samples', samples, shed }));
+const connections = new ConnectionSet(protocolOf(setup.protocol), {
+  emit: (samples) => outbox.emit(samples),
+  status: (report) => {
+    outbox.flush();
+    channel.send({ type: 'status', report });
+  },
+  stats: (reports) => channel.send({ type: 'stats', reports }),
+  log,
+});
 channel.onMessage((message) => {
-  if (message.type === 'taken') {
-    outbox.taken();
-    return;
+  switch (message.type) {
+    case 'taken':
+      outbox.taken();
+      return;
+    case 'configure':
+      connections.configure(message.devices).then(
+        (started) => log('info', 'connector reconfigured', { restarted: started }),
+        (error: unknown) => log('error', 'connector reconfiguration failed', { err: error instanceof Error ? error.message : String(error) }),
+      );
+      return;
+    case 'stop':
+      connections.stop().finally(() => {
+        outbox.flush();
+        channel.send({ type: 'stopped' });
+        channel.close();
+      });
+      return;
+    case 'write':
+      write(message.request);
   }
-  if (message.type === 'stop') {
-    connector.stop().finally(() => {
-      outbox.flush();
-      channel.send({ type: 'stopped' });
-      channel.close();
-    });
-    return;
-  }
-  const { requestId } = message.request;
-  connector
-    .write(message.request)
+});
+await connections.configure(setup.devices);
+
+function write(request: WriteRequest): void {
+  const { requestId } = request;
+  connections
+    .write(request)
     .then(
       ({ value, timestamp }): WriteResult => ({ requestId, ok: true, value, timestamp }),
       (error: unknown): WriteResult => {
@@ -81,13 +102,4 @@ channel.onMessage((message) => {
       outbox.flush();
       channel.send({ type: 'write-result', result });
     });
-});
-await connector.start({
-  emit: (samples) => outbox.emit(samples),
-  status: (report) => {
-    outbox.flush();
-    channel.send({ type: 'status', report });
-  },
-  stats: (reports) => channel.send({ type: 'stats', reports }),
-  log,
-});
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bridgesSchema } from './bridge.ts';
 import { httpSchema } from './http.ts';
+import { reloadSchema } from './reload.ts';
 import { sparkplugSchema } from './sparkplug.ts';
 import { topicLevel, topicPath } from './topic-level.ts';
 import { topicFilterProblem } from './topic-rules.ts';
@@ -248,6 +249,7 @@ const gatewayObject = z
       .describe('mapping files to load, relative to this config file; a "*" in the file name matches many'),
     bridges: bridgesSchema,
     sparkplug: sparkplugSchema,
+    reload: reloadSchema,
     http: httpSchema,
   });
 

@@ -159,6 +159,18 @@ export const errorCatalogue = {
     code: 'UNS_ERR_GATEWAY_STOPPED',
     meaning: 'Value status `uncertain`: the value the gateway held when it stopped cleanly, not read since.',
   },
+  TAG_REMOVED: {
+    code: 'UNS_ERR_TAG_REMOVED',
+    meaning: 'Value status `bad`: the tag was removed from the mapping by a reload (`reload.removedTags: bad`); the value is the last one published.',
+  },
+  CONFIG_REJECTED: {
+    code: 'UNS_ERR_CONFIG_REJECTED',
+    meaning: 'A changed configuration failed validation at a reload: the running configuration stays, and the errors (file:line) are logged and on `_gateway/<id>/config/status`.',
+  },
+  CONFIG_RESTART_REQUIRED: {
+    code: 'UNS_ERR_CONFIG_RESTART_REQUIRED',
+    meaning: 'A reload found changes outside the mapping files (listeners, store, access, bridges, Sparkplug, namespace, …): nothing of that reload was applied; restart the gateway to apply it.',
+  },
   VALUE_STALE: {
     code: 'UNS_ERR_VALUE_STALE',
     meaning: 'Value status `uncertain`: a value retained from before this start of the gateway (a crash left it `good`), not read again yet.',

@@ -6,6 +6,7 @@ import { pkiCommand } from './commands/pki.ts';
 import { runCommand } from './commands/run.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { portOption, UsageError, wholeNumberOption } from './commands/options.ts';
+import { reloadCommand } from './commands/reload.ts';
 import { validateCommand } from './commands/validate.ts';
 import { isGatewayError } from './errors.ts';
 import { packageVersion } from './version.ts';
@@ -15,6 +16,7 @@ const HELP = `Usage: uns-gateway <command> [--config <path>]
 Commands:
   run        start the gateway: MQTT broker, connectors, namespace
   validate   check the config and every mapping file, print the topics, start nothing
+  reload     validate the config, then have the running gateway apply it (same as SIGHUP)
   simulate   serve the demo pump station over Modbus TCP (127.0.0.1:5020) and OPC UA (port 4840)
   passwd     read a password on standard input, print the hash for access.users[].password
   browse <opc.tcp://host:port> [--root <nodeId>] [--depth N] [--yaml]
@@ -84,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(configPath);
     case 'validate':
       return validateCommand(configPath);
+    case 'reload':
+      return reloadCommand(configPath);
     case 'simulate':
       return simulateCommand({
         host: values.host ?? '127.0.0.1',

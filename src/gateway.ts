@@ -5,6 +5,7 @@ import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { RunningPlant } from '../connectors/simulator/plant.ts';
 import { Principals } from './access/principals.ts';
 import { Bridges } from './bridge/bridges.ts';
+import { defaultForward, namespaceScopes } from './bridge/namespace-scopes.ts';
 import { edgeNodeOf, edgeNodeOwns } from './sparkplug/node-topics.ts';
 import { startEdgeNode } from './sparkplug/start-edge-node.ts';
 import { admitStoredPublish } from './broker/access.ts';
@@ -27,8 +28,13 @@ import { markStale } from './uns/stale.ts';
 import { StatusPublisher } from './uns/status.ts';
 import { TagIndex } from './uns/tag-index.ts';
 import { WriteService } from './writes/write-service.ts';
+import type { NamespaceTag } from './uns/namespace.ts';
+import { applyMapping } from './reload/apply-mapping.ts';
+import { configStatusTopic, type ConfigStatus, type ReloadTrigger } from './reload/config-status.ts';
+import { Reloader } from './reload/reloader.ts';
 
 export interface Gateway {
+  /** The running configuration: the one started with, or the last one a reload applied. */
   readonly config: LoadedConfig;
   readonly broker: Broker;
   /** The SQLite store; undefined with `store.engine: memory`. */
@@ -43,6 +49,8 @@ export interface Gateway {
   readonly bridges: Bridges | undefined;
   /** The demo plant, when `simulator.enabled`. */
   readonly plant: RunningPlant | undefined;
+  /** Loads the configuration again and applies what changed (see Reloader); resolves with the status published. */
+  reload(trigger: ReloadTrigger): Promise<ConfigStatus | undefined>;
   /** The operations HTTP listener (/metrics, /healthz, /readyz); undefined with `http.enabled: false`. */
   readonly http: Ops | undefined;
   /**
@@ -84,18 +92,6 @@ async function startSimulator(config: LoadedConfig, log: Logger): Promise<Runnin
     ...(simulator.opcuaPort > 0 ? { opcua: { port: simulator.opcuaPort, pkiDir: resolve(config.dataDir, 'pki') } } : {}),
     log: (level, message) => log[level]({ module: 'simulator' }, message),
   });
-}
-
-/** The first topic level of every tag: its site, or its root's first level. */
-function firstLevels(config: LoadedConfig): string[] {
-  return [...new Set(config.tags.map((tag) => tag.topic.split('/')[0] ?? ''))];
-}
-
-/** What a bridge forwards when it names nothing: the whole namespace (its root, or each site) and the gateway's own topics. */
-function defaultForward(config: LoadedConfig): string[] {
-  const root = config.gateway.namespace.root;
-  const namespace = root === undefined ? firstLevels(config).map((site) => `${site}/#`) : [`${root}/#`];
-  return [...namespace, `_gateway/${config.gateway.id}/#`];
 }
 
 /** How long a stop waits for the held values, then for the offline status, to reach connected clients. */
@@ -172,13 +168,12 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   const status = new StatusPublisher(broker, settings.id);
   await status.gateway('online');
 
-  const devices = new Map(config.devices.map((device) => [device.config.name, device.config]));
-  const publisher = new NamespacePublisher(
-    config.tags,
-    (tag) => tag.config.heartbeatS ?? devices.get(tag.device)?.heartbeatS,
-    broker,
-    log.child({ module: 'namespace' }),
-  );
+  const heartbeatS = (loaded: LoadedConfig) => {
+    const devices = new Map(loaded.devices.map((device) => [device.config.name, device.config]));
+    return (tag: NamespaceTag) => tag.config.heartbeatS ?? devices.get(tag.device)?.heartbeatS;
+  };
+  const workerDevices = (loaded: LoadedConfig) => loaded.devices.map((device) => withDataPaths(device.config, loaded.dataDir));
+  const publisher = new NamespacePublisher(config.tags, heartbeatS(config), broker, log.child({ module: 'namespace' }));
   for (const tag of config.tags) {
     const retained = store?.persistence.retained.get(tag.topic);
     if (retained && !publisher.seed(tag.id, retained.payload.toString('utf8'))) log.warn({ topic: tag.topic }, 'retained value is not a value payload; ignored');
@@ -187,9 +182,8 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   northbound.add(publisher);
   if (ops?.devices) northbound.add(ops.devices);
   northbound.add({ name: 'device status', onStatus: ({ device, ...report }) => void status.device(device, report) });
-  const connected = config.devices.map((device) => withDataPaths(device.config, config.dataDir));
   const host = new ConnectorHost(
-    connected,
+    workerDevices(config),
     {
       samples: (samples) => northbound.onSamples(samples),
       status: (report) => northbound.onStatus(report),
@@ -198,22 +192,34 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     log.child({ module: 'connectors' }),
   );
   const writes = new WriteService(host, log.child({ module: 'write' }), ops?.devices);
-  await new SetAdapter(index, broker, writes, log.child({ module: 'write' })).start();
+  const setAdapter = new SetAdapter(index, broker, writes, log.child({ module: 'write' }));
+  await setAdapter.start();
   await bridges?.start((topic, payload, options) => broker.publish(topic, payload, options), {
     index,
-    scopes: firstLevels(config),
+    scopes: namespaceScopes(config),
     writes,
     access: settings.access,
   });
   const sparkplug = await startEdgeNode(config, { bus: broker, northbound, writes, store, bridges, log: log.child({ module: 'sparkplug' }) });
   host.start();
+  const reloader = new Reloader(
+    config,
+    {
+      apply: (next, diff) => applyMapping({ index, publisher, northbound, host, status, setAdapter, sparkplug, heartbeatS, workerDevices }, next, diff),
+      publishStatus: (configStatus) => broker.publish(configStatusTopic(settings.id), JSON.stringify(configStatus), { qos: 1, retain: true }),
+    },
+    log.child({ module: 'reload' }),
+  );
+  await reloader.start();
 
   log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');
   ops?.ready();
 
   let stopping: Promise<void> | undefined;
   return {
-    config,
+    get config() {
+      return reloader.config;
+    },
     broker,
     store,
     publisher,
@@ -222,16 +228,18 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     host,
     bridges,
     plant,
+    reload: (trigger) => reloader.reload(trigger),
     http: ops,
     stop() {
       stopping ??= (async () => {
         ops?.stopping();
+        reloader.stop();
         await host.stop();
         await sparkplug?.stop();
         publisher.stop();
         await publisher.markStopped(FLUSH_TIMEOUT_MS);
         const stoppedAt = Date.now();
-        await Promise.all(config.devices.map((device) => status.device(device.config.name, { state: 'stopped', timestamp: stoppedAt })));
+        await Promise.all(reloader.config.devices.map((device) => status.device(device.config.name, { state: 'stopped', timestamp: stoppedAt })));
         await status.gateway('offline');
         await bridges?.stop();
         await broker.flush(FLUSH_TIMEOUT_MS);

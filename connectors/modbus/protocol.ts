@@ -1,5 +1,6 @@
 import type { ModbusDeviceConfig, ModbusTagConfig } from '../../schemas/modbus.ts';
 import type { ProtocolDescriptor, SetValueRule } from '../protocol.ts';
+import { connectionKey } from './connection-key.ts';
 
 function setValue(tag: ModbusTagConfig): SetValueRule {
   switch (tag.dataType) {
@@ -28,6 +29,7 @@ export const modbusProtocol: ProtocolDescriptor<ModbusDeviceConfig> = {
   },
   // A serial line runs in a child process of its own: the serialport addon polls on the process's
   // default loop, so it crashes the process when it is used from a worker thread.
+  connection: connectionKey,
   placement: (device) => (device.transport.type === 'rtu' ? { key: `rtu:${device.transport.path}`, isolation: 'process' } : undefined),
   // Polling allocates little and briefly: 30 MB less RSS.
   semiSpaceMb: 1,

@@ -15,6 +15,8 @@ export const opcuaProtocol: ProtocolDescriptor<OpcuaDeviceConfig> = {
       devices.map((device) => ({ connector: new OpcuaConnector(device), tagIds: new Set(device.tags.map((tag) => tagId(device.name, tag.name))) })),
     );
   },
+  // The server filters by the deadband; the connector reads a unit from the server when the tag has none.
+  sourceTagKeys: ['deadband', 'unit'],
   // Decoding notification bursts: 25 MB less RSS, and the same latency at 10,000 changes/s (2 MB cost 20 % more CPU).
   semiSpaceMb: 4,
   withDataPaths(device, resolve) {

@@ -3,8 +3,12 @@ import { loadConfig } from '../config/load.ts';
 import { isGatewayError } from '../errors.ts';
 import { startGateway } from '../gateway.ts';
 import { createLogger } from '../log.ts';
+import { writePidFile } from './pid-file.ts';
 
-/** Runs the gateway until SIGINT, SIGTERM or SIGHUP. Resolves with the exit code. */
+/**
+ * Runs the gateway until SIGINT or SIGTERM; SIGHUP reloads the configuration. The process id is in the
+ * data directory meanwhile, for `uns-gateway reload`. Resolves with the exit code.
+ */
 export async function runCommand(configPath: string): Promise<number> {
   let config;
   try {
@@ -25,18 +29,28 @@ export async function runCommand(configPath: string): Promise<number> {
     return 1;
   }
   const started = gateway;
+  const removePidFile = writePidFile(config.dataDir);
+  const reload = () => {
+    log.info({ signal: 'SIGHUP' }, 'reloading the configuration');
+    void started.reload('signal');
+  };
+  process.on('SIGHUP', reload);
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'stopping');
+      process.off('SIGHUP', reload);
       started.stop().then(
-        () => resolve(0),
+        () => {
+          removePidFile();
+          resolve(0);
+        },
         (error: unknown) => {
           log.error({ err: error }, 'stop failed');
+          removePidFile();
           resolve(1);
         },
       );
     };
-    // SIGHUP (the terminal closed, or a service manager's reload) stops cleanly too: no reload here.
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stop);
   });
 }

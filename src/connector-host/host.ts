@@ -34,6 +34,8 @@ interface WorkerSlot extends WorkerGroup {
   worker: ConnectorRunner | undefined;
   backoff: Backoff;
   restartTimer: NodeJS.Timeout | undefined;
+  /** No device needs it any more (a reload): its exit is no crash. */
+  retired: boolean;
 }
 
 /**
@@ -51,12 +53,17 @@ function groupDevices(devices: readonly DeviceConfig[]): WorkerGroup[] {
   return [...groups.values()];
 }
 
+function newSlot(group: WorkerGroup): WorkerSlot {
+  return { ...group, worker: undefined, backoff: new Backoff(1000, 30_000), restartTimer: undefined, retired: false };
+}
+
 /** Owns the connector workers: starts them, restarts a crashed one with backoff, routes writes. */
 export class ConnectorHost {
   private readonly slots: WorkerSlot[] = [];
   private readonly slotByDevice = new Map<string, WorkerSlot>();
   private readonly pending = new Map<number, { resolve: (result: WriteResult) => void; timer: NodeJS.Timeout; slot: WorkerSlot }>();
   private nextRequestId = 1;
+  private started = false;
   private stopping = false;
   /** Intermediate values the workers shed since the start (see SampleOutbox). */
   private shed = 0;
@@ -68,14 +75,38 @@ export class ConnectorHost {
     private readonly log: Logger,
   ) {
     for (const group of groupDevices(devices)) {
-      const slot: WorkerSlot = { ...group, worker: undefined, backoff: new Backoff(1000, 30_000), restartTimer: undefined };
+      const slot = newSlot(group);
       this.slots.push(slot);
       for (const device of group.setup.devices) this.slotByDevice.set(device.name, slot);
     }
   }
 
   start(): void {
+    this.started = true;
     for (const slot of this.slots) this.spawn(slot);
+  }
+
+  /**
+   * A reload: the devices from now on. A worker whose devices changed gets them (it restarts only the
+   * connections whose settings changed), a worker no device needs any more stops, a new one starts.
+   */
+  reconfigure(devices: readonly DeviceConfig[]): void {
+    const groups = groupDevices(devices);
+    const keys = new Set(groups.map((group) => group.key));
+    for (const slot of this.slots.filter((candidate) => !keys.has(candidate.key))) this.retire(slot);
+    this.slotByDevice.clear();
+    for (const group of groups) {
+      let slot = this.slots.find((candidate) => candidate.key === group.key);
+      if (slot === undefined) {
+        slot = newSlot(group);
+        this.slots.push(slot);
+        if (this.started && !this.stopping) this.spawn(slot);
+      } else {
+        slot.setup = group.setup;
+        slot.worker?.post({ type: 'configure', devices: group.setup.devices });
+      }
+      for (const device of group.setup.devices) this.slotByDevice.set(device.name, slot);
+    }
   }
 
   /** Sends a write to the device's worker; resolves with its outcome, never rejects. */
@@ -113,6 +144,18 @@ export class ConnectorHost {
     );
   }
 
+  /** Stops a worker no device needs any more. */
+  private retire(slot: WorkerSlot): void {
+    slot.retired = true;
+    this.slots.splice(this.slots.indexOf(slot), 1);
+    clearTimeout(slot.restartTimer);
+    const worker = slot.worker;
+    if (worker === undefined) return;
+    worker.post({ type: 'stop' });
+    const timer = setTimeout(() => worker.kill(), STOP_TIMEOUT_MS);
+    worker.onExit(() => clearTimeout(timer));
+  }
+
   private spawn(slot: WorkerSlot): void {
     const worker = spawnConnector(slot.setup, slot.isolation, connectorHeapLimits(slot.setup));
     slot.worker = worker;
@@ -120,7 +163,7 @@ export class ConnectorHost {
     worker.onError((error) => this.log.error({ worker: slot.key, err: error.message }, 'connector failed'));
     worker.onExit((code) => {
       slot.worker = undefined;
-      if (this.stopping) return;
+      if (this.stopping || slot.retired) return;
       this.crashed(slot, code);
     });
   }

@@ -56,18 +56,35 @@ export class SparkplugEdgeNode implements NorthboundConsumer {
   private releasing = false;
   /** One more each time data stops going out, so that a release in progress knows to stop. */
   private generation = 0;
-  private readonly devices = new Map<string, DeviceState>();
-  private readonly byTagId = new Map<string, MetricDefinition>();
+  private devices = new Map<string, DeviceState>();
+  private byTagId = new Map<string, MetricDefinition>();
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.name = `sparkplug (${options.session.name})`;
     const host = options.primaryHost;
     this.hostOnline = host === undefined || (host.retainedState !== undefined && hostIsOnline(host.retainedState) === true);
-    options.tags.forEach((tag, index) => {
-      const definition: MetricDefinition = { tag, name: metricName(tag, options.root), alias: index + 1, datatype: undefined };
+    this.define(options.tags);
+  }
+
+  /** A reload: the metrics from now on, announced by a new NBIRTH and DBIRTHs (aliases may have moved). */
+  retag(tags: readonly NamespaceTag[]): void {
+    this.define(tags);
+    if (this.live) this.nodeBirth();
+  }
+
+  /** One metric per tag, aliases in tag order; a device keeps whether it is alive, a tag whose settings are unchanged its datatype. */
+  private define(tags: readonly NamespaceTag[]): void {
+    const before = this.byTagId;
+    const alive = new Set([...this.devices].filter(([, device]) => device.alive).map(([name]) => name));
+    this.byTagId = new Map();
+    this.devices = new Map();
+    tags.forEach((tag, index) => {
+      const old = before.get(tag.id);
+      const same = old !== undefined && JSON.stringify(old.tag.config) === JSON.stringify(tag.config);
+      const definition: MetricDefinition = { tag, name: metricName(tag, this.options.root), alias: index + 1, datatype: same ? old.datatype : undefined };
       this.byTagId.set(tag.id, definition);
       let device = this.devices.get(tag.device);
-      if (device === undefined) this.devices.set(tag.device, (device = { alive: false, metrics: [] }));
+      if (device === undefined) this.devices.set(tag.device, (device = { alive: alive.has(tag.device), metrics: [] }));
       device.metrics.push(definition);
     });
   }

@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { Northbound } from '../northbound/northbound.ts';
 import type { Store } from '../store/store.ts';
 import type { MessageBus } from '../uns/message-bus.ts';
+import type { NamespaceTag } from '../uns/namespace.ts';
 import type { WriteService } from '../writes/write-service.ts';
 import { SparkplugEdgeNode } from './edge-node.ts';
 import { EmbeddedSession } from './embedded-session.ts';
@@ -30,6 +31,8 @@ export interface EdgeNodeDeps {
 
 /** The running Sparkplug output: one edge node session per broker published to. */
 export interface SparkplugOutput {
+  /** A reload: the metrics from now on, with a new birth on every broker. */
+  retag(tags: readonly NamespaceTag[]): void;
   stop(): Promise<void>;
 }
 
@@ -80,7 +83,10 @@ export async function startEdgeNode(config: LoadedConfig, deps: EdgeNodeDeps): P
     await each.start();
   }
   log.info({ groupId, edgeNodeId, embedded: settings.embedded, bridges: settings.bridges }, 'sparkplug edge node started');
-  return { stop: async () => void (await Promise.all(nodes.map((each) => each.stop()))) };
+  return {
+    retag: (tags) => nodes.forEach((each) => each.retag(tags)),
+    stop: async () => void (await Promise.all(nodes.map((each) => each.stop()))),
+  };
 }
 
 /** Data held in the store while it cannot go out, within `bounds`; drops of the oldest are logged now and then. */

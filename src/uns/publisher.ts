@@ -37,7 +37,7 @@ const HEARTBEAT_CHECK_MS = 1000;
 export class NamespacePublisher implements NorthboundConsumer {
   readonly name = 'namespace';
   private readonly states = new Map<string, TagState>();
-  private readonly timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
   /** Publishes handed to the broker and not finished: bounded, so that a slow broker cannot exhaust memory. */
   private inFlight = 0;
   private readonly waiting = new Map<string, { tag: NamespaceTag; payload: string }>();
@@ -54,26 +54,50 @@ export class NamespacePublisher implements NorthboundConsumer {
     private readonly log: Logger,
     private readonly maxInFlight = 2000,
   ) {
+    for (const tag of tags) this.states.set(tag.id, freshState(tag, heartbeatS(tag)));
+    this.startHeartbeat();
+  }
+
+  /**
+   * A reload: the tags from now on. A tag whose settings changed keeps what it published (a new deadband
+   * applies from the next sample); a tag whose topic moved starts afresh there, from `latest`; a new tag
+   * waits for its first reading. Returns the tags that left their topic (removed, or moved), for
+   * `retire`.
+   */
+  retag(tags: readonly NamespaceTag[], heartbeatS: (tag: NamespaceTag) => number | undefined, latest: (tagId: string) => Sample | undefined): NamespaceTag[] {
+    const next = new Map(tags.map((tag) => [tag.id, tag]));
+    const left: NamespaceTag[] = [];
+    for (const [id, state] of this.states) {
+      if (next.get(id)?.topic === state.tag.topic) continue;
+      this.states.delete(id);
+      this.waiting.delete(state.tag.topic);
+      left.push(state.tag);
+    }
     for (const tag of tags) {
       const seconds = heartbeatS(tag);
-      this.states.set(tag.id, {
-        tag,
-        heartbeatMs: seconds === undefined ? undefined : seconds * 1000,
-        lastGood: null,
-        latest: undefined,
-        value: null,
-        quality: undefined,
-        status: undefined,
-        timestamp: 0,
-        held: undefined,
-        publishedAt: 0,
-        deviceUnit: undefined,
-      });
+      const state = this.states.get(tag.id);
+      if (state !== undefined) {
+        state.tag = tag;
+        state.heartbeatMs = seconds === undefined ? undefined : seconds * 1000;
+        continue;
+      }
+      const fresh = freshState(tag, seconds);
+      this.states.set(tag.id, fresh);
+      const sample = latest(tag.id);
+      if (sample !== undefined) this.onSamples([sample]);
     }
-    if ([...this.states.values()].some((state) => state.heartbeatMs !== undefined)) {
-      this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_CHECK_MS);
-      this.timer.unref();
+    this.startHeartbeat();
+    return left;
+  }
+
+  /** A tag's topic after it left it: the retained value cleared, or kept with quality bad and UNS_ERR_TAG_REMOVED. */
+  retire(tag: NamespaceTag, mode: 'clear' | 'bad', last: Sample | undefined): void {
+    if (mode === 'clear') {
+      this.enqueue(tag, '');
+      return;
     }
+    const timestamp = Date.now();
+    this.enqueue(tag, encodeValuePayload({ value: last?.value ?? null, timestamp, quality: 'bad', status: ErrorCodes.TAG_REMOVED, unit: tag.unit ?? last?.unit }));
   }
 
   /**
@@ -108,6 +132,13 @@ export class NamespacePublisher implements NorthboundConsumer {
 
   stop(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private startHeartbeat(): void {
+    if (this.timer !== undefined || ![...this.states.values()].some((state) => state.heartbeatMs !== undefined)) return;
+    this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_CHECK_MS);
+    this.timer.unref();
   }
 
   /**
@@ -201,4 +232,20 @@ export class NamespacePublisher implements NorthboundConsumer {
       this.send(next.tag, next.payload);
     }
   }
+}
+
+function freshState(tag: NamespaceTag, heartbeatS: number | undefined): TagState {
+  return {
+    tag,
+    heartbeatMs: heartbeatS === undefined ? undefined : heartbeatS * 1000,
+    lastGood: null,
+    latest: undefined,
+    value: null,
+    quality: undefined,
+    status: undefined,
+    timestamp: 0,
+    held: undefined,
+    publishedAt: 0,
+    deviceUnit: undefined,
+  };
 }

@@ -21,9 +21,14 @@ export class SetAdapter {
     private readonly log: Logger,
   ) {}
 
+  private readonly subscribed = new Set<string>();
+
+  /** Subscribes to every tag's `/set` topic; again after a reload, for topic depths it has no filter for yet. */
   async start(): Promise<void> {
     const route = (message: InboundMessage): void => void this.handle(message);
-    await Promise.all(this.index.setFilters().map((filter) => this.bus.subscribe(filter, route)));
+    const filters = this.index.setFilters().filter((filter) => !this.subscribed.has(filter));
+    for (const filter of filters) this.subscribed.add(filter);
+    await Promise.all(filters.map((filter) => this.bus.subscribe(filter, route)));
   }
 
   private async handle(message: InboundMessage): Promise<void> {

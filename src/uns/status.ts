@@ -22,6 +22,11 @@ export class StatusPublisher {
     return this.broker.publish(gatewayStatusTopic(this.gatewayId), state, { qos: 1, retain: true });
   }
 
+  /** Clears the retained status of a device no longer mapped. */
+  removeDevice(device: string): Promise<void> {
+    return this.broker.publish(deviceStatusTopic(this.gatewayId, device), '', { qos: 1, retain: true });
+  }
+
   device(device: string, status: DeviceStatus): Promise<void> {
     return this.broker.publish(deviceStatusTopic(this.gatewayId, device), JSON.stringify(status), {
       qos: 1,

@@ -6,9 +6,14 @@ import { SET_RESULT_SUFFIX, SET_SUFFIX } from '../../schemas/topic-level.ts';
  * set of topics and a broker subscription per tag (with 10,000 tags those cost about 11 MB).
  */
 export class TagIndex {
-  private readonly byTopic: ReadonlyMap<string, NamespaceTag>;
+  private byTopic: ReadonlyMap<string, NamespaceTag>;
 
   constructor(tags: readonly NamespaceTag[]) {
+    this.byTopic = new Map(tags.map((tag) => [tag.topic, tag]));
+  }
+
+  /** A reload: the tags from now on. */
+  replace(tags: readonly NamespaceTag[]): void {
     this.byTopic = new Map(tags.map((tag) => [tag.topic, tag]));
   }
 

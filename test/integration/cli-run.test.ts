@@ -1,8 +1,11 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliGatewayYaml, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
+import { cliGatewayYaml, runCli, startCliGateway, type RunningGateway } from '../helpers/cli.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { ClientPool, Inbox } from '../helpers/mqtt.ts';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/until.ts';
 
 const pool = new ClientPool();
 let dir: TempDir | undefined;
@@ -19,7 +22,7 @@ afterEach(async () => {
   dir = undefined;
 });
 
-const CONFIG = cliGatewayYaml('run-gw', 'store:\n  dataDir: ./data\naccess:\n  anonymousWrite: true\nmappings:\n  - mappings/plc.yaml\n');
+const CONFIG = cliGatewayYaml('run-gw', 'reload:\n  watch: false\nstore:\n  dataDir: ./data\naccess:\n  anonymousWrite: true\nmappings:\n  - mappings/plc.yaml\n');
 
 /** A PLC nobody serves: the tags exist in the namespace, the device stays unreachable. */
 const mapping = (port: number) => `devices:
@@ -43,16 +46,45 @@ async function startGateway(): Promise<{ gateway: RunningGateway; url: string }>
 }
 
 describe('uns-gateway run', () => {
-  it('on SIGHUP stops cleanly: publishes offline, exits 0', async () => {
+  it('on SIGTERM stops cleanly: publishes offline, exits 0, and removes its pid file', async () => {
     const { gateway, url } = await startGateway();
     const sub = await pool.connect(url);
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('_gateway/run-gw/status', { qos: 1 });
     await inbox.waitFor(1);
-    gateway.child.kill('SIGHUP');
+    expect(readFileSync(join(dir?.path ?? '', 'data/uns-gateway.pid'), 'utf8').trim()).toBe(String(gateway.child.pid));
+    gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
     expect(inbox.messages.map((m) => m.payload)).toEqual(['online', 'offline']);
-    expect(gateway.logs.find((entry) => entry.msg === 'stopping')?.signal).toBe('SIGHUP');
+    expect(existsSync(join(dir?.path ?? '', 'data/uns-gateway.pid'))).toBe(false);
+  });
+
+  it('reloads on SIGHUP and on `uns-gateway reload`, which refuses a broken config before signalling', async () => {
+    const { gateway, url } = await startGateway();
+    const sub = await pool.connect(url);
+    const inbox = new Inbox(sub);
+    await sub.subscribeAsync('_gateway/run-gw/config/status', { qos: 1 });
+    await inbox.waitFor(1);
+    const states = () => inbox.messages.map((m) => (JSON.parse(m.payload) as { state: string; trigger: string; changes?: { tagsAdded: string[] } }));
+    expect(states()[0]).toMatchObject({ state: 'running', trigger: 'start' });
+    gateway.child.kill('SIGHUP');
+    await inbox.waitFor(2);
+    expect(states()[1]).toMatchObject({ state: 'applied', trigger: 'signal', changes: { tagsAdded: [] } });
+
+    const path = dir?.path ?? '';
+    const mappingFile = join(path, 'mappings/plc.yaml');
+    writeFileSync(mappingFile, `${readFileSync(mappingFile, 'utf8')}      - { name: flow, register: holding, address: 1, dataType: uint16 }\n`);
+    const asked = await runCli(['reload', '--config', join(path, 'gateway.yaml')]);
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toContain(`reload requested (process ${gateway.child.pid})`);
+    await until(() => states().some((status) => status.changes?.tagsAdded.includes('plc/flow') === true), 5000);
+
+    writeFileSync(mappingFile, 'devices: [ {');
+    const refused = await runCli(['reload', '--config', join(path, 'gateway.yaml')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('not reloading, the running configuration stays');
+    expect(refused.stderr).toMatch(/mappings\/plc\.yaml:1:\d+/);
+    expect(gateway.child.exitCode).toBe(null);
   });
 
   it('answers a /set to a topic no tag is mapped to with UNS_ERR_SET_UNKNOWN_TAG, and logs it', async () => {

@@ -50,10 +50,10 @@ afterAll(async () => {
 
 const state = (online: boolean) => host.publishAsync('spBv1.0/STATE/scada', JSON.stringify({ online, timestamp: Date.now() }), { qos: 1, retain: true });
 
-/** Sets the register and waits two polls, so that the value is read. */
+/** Sets the register and waits until the gateway has read it (a loaded machine may take more than a poll). */
 async function count(value: number): Promise<void> {
   bank.holding[1] = value;
-  await sleep(150);
+  await until(() => gw.gateway.northbound.latest('press/count')?.value === value, 5000);
 }
 
 const values = (messages: readonly Seen[], historical: boolean) =>

@@ -91,10 +91,10 @@ const countValues = (messages: readonly Seen[], historical: boolean) =>
     .filter((message) => message.type === 'DDATA')
     .flatMap((message) => message.payload.metrics.filter((metric) => metric.alias === 1n && (metric.isHistorical ?? false) === historical).map((metric) => metric.value?.value));
 
-/** Sets the count register and waits three polls, so that the value is read. */
+/** Sets the count register and waits until the gateway has read it. */
 async function count(value: number): Promise<void> {
   bank.holding[1] = value;
-  await sleep(150);
+  await until(() => gw.gateway.northbound.latest('press/count')?.value === value, 5000);
 }
 
 describe.skipIf(!hasMosquitto)('Sparkplug B on a bridge upstream (real Mosquitto, a link that drops, a real Modbus server)', () => {
