@@ -5,8 +5,8 @@ import { runPhase } from '../broker/run-phase.ts';
 import type { LoadConfig, PhaseName } from '../broker/protocol.ts';
 import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { gatewayConfigYaml } from '../shared/gateway-broker.ts';
-import { modesOfRun, type Measurement } from './measurement.ts';
-import { startModeGateway, type Mode } from './mode-gateway.ts';
+import { cpuUsPerMessage, modesOfRun, type CpuPerMessage, type Measurement } from './measurement.ts';
+import { startModeGateway, type Mode, type ModeGateway } from './mode-gateway.ts';
 import type { Options } from './options.ts';
 import { scrapeCpuMs } from './scrape-cost.ts';
 import { Scraper } from './scraper.ts';
@@ -37,7 +37,23 @@ function loadConfig(options: Options, phase: PhaseName, port: number, tag: strin
   };
 }
 
-/** One gateway in `mode`, fresh, on a temp dir: both phases, then (metrics on) the scrape's own cost. */
+type PhaseMeasurement = Omit<Measurement, 'what' | 'mode' | 'run' | 'unscraped' | 'scrapeCpuMs'>;
+
+/** One phase on `gateway`, scraped when `scrapeMs` is given. */
+async function phaseRun(options: Options, gateway: ModeGateway, phase: PhaseName, tag: string, scrapeMs: number | undefined): Promise<PhaseMeasurement> {
+  const scraper = gateway.httpPort === undefined || scrapeMs === undefined ? undefined : new Scraper(gateway.httpPort, scrapeMs);
+  const { result, brokerCpuSec, hostCpuSec, messages } = await runPhase(gateway, loadConfig(options, phase, gateway.port, tag), SETUP_TIMEOUT_MS);
+  await scraper?.stop();
+  if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
+  const seconds = result.elapsedMs / 1000;
+  const otherCores = (hostCpuSec - brokerCpuSec - result.loadgenCpuMs / 1000) / seconds;
+  return { cpuSeconds: brokerCpuSec, seconds, messages, otherCores, scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0 };
+}
+
+/**
+ * One gateway in `mode`, fresh, on a temp dir: each phase; with metrics on, each phase again without
+ * scrapes (before or after, by run), then the scrape's own cost.
+ */
 async function measure(options: Options, mode: Mode, run: number, progress: (line: string) => void): Promise<Measurement[]> {
   const dir = makeTempDir(`uns-bench-metrics-${mode}-`);
   const configFile = path.join(dir, 'gateway.yaml');
@@ -46,16 +62,15 @@ async function measure(options: Options, mode: Mode, run: number, progress: (lin
   try {
     const measured: Measurement[] = [];
     for (const { phase, what } of PHASES) {
-      const scraper = gateway.httpPort === undefined ? undefined : new Scraper(gateway.httpPort, options.scrapeMs);
-      const config = loadConfig(options, phase, gateway.port, `${mode}-${run}-${process.pid}`);
-      const { result, brokerCpuSec, hostCpuSec, messages } = await runPhase(gateway, config, SETUP_TIMEOUT_MS);
-      await scraper?.stop();
-      if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
-      const seconds = result.elapsedMs / 1000;
-      const otherCores = (hostCpuSec - brokerCpuSec - result.loadgenCpuMs / 1000) / seconds;
-      const scrapes = { scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: undefined };
-      measured.push({ what, mode, run, cpuSeconds: brokerCpuSec, seconds, messages, otherCores, ...scrapes });
-      progress(`run ${run} ${what}, metrics ${mode}: ${messages} messages, ${((brokerCpuSec * 1e6) / messages).toFixed(2)} µs CPU/msg`);
+      const tag = `${mode}-${run}-${process.pid}`;
+      let unscraped: CpuPerMessage | undefined;
+      const quiet = async () => (unscraped = await phaseRun(options, gateway, phase, `${tag}-q`, undefined));
+      if (mode === 'on' && run % 2 === 0) await quiet();
+      const measurement = await phaseRun(options, gateway, phase, tag, options.scrapeMs);
+      if (mode === 'on' && run % 2 === 1) await quiet();
+      measured.push({ what, mode, run, ...measurement, unscraped, scrapeCpuMs: undefined });
+      progress(`run ${run} ${what}, metrics ${mode}: ${measurement.messages} messages, ${cpuUsPerMessage(measurement).toFixed(2)} µs CPU/msg` +
+        (unscraped ? ` (${cpuUsPerMessage(unscraped).toFixed(2)} unscraped)` : ''));
     }
     // The scrape's own cost, on the gateway idle after the load.
     const scrapeCost = gateway.httpPort === undefined ? undefined : await scrapeCpuMs(gateway.pid, gateway.httpPort);

@@ -6,7 +6,7 @@ import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { hostBusyCpuSeconds, processTreeCpuSeconds } from '../shared/proc-cpu.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
 import { sleep, waitFor } from '../shared/wait.ts';
-import { modesOfRun, type Measurement } from './measurement.ts';
+import { cpuUsPerMessage, modesOfRun, type Measurement } from './measurement.ts';
 import { startModeGateway, type Mode } from './mode-gateway.ts';
 import type { Options } from './options.ts';
 import { scrapeCpuMs } from './scrape-cost.ts';
@@ -27,7 +27,28 @@ class ValueCounter {
   }
 }
 
-/** One gateway in `mode` on the simulators: warm-up with changes on, then its CPU over the window. */
+type Window = Pick<Measurement, 'cpuSeconds' | 'seconds' | 'messages' | 'otherCores'>;
+
+/** The gateway's CPU and the values published over one window, and what other processes used meanwhile. */
+async function measureWindow(gatewayPid: number, sims: Simulators, values: ValueCounter, windowMs: number): Promise<Window> {
+  const ownCpu = () => (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
+  const cpu0 = processTreeCpuSeconds(gatewayPid);
+  // The load: the simulators, and this process (the subscriber, the scraper).
+  const load0 = processTreeCpuSeconds(sims.pid) + ownCpu();
+  const host0 = hostBusyCpuSeconds();
+  const t0 = performance.now();
+  const values0 = values.values;
+  await sleep(windowMs);
+  const cpuSeconds = processTreeCpuSeconds(gatewayPid) - cpu0;
+  const load = processTreeCpuSeconds(sims.pid) + ownCpu() - load0;
+  const seconds = (performance.now() - t0) / 1000;
+  return { cpuSeconds, seconds, messages: values.values - values0, otherCores: (hostBusyCpuSeconds() - host0 - cpuSeconds - load) / seconds };
+}
+
+/**
+ * One gateway in `mode` on the simulators: warm-up with changes on, then its CPU over the window; with
+ * metrics on, over a window without scrapes too (before or after, by run), then the scrape's own cost.
+ */
 async function measure(options: Options, sims: Simulators, layout: BenchLayout, mode: Mode, run: number): Promise<Measurement> {
   const dir = makeTempDir(`uns-bench-metrics-modbus-${mode}-`);
   const gateway = await startModeGateway(writeGatewayConfig(dir, layout, sims.ports), mode);
@@ -40,27 +61,26 @@ async function measure(options: Options, sims: Simulators, layout: BenchLayout, 
     await client.subscribeAsync('bench/#', { qos: 1 });
     const tags = layout.devices * layout.registers;
     await waitFor(() => values.good.size >= tags, 60_000, gateway.alive, () => `a good value on all ${tags} tags (have ${values.good.size})`, () => new Error(`gateway exited\n${gateway.logTail()}`));
-    if (gateway.httpPort !== undefined) scraper = new Scraper(gateway.httpPort, options.scrapeMs);
     sims.setChanges(true);
+    let unscraped: Window | undefined;
+    const quiet = async () => {
+      if (mode === 'on') unscraped = await measureWindow(gateway.pid, sims, values, options.windowMs);
+    };
     await sleep(options.warmupMs);
-    const cpu0 = processTreeCpuSeconds(gateway.pid);
-    // The load: the simulators, and this process (the subscriber, the scraper).
-    const load0 = processTreeCpuSeconds(sims.pid) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
-    const host0 = hostBusyCpuSeconds();
-    const t0 = performance.now();
-    const values0 = values.values;
-    await sleep(options.windowMs);
-    const cpuSeconds = processTreeCpuSeconds(gateway.pid) - cpu0;
-    const load = processTreeCpuSeconds(sims.pid) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 - load0;
-    const seconds = (performance.now() - t0) / 1000;
-    const otherCores = (hostBusyCpuSeconds() - host0 - cpuSeconds - load) / seconds;
-    const messages = values.values - values0;
+    if (run % 2 === 0) await quiet();
+    if (gateway.httpPort !== undefined) {
+      scraper = new Scraper(gateway.httpPort, options.scrapeMs);
+      // Its first scrapes compile the code that renders the metrics: not part of the window.
+      await sleep(2 * options.scrapeMs);
+    }
+    const measured = await measureWindow(gateway.pid, sims, values, options.windowMs);
     await scraper?.stop();
     if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
+    if (run % 2 === 1) await quiet();
     // The scrape's own cost, on the gateway still polling its devices.
     const scrapeCost = gateway.httpPort === undefined ? undefined : await scrapeCpuMs(gateway.pid, gateway.httpPort);
     const scrapes = { scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: scrapeCost };
-    return { what: WHAT, mode, run, cpuSeconds, seconds, messages, otherCores, ...scrapes };
+    return { what: WHAT, mode, run, ...measured, unscraped, ...scrapes };
   } finally {
     sims.setChanges(false);
     await scraper?.stop();
@@ -84,7 +104,8 @@ export async function modbusLoad(options: Options, progress: (line: string) => v
       for (const mode of modesOfRun(run)) {
         const m = await measure(options, sims, layout, mode, run);
         measurements.push(m);
-        progress(`run ${run} ${WHAT}, metrics ${mode}: ${m.messages} values in ${options.windowMs / 1000} s, ${((m.cpuSeconds * 100) / (options.windowMs / 1000)).toFixed(1)}% of a core, ${(m.cpuSeconds * 1e6 / m.messages).toFixed(1)} µs CPU/value`);
+        const unscraped = m.unscraped ? ` (${cpuUsPerMessage(m.unscraped).toFixed(1)} unscraped)` : '';
+        progress(`run ${run} ${WHAT}, metrics ${mode}: ${m.messages} values, ${((m.cpuSeconds * 100) / m.seconds).toFixed(1)}% of a core, ${cpuUsPerMessage(m).toFixed(1)} µs CPU/value${unscraped}`);
       }
     }
     return measurements;

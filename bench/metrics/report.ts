@@ -6,7 +6,9 @@ import { cpuUsPerMessage, type Measurement } from './measurement.ts';
 /** At most this much more CPU per message with metrics on. */
 export const TARGET_RATIO = 1.03;
 
-const HEADERS = ['load', 'runs', 'messages/run', 'off µs/msg', 'on µs/msg', 'on/off', 'per run', 'others %core', 'scrapes/run', 'bytes/scrape', 'ms/scrape', 'scrapes alone'];
+const HEADERS = [
+  'load', 'runs', 'messages/run', 'off µs/msg', 'on µs/msg', 'on/off', 'per run', 'scraped/not', 'per run', 'others %core', 'scrapes/run', 'bytes/scrape', 'ms/scrape', 'scrapes alone',
+];
 
 /** One row of the table, and whether its on/off met the target. */
 function row(what: string, measurements: readonly Measurement[], scrapeMs: number): { cells: string[]; met: boolean } {
@@ -18,6 +20,8 @@ function row(what: string, measurements: readonly Measurement[], scrapeMs: numbe
     return pair ? [cpuUsPerMessage(m) / cpuUsPerMessage(pair)] : [];
   });
   const ratio = median(ratios);
+  // The same process with and without scrapes: no difference between two processes in it.
+  const sameProcess = on.flatMap((m) => (m.unscraped ? [cpuUsPerMessage(m) / cpuUsPerMessage(m.unscraped)] : []));
   const scrapeCpuMs = median(on.flatMap((m) => (m.scrapeCpuMs === undefined ? [] : [m.scrapeCpuMs])));
   // The share of a core the gateway uses under this load, and what one scrape every scrapeMs adds to it.
   const fromScrapes = 1 + scrapeCpuMs / scrapeMs / median(off.map((m) => m.cpuSeconds / m.seconds));
@@ -29,6 +33,8 @@ function row(what: string, measurements: readonly Measurement[], scrapeMs: numbe
     fmtNum(median(on.map(cpuUsPerMessage)), 2),
     fmtNum(ratio, 3),
     ratios.map((r) => fmtNum(r, 3)).join(' '),
+    fmtNum(median(sameProcess), 3),
+    sameProcess.map((r) => fmtNum(r, 3)).join(' '),
     fmtNum(median(measurements.filter((m) => m.what === what).map((m) => m.otherCores * 100)), 0),
     fmtInt(median(on.map((m) => m.scrapes))),
     fmtInt(median(on.map((m) => (m.scrapes > 0 ? m.scrapeBytes / m.scrapes : 0)))),
@@ -47,6 +53,8 @@ export function report(measurements: readonly Measurement[], scrapeMs: number): 
     '  µs/msg: the gateway process\'s CPU (utime+stime, every thread, from /proc) per message delivered to the subscriber',
     '  (broker loads) or per value message published (modbus load), median over the runs. on/off: the median of each',
     '  run\'s on/off ("per run"). Metrics on: the http: listener, /metrics scraped every interval during the measured part.',
+    '  scraped/not: the "on" gateway\'s µs/msg scraped over the same part measured on the same process without scrapes',
+    '  (before it in even runs, after it in odd ones): the cost of the scrapes without the difference between two processes.',
     '  others %core: CPU used meanwhile by other processes on the machine (100 = one core), the source of the noise.',
     '  ms/scrape: the gateway\'s CPU per scrape, measured apart over 200 scrapes (less its CPU without them) after each',
     '  "on" run; scrapes alone: the on/off that cost gives at one scrape per interval, at the load\'s CPU with metrics off.',

@@ -5,7 +5,7 @@ import type { Store } from '../store/store.ts';
 import { collectedCounter, collectedGauge, type Series } from './collected.ts';
 
 /** Persistent sessions shown with their own queue depth: the deepest ones. */
-export const TOP_SESSIONS = 10;
+const TOP_SESSIONS = 10;
 
 const byQos = (counts: readonly number[]): Series[] => counts.map((count, qos): Series => [{ qos: String(qos) }, count]);
 
