@@ -5,7 +5,7 @@ import { runPhase } from '../broker/run-phase.ts';
 import type { LoadConfig, PhaseName } from '../broker/protocol.ts';
 import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { gatewayConfigYaml } from '../shared/gateway-broker.ts';
-import { cpuUsPerMessage, modesOfRun, type CpuPerMessage, type Measurement } from './measurement.ts';
+import { cpuUsPerMessage, modesOfRun, type Measurement } from './measurement.ts';
 import { startModeGateway, type Mode, type ModeGateway } from './mode-gateway.ts';
 import type { Options } from './options.ts';
 import { scrapeCpuMs } from './scrape-cost.ts';
@@ -50,9 +50,23 @@ async function phaseRun(options: Options, gateway: ModeGateway, phase: PhaseName
   return { cpuSeconds: brokerCpuSec, seconds, messages, otherCores, scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0 };
 }
 
+/** Two runs of a phase as one. */
+function sum(a: PhaseMeasurement, b: PhaseMeasurement): PhaseMeasurement {
+  const seconds = a.seconds + b.seconds;
+  return {
+    cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+    seconds,
+    messages: a.messages + b.messages,
+    otherCores: (a.otherCores * a.seconds + b.otherCores * b.seconds) / seconds,
+    scrapes: a.scrapes + b.scrapes,
+    scrapeBytes: a.scrapeBytes + b.scrapeBytes,
+  };
+}
+
 /**
- * One gateway in `mode`, fresh, on a temp dir: each phase; with metrics on, each phase again without
- * scrapes (before or after, by run), then the scrape's own cost.
+ * One gateway in `mode`, fresh, on a temp dir: each phase four times, A B B A. The second and third are
+ * the measurement, scraped with metrics on; with metrics on the first and fourth, unscraped, are the same
+ * process without scrapes, a drift over the four cancelling out. Then the scrape's own cost.
  */
 async function measure(options: Options, mode: Mode, run: number, progress: (line: string) => void): Promise<Measurement[]> {
   const dir = makeTempDir(`uns-bench-metrics-${mode}-`);
@@ -62,12 +76,10 @@ async function measure(options: Options, mode: Mode, run: number, progress: (lin
   try {
     const measured: Measurement[] = [];
     for (const { phase, what } of PHASES) {
-      const tag = `${mode}-${run}-${process.pid}`;
-      let unscraped: CpuPerMessage | undefined;
-      const quiet = async () => (unscraped = await phaseRun(options, gateway, phase, `${tag}-q`, undefined));
-      if (mode === 'on' && run % 2 === 0) await quiet();
-      const measurement = await phaseRun(options, gateway, phase, tag, options.scrapeMs);
-      if (mode === 'on' && run % 2 === 1) await quiet();
+      const once = (step: number, scrapeMs?: number) => phaseRun(options, gateway, phase, `${mode}-${run}-${step}-${process.pid}`, scrapeMs);
+      const first = await once(1);
+      const measurement = sum(await once(2, options.scrapeMs), await once(3, options.scrapeMs));
+      const unscraped = mode === 'on' ? sum(first, await once(4)) : undefined;
       measured.push({ what, mode, run, ...measurement, unscraped, scrapeCpuMs: undefined });
       progress(`run ${run} ${what}, metrics ${mode}: ${measurement.messages} messages, ${cpuUsPerMessage(measurement).toFixed(2)} µs CPU/msg` +
         (unscraped ? ` (${cpuUsPerMessage(unscraped).toFixed(2)} unscraped)` : ''));

@@ -45,9 +45,17 @@ async function measureWindow(gatewayPid: number, sims: Simulators, values: Value
   return { cpuSeconds, seconds, messages: values.values - values0, otherCores: (hostBusyCpuSeconds() - host0 - cpuSeconds - load) / seconds };
 }
 
+/** Two windows as one. */
+function sum(a: Window, b: Window): Window {
+  const seconds = a.seconds + b.seconds;
+  return { cpuSeconds: a.cpuSeconds + b.cpuSeconds, seconds, messages: a.messages + b.messages, otherCores: (a.otherCores * a.seconds + b.otherCores * b.seconds) / seconds };
+}
+
 /**
- * One gateway in `mode` on the simulators: warm-up with changes on, then its CPU over the window; with
- * metrics on, over a window without scrapes too (before or after, by run), then the scrape's own cost.
+ * One gateway in `mode` on the simulators: a warm-up with the registers changing, then four windows of
+ * half --window each, A B B A. The second and third are the measurement, scraped with metrics on; with
+ * metrics on the first and fourth, unscraped, are the same process without scrapes, a drift over the
+ * four cancelling out.
  */
 async function measure(options: Options, sims: Simulators, layout: BenchLayout, mode: Mode, run: number): Promise<Measurement> {
   const dir = makeTempDir(`uns-bench-metrics-modbus-${mode}-`);
@@ -62,21 +70,16 @@ async function measure(options: Options, sims: Simulators, layout: BenchLayout, 
     const tags = layout.devices * layout.registers;
     await waitFor(() => values.good.size >= tags, 60_000, gateway.alive, () => `a good value on all ${tags} tags (have ${values.good.size})`, () => new Error(`gateway exited\n${gateway.logTail()}`));
     sims.setChanges(true);
-    let unscraped: Window | undefined;
-    const quiet = async () => {
-      if (mode === 'on') unscraped = await measureWindow(gateway.pid, sims, values, options.windowMs);
-    };
+    // A first scrape compiles the code that renders the metrics: in the warm-up, not in a window.
+    if (gateway.httpPort !== undefined) await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
     await sleep(options.warmupMs);
-    if (run % 2 === 0) await quiet();
-    if (gateway.httpPort !== undefined) {
-      scraper = new Scraper(gateway.httpPort, options.scrapeMs);
-      // Its first scrapes compile the code that renders the metrics: not part of the window.
-      await sleep(2 * options.scrapeMs);
-    }
-    const measured = await measureWindow(gateway.pid, sims, values, options.windowMs);
+    const half = options.windowMs / 2;
+    const first = await measureWindow(gateway.pid, sims, values, half);
+    if (gateway.httpPort !== undefined) scraper = new Scraper(gateway.httpPort, options.scrapeMs);
+    const measured = sum(await measureWindow(gateway.pid, sims, values, half), await measureWindow(gateway.pid, sims, values, half));
     await scraper?.stop();
     if (scraper && scraper.failures > 0) throw new Error(`${scraper.failures} scrapes of /metrics failed`);
-    if (run % 2 === 1) await quiet();
+    const unscraped = mode === 'on' ? sum(first, await measureWindow(gateway.pid, sims, values, half)) : undefined;
     // The scrape's own cost, on the gateway still polling its devices.
     const scrapeCost = gateway.httpPort === undefined ? undefined : await scrapeCpuMs(gateway.pid, gateway.httpPort);
     const scrapes = { scrapes: scraper?.scrapes ?? 0, scrapeBytes: scraper?.bytes ?? 0, scrapeCpuMs: scrapeCost };

@@ -13,16 +13,17 @@ the gateway's CPU per message for each, with the ratio on/off (target: at most 1
   --skip LIST          loads not to run, comma-separated: broker, modbus
   --scrape-ms N        scrape interval with metrics on (default 1000)
 broker load (as bench:broker's gateway variant):
-  --messages N         QoS 0 fan-in messages per run (default 200000)
+  --messages N         QoS 0 fan-in messages per phase, four phases a run (default 100000)
   --publishers N       fan-in publisher clients (default 4)
-  --rtt-messages N     QoS 1 round trips per run, one at a time (default 10000)
+  --rtt-messages N     QoS 1 round trips per phase, one at a time, four phases a run (default 5000)
 modbus load (as bench:modbus):
   --devices N          simulated Modbus TCP devices (default 10)
   --registers N        holding registers per device, one uint16 tag each (default 1000)
   --interval-ms N      poll interval (default 1000)
   --changes N          random register changes per device per second (default 20)
   --warmup S           seconds of warm-up before the window (default 10)
-  --window S           measured window in seconds (default 20)
+  --window S           seconds measured each way: four windows of S/2, unscraped, scraped, scraped,
+                       unscraped (with metrics off none is scraped) (default 20)
   -h, --help           this help`;
 
 export interface Options {
@@ -66,9 +67,9 @@ export function parseOptions(argv: string[]): Options | null {
     runs: intOption(values.runs, 3, 'runs', 1, 50),
     loads: LOADS.filter((load) => !skip.includes(load)),
     scrapeMs: intOption(values['scrape-ms'], 1000, 'scrape-ms', 100, 60_000),
-    messages: intOption(values.messages, 200_000, 'messages', 1000, 10_000_000),
+    messages: intOption(values.messages, 100_000, 'messages', 1000, 10_000_000),
     publishers: intOption(values.publishers, 4, 'publishers', 1, 100),
-    rttMessages: intOption(values['rtt-messages'], 10_000, 'rtt-messages', 100, 1_000_000),
+    rttMessages: intOption(values['rtt-messages'], 5000, 'rtt-messages', 100, 1_000_000),
     devices: intOption(values.devices, 10, 'devices', 1, 200),
     registers: intOption(values.registers, 1000, 'registers', 2, 65535),
     intervalMs: intOption(values['interval-ms'], 1000, 'interval-ms', 10, 60_000),
