@@ -54,10 +54,34 @@ export interface DeviceStatusReport {
   timestamp: number;
 }
 
+/** Upper bounds, in ms, of the read latency buckets in DeviceStats. */
+export const READ_LATENCY_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+
+/**
+ * A device's reads since its previous report, for the gateway's metrics: counts, not samples. A connector
+ * sends them at most once a second, those of all its devices together, and none for a device where
+ * nothing happened.
+ */
+export interface DeviceStats {
+  device: string;
+  /** Read requests answered (Modbus), or value changes received (OPC UA). */
+  reads: number;
+  /** Failed reads and failed connection attempts, by error code. */
+  errors: Record<string, number>;
+  /** Reads timed, per bucket of READ_LATENCY_BUCKETS_MS; the last bucket counts those above every bound. */
+  latencyBuckets: number[];
+  /** Sum of the timed reads' latencies, ms. */
+  latencySumMs: number;
+  /** Epoch ms of the latest successful read in this period, when there was one. */
+  lastSuccess?: number;
+}
+
 export interface ConnectorContext {
   /** Samples of one scan. They reach the gateway in batches, one at a time (see SampleOutbox). */
   emit(samples: Sample[]): void;
   status(report: DeviceStatusReport): void;
+  /** Counts of reads and errors, for the metrics (see ReadStats, which sends them at most once a second). */
+  stats(reports: DeviceStats[]): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): void;
 }
 
@@ -78,6 +102,7 @@ export type WorkerToHost =
   /** `shed`: intermediate samples the worker replaced by newer ones while the main thread was behind. */
   | { type: 'samples'; samples: Sample[]; shed: number }
   | { type: 'status'; report: DeviceStatusReport }
+  | { type: 'stats'; reports: DeviceStats[] }
   | { type: 'write-result'; result: WriteResult }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: Record<string, unknown> }
   | { type: 'stopped' };

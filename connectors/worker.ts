@@ -56,6 +56,7 @@ const connections = new ConnectionSet(protocolOf(setup.protocol), {
     outbox.flush();
     channel.send({ type: 'status', report });
   },
+  stats: (reports) => channel.send({ type: 'stats', reports }),
   log,
 });
 channel.onMessage((message) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bridgesSchema } from './bridge.ts';
+import { httpSchema } from './http.ts';
 import { reloadSchema } from './reload.ts';
 import { sparkplugSchema } from './sparkplug.ts';
 import { topicLevel, topicPath } from './topic-level.ts';
@@ -249,6 +250,7 @@ const gatewayObject = z
     bridges: bridgesSchema,
     sparkplug: sparkplugSchema,
     reload: reloadSchema,
+    http: httpSchema,
   });
 
 export const gatewaySchema = gatewayObject

@@ -29,11 +29,11 @@ export const errorCatalogue = {
   },
   PORT_IN_USE: {
     code: 'UNS_ERR_PORT_IN_USE',
-    meaning: 'A broker listener or the demo simulator cannot listen: another program holds its port. Stop that program or change the port the message names.',
+    meaning: 'A broker listener, the HTTP listener (`http.port`) or the demo simulator cannot listen: another program holds its port. Stop that program or change the port the message names.',
   },
   LISTEN_FAILED: {
     code: 'UNS_ERR_LISTEN_FAILED',
-    meaning: 'A broker listener or the demo simulator cannot listen for another reason (an address not on this machine, no permission): change the setting the message names.',
+    meaning: 'A broker listener, the HTTP listener or the demo simulator cannot listen for another reason (an address not on this machine, no permission): change the setting the message names.',
   },
   DATA_DIR: {
     code: 'UNS_ERR_DATA_DIR',

@@ -21,6 +21,7 @@ import { plantStartError } from './plant-errors.ts';
 import type { StoredPacket } from './store/packet-codec.ts';
 import { openStore, type Store } from './store/store.ts';
 import { Northbound } from './northbound/northbound.ts';
+import { startOps, type Ops } from './ops/start-ops.ts';
 import { NamespacePublisher } from './uns/publisher.ts';
 import { SetAdapter } from './uns/set-adapter.ts';
 import { markStale } from './uns/stale.ts';
@@ -50,6 +51,8 @@ export interface Gateway {
   readonly plant: RunningPlant | undefined;
   /** Loads the configuration again and applies what changed (see Reloader); resolves with the status published. */
   reload(trigger: ReloadTrigger): Promise<ConfigStatus | undefined>;
+  /** The operations HTTP listener (/metrics, /healthz, /readyz); undefined with `http.enabled: false`. */
+  readonly http: Ops | undefined;
   /**
    * Stops the connectors, marks every held value uncertain (UNS_ERR_GATEWAY_STOPPED) and every device
    * `stopped`, publishes the offline status, then closes the listeners, the broker and the store.
@@ -150,9 +153,12 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     throw error;
   }
   let plant: RunningPlant | undefined;
+  let ops: Ops | undefined;
   try {
     plant = await startSimulator(config, log);
+    ops = await startOps(settings.http, { broker, store, bridges }, log.child({ module: 'http' }));
   } catch (error) {
+    await plant?.stop();
     await broker.close();
     await store?.close();
     throw plantStartError(error, SIMULATOR_SETTINGS);
@@ -174,13 +180,18 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   }
   const northbound = new Northbound(log.child({ module: 'northbound' }));
   northbound.add(publisher);
+  if (ops?.devices) northbound.add(ops.devices);
   northbound.add({ name: 'device status', onStatus: ({ device, ...report }) => void status.device(device, report) });
   const host = new ConnectorHost(
     workerDevices(config),
-    { samples: (samples) => northbound.onSamples(samples), status: (report) => northbound.onStatus(report) },
+    {
+      samples: (samples) => northbound.onSamples(samples),
+      status: (report) => northbound.onStatus(report),
+      stats: (reports) => ops?.devices?.onStats(reports),
+    },
     log.child({ module: 'connectors' }),
   );
-  const writes = new WriteService(host, log.child({ module: 'write' }));
+  const writes = new WriteService(host, log.child({ module: 'write' }), ops?.devices);
   const setAdapter = new SetAdapter(index, broker, writes, log.child({ module: 'write' }));
   await setAdapter.start();
   await bridges?.start((topic, payload, options) => broker.publish(topic, payload, options), {
@@ -202,6 +213,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   await reloader.start();
 
   log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');
+  ops?.ready();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -217,8 +229,10 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     bridges,
     plant,
     reload: (trigger) => reloader.reload(trigger),
+    http: ops,
     stop() {
       stopping ??= (async () => {
+        ops?.stopping();
         reloader.stop();
         await host.stop();
         await sparkplug?.stop();
@@ -232,6 +246,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
         await broker.close();
         await store?.close();
         await plant?.stop();
+        await ops?.close();
         log.info('gateway stopped');
       })();
       return stopping;

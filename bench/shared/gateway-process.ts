@@ -8,9 +8,12 @@ import { parseJsonRecord } from './child-line.ts';
 import { spawnPiped, stopProcess, type PipedChild } from './process.ts';
 import { startNodeFlags } from './start-flags.ts';
 
+/** A bench gateway's HTTP listener (/metrics, /healthz): on an OS-chosen loopback port, so that several may run. */
+export const BENCH_HTTP_YAML = 'http: { host: 127.0.0.1, port: 0 }';
+
 /**
- * The start of every bench gateway's config: id `bench`, one TCP listener on an OS-chosen loopback port, and
- * log level info, at which the "listener ready" line that carries the bound port is logged.
+ * The start of every bench gateway's config: id `bench`, one TCP listener on an OS-chosen loopback port, log
+ * level info, at which the "listener ready" line that carries the bound port is logged, and BENCH_HTTP_YAML.
  */
 export const BENCH_GATEWAY_YAML: readonly string[] = [
   'id: bench',
@@ -21,6 +24,7 @@ export const BENCH_GATEWAY_YAML: readonly string[] = [
   '    - protocol: tcp',
   '      host: 127.0.0.1',
   '      port: 0',
+  BENCH_HTTP_YAML,
 ];
 
 export interface GatewayLaunch {

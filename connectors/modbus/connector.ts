@@ -5,6 +5,7 @@ import { Backoff } from '../backoff.ts';
 import { ChangeFilter } from '../change-filter.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { ConnectorError } from '../errors.ts';
+import { ReadStats } from '../read-stats.ts';
 import type { Connector, ConnectorContext, DeviceState, Sample, SampleValue, WriteRequest } from '../sdk.ts';
 import { encodeRegisters, toWords } from './codec.ts';
 import { classify, isConnectionLost, isModbusAnswer } from './errors.ts';
@@ -46,6 +47,7 @@ export class ModbusConnector implements Connector {
   private readonly backoff: Backoff;
   private readonly first: ModbusDeviceConfig;
   private context: ConnectorContext | undefined;
+  private stats: ReadStats | undefined;
   private connection: Connection | undefined;
   private state: DeviceState | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -72,6 +74,7 @@ export class ModbusConnector implements Connector {
 
   async start(context: ConnectorContext): Promise<void> {
     this.context = context;
+    this.stats = new ReadStats((reports) => context.stats(reports));
     await this.connect();
     for (const group of this.groups) {
       group.timer = setInterval(() => void this.scan(group), group.intervalMs);
@@ -86,6 +89,7 @@ export class ModbusConnector implements Connector {
     const connection = this.connection;
     this.connection = undefined;
     if (connection) await this.queue.run(() => closeClient(connection.client));
+    this.stats?.stop();
   }
 
   async write(request: WriteRequest): Promise<{ value: SampleValue; timestamp: number }> {
@@ -145,7 +149,9 @@ export class ModbusConnector implements Connector {
       this.lastBlock.clear();
       this.connection = { client, timeoutsInRow: 0, answered: false };
     } catch (error) {
-      this.connectionLost(classify(error));
+      const failure = classify(error);
+      for (const device of this.devices) this.stats?.failed(device.name, failure.code);
+      this.connectionLost(failure);
     }
   }
 
@@ -201,11 +207,12 @@ export class ModbusConnector implements Connector {
       for (const request of group.requests) {
         let result: ReadResult;
         try {
-          result = await this.request(connection, group.device, (client) => this.read(client, request));
+          result = await this.request(connection, group.device, (client) => this.timedRead(client, request, group.device.name));
         } catch (error) {
           if (this.connection !== connection) return;
           this.lastBlock.delete(request);
           const failure = classify(error);
+          this.stats?.failed(group.device.name, failure.code);
           if (isConnectionLost(failure) || connection.timeoutsInRow >= TIMEOUTS_BEFORE_RECONNECT) {
             // What this scan read before the loss must not follow the bad samples out.
             this.connectionLost(failure, connection);
@@ -262,6 +269,14 @@ export class ModbusConnector implements Connector {
         throw error;
       }
     });
+  }
+
+  /** A scan's read, its answer counted and timed for the metrics. */
+  private async timedRead(client: ModbusClient, request: ReadRequest, device: string): Promise<ReadResult> {
+    const started = performance.now();
+    const result = await this.read(client, request);
+    this.stats?.read(device, performance.now() - started);
+    return result;
   }
 
   private async read(client: ModbusClient, request: ReadRequest): Promise<ReadResult> {

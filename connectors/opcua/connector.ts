@@ -14,6 +14,7 @@ import type { OpcuaDeviceConfig, OpcuaTagConfig } from '../../schemas/opcua.ts';
 import { Backoff } from '../backoff.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { ConnectorError } from '../errors.ts';
+import { ReadStats } from '../read-stats.ts';
 import { tagId, type Connector, type ConnectorContext, type Sample, type SampleValue, type WriteRequest } from '../sdk.ts';
 import { toVariant } from './coerce.ts';
 import { certificateManager, createClient, engineeringUnits, maxMonitoredItemsPerCall, resolveNodeIds, userIdentity } from './session.ts';
@@ -47,6 +48,7 @@ export class OpcuaConnector implements Connector {
   private readonly tags: Tag[];
   private readonly backoff: Backoff;
   private context: ConnectorContext | undefined;
+  private stats: ReadStats | undefined;
   private manager: OPCUACertificateManager | undefined;
   private live: Live | undefined;
   private connecting = false;
@@ -65,6 +67,7 @@ export class OpcuaConnector implements Connector {
 
   async start(context: ConnectorContext): Promise<void> {
     this.context = context;
+    this.stats = new ReadStats((reports) => context.stats(reports));
     this.manager = await certificateManager(this.device.pkiDir, this.device.autoAcceptServerCertificate);
     this.watchdog = setInterval(() => this.checkAlive(), WATCHDOG_MS);
     void this.connect();
@@ -76,6 +79,7 @@ export class OpcuaConnector implements Connector {
     clearInterval(this.watchdog);
     await this.teardown();
     await this.manager?.dispose();
+    this.stats?.stop();
   }
 
   async write(request: WriteRequest): Promise<{ value: SampleValue; timestamp: number }> {
@@ -89,7 +93,9 @@ export class OpcuaConnector implements Connector {
     if (!status.isGood()) {
       throw new ConnectorError(ErrorCodes.OPCUA_STATUS, `the server refused the write: ${status.name} (${status.description})`);
     }
+    const started = performance.now();
     const readBack = decodeDataValue(await session.read({ nodeId: tag.nodeId, attributeId: AttributeIds.Value }));
+    this.stats?.read(this.device.name, performance.now() - started);
     this.context?.emit([{ tagId: tag.id, ...readBack }]);
     return { value: readBack.value, timestamp: readBack.timestamp };
   }
@@ -163,6 +169,7 @@ export class OpcuaConnector implements Connector {
           if (this.live !== live) return;
           this.lastAlive = Date.now();
           const tag = batch[index];
+          this.stats?.read(this.device.name);
           if (tag) this.queue({ tagId: tag.id, ...decodeDataValue(dataValue), ...(tag.unit === undefined ? {} : { unit: tag.unit }) });
         });
         // A node that does not exist is that one tag, bad with its status; the device goes on.
@@ -238,6 +245,7 @@ export class OpcuaConnector implements Connector {
     if (this.live !== live || this.stopped) return;
     this.live = undefined;
     this.connecting = false;
+    this.stats?.failed(this.device.name, error.code);
     if (!this.badPublished) {
       this.badPublished = true;
       const now = Date.now();

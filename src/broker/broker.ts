@@ -18,6 +18,7 @@ import { bindListener, type BoundListener } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
 import { Refusals } from './refusals.ts';
 import { boundClientBuffer, type Undelivered, type Waiting } from './slow-subscribers.ts';
+import { BrokerTraffic } from './traffic.ts';
 
 // mqtt-packet (aedes' encoder) would otherwise build a Buffer for each of the 65,536 two-byte numbers
 // on the first packet it writes: 7.4 MB of heap kept for the process's life, to save one tiny allocation.
@@ -47,6 +48,10 @@ export interface BrokerOptions {
 /** The embedded broker: the namespace's message bus (publishes go past the access checks), and its listeners. */
 export interface Broker extends MessageBus {
   readonly listeners: readonly BoundListener[];
+  /** Messages received and sent, by QoS. */
+  readonly traffic: BrokerTraffic;
+  /** Clients connected now. */
+  connectedClients(): number;
   /** What the broker refused on its own since the start (oversized or malformed packets, connections over the limit, …), by error code. */
   refusals(): Record<string, number>;
   /** Waits (at most `timeoutMs`) until what was published to clients has been written and has left the process. */
@@ -98,7 +103,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   aedes.on('connectionError', clientError);
   aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
   const undelivered: Undelivered = { count: 0 };
-  const accept = acceptConnections(aedes, config, refusals, undelivered, listenerOfClient);
+  const traffic = new BrokerTraffic();
+  traffic.countReceived(aedes);
+  const accept = acceptConnections(aedes, config, refusals, { undelivered, traffic }, listenerOfClient);
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const gate = new ConnectionGate(maxConnections, (socket) =>
     refusals.note(ErrorCodes.CONNECTION_LIMIT, { remote: socket.remoteAddress, maxConnections }, `connection refused: ${maxConnections} connections are open (broker.maxConnections)`),
@@ -152,6 +159,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
 
   return {
     listeners,
+    traffic,
+    connectedClients: () => aedes.connectedClients,
     publish(topic, payload, options) {
       return new Promise<void>((resolve, reject) => send(topic, payload, options, (error) => (error ? reject(error) : resolve())));
     },
@@ -230,7 +239,7 @@ function acceptConnections(
   aedes: Aedes,
   config: GatewayConfig['broker'],
   refusals: Refusals,
-  undelivered: Undelivered,
+  { undelivered, traffic }: { undelivered: Undelivered; traffic: BrokerTraffic },
   listenerOfClient: WeakMap<Client, ListenerConfig>,
 ): (stream: Duplex, req: IncomingMessage | undefined, listener: ListenerConfig) => void {
   const limits = { maxPacketBytes: config.maxPacketBytes, maxConnectBytes: config.maxConnectBytes };
@@ -245,6 +254,7 @@ function acceptConnections(
     dedupeOnlyRepeats(client);
     listenerOfClient.set(client, listener);
     guardClient(client, limits);
+    traffic.countSent(client);
     boundClientBuffer(client, config.slowSubscriber, slow, undelivered);
   };
 }

@@ -21,6 +21,10 @@ export interface BoundListener {
   protocol: ListenerConfig['protocol'];
   host: string;
   port: number;
+  /** Whether it accepts connections. */
+  listening(): boolean;
+  /** Bytes received and sent on its connections since it was bound, TLS and WebSocket framing included. */
+  bytes(): { received: number; sent: number };
   /** Stops accepting and ends every connection still open. */
   close(): Promise<void>;
 }
@@ -120,10 +124,15 @@ export async function bindListener(
     } else if (config.protocol === 'tls') handle(socket);
   });
   const sockets = new Set<Socket>();
+  const closed = { received: 0, sent: 0 };
   server.on('connection', (socket: Socket) => {
     if (!limits.gate.admit(socket)) return;
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      closed.received += socket.bytesRead;
+      closed.sent += socket.bytesWritten;
+    });
     if (config.protocol === 'tcp') handle(socket);
   });
   await new Promise<void>((resolvePromise, reject) => {
@@ -137,6 +146,15 @@ export async function bindListener(
     protocol: config.protocol,
     host: address.address,
     port: address.port,
+    listening: () => server.listening,
+    bytes() {
+      let { received, sent } = closed;
+      for (const socket of sockets) {
+        received += socket.bytesRead;
+        sent += socket.bytesWritten;
+      }
+      return { received, sent };
+    },
     close: () =>
       new Promise<void>((resolvePromise) => {
         server.close(() => resolvePromise());

@@ -2,7 +2,7 @@ import { Backoff } from '../../connectors/backoff.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import type { Placement } from '../../connectors/protocol.ts';
 import { protocolOf } from '../../connectors/registry.ts';
-import { tagId, type DeviceStatusReport, type HostToWorker, type Sample, type WorkerSetup, type WorkerToHost, type WriteRequest, type WriteResult } from '../../connectors/sdk.ts';
+import { tagId, type DeviceStats, type DeviceStatusReport, type HostToWorker, type Sample, type WorkerSetup, type WorkerToHost, type WriteRequest, type WriteResult } from '../../connectors/sdk.ts';
 import type { DeviceConfig } from '../../schemas/mapping.ts';
 import type { Logger } from '../log.ts';
 import { connectorHeapLimits } from './heap-limits.ts';
@@ -21,6 +21,8 @@ const SHED_LOG_INTERVAL_MS = 60_000;
 export interface HostEvents {
   samples(samples: Sample[]): void;
   status(report: DeviceStatusReport): void;
+  /** Devices' read counts, at most once a second per worker (for the metrics). */
+  stats?(reports: DeviceStats[]): void;
 }
 
 /** Devices that share a worker. */
@@ -208,6 +210,9 @@ export class ConnectorHost {
       case 'status':
         if (message.report.state === 'connected') slot.backoff.reset();
         this.events.status(message.report);
+        return;
+      case 'stats':
+        this.events.stats?.(message.reports);
         return;
       case 'write-result': {
         const pending = this.pending.get(message.result.requestId);

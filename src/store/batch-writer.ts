@@ -1,3 +1,4 @@
+import { Buckets } from '../../shared/buckets.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -48,7 +49,12 @@ export interface WriterStats {
   failures: number;
   droppedOps: number;
   failing: boolean;
+  /** Why the last batch failed, while `failing`. */
+  failure: string | undefined;
 }
+
+/** Upper bounds, in ms, of the commit latency buckets. */
+export const COMMIT_LATENCY_BUCKETS_MS: readonly number[] = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500];
 
 /** Errors that mean "the disk or file cannot take writes now", worth retrying later. */
 function isIoError(error: unknown): boolean {
@@ -78,7 +84,9 @@ export class BatchWriter {
   private soonPending = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  readonly stats: WriterStats = { batches: 0, failures: 0, droppedOps: 0, failing: false };
+  readonly stats: WriterStats = { batches: 0, failures: 0, droppedOps: 0, failing: false, failure: undefined };
+  /** How long each batch transaction took to commit (its fsync included), ms. */
+  readonly commitLatency = new Buckets(COMMIT_LATENCY_BUCKETS_MS);
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -157,16 +165,19 @@ export class BatchWriter {
       const run = ops.length === 0 && this.stats.failing ? [{ run: this.probe, committed: undefined, retry: false, bytes: 0 }] : ops;
       if (run.length > 0) {
         const keeper = this.keeper;
+        const started = performance.now();
         this.db.transaction(() => {
           keeper?.makeRoom(run.reduce((sum, op) => sum + op.bytes, 0));
           for (const op of run) op.run();
         })();
+        this.commitLatency.observe(performance.now() - started);
         this.stats.batches++;
         for (const op of run) op.committed?.();
         keeper?.committed();
       }
       if (this.stats.failing) {
         this.stats.failing = false;
+        this.stats.failure = undefined;
         this.log.warn({ code: ErrorCodes.STORE_WRITE, failures: this.stats.failures }, 'store writable again');
       }
       this.committing = false;
@@ -229,6 +240,7 @@ export class BatchWriter {
       this.ops.splice(0, excess);
       this.stats.droppedOps += excess;
     }
+    this.stats.failure = (error as Error).message;
     if (!this.stats.failing) {
       this.stats.failing = true;
       this.log.error(

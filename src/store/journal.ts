@@ -43,6 +43,11 @@ export class PublishJournal {
     return this.writer.durable(() => this.insert.run(id, payload, meta), 'abandon', rowBytes(payload.length, packet.topic));
   }
 
+  /** Entries written and not settled yet: publishes acknowledged and not yet taken over by every store. */
+  get depth(): number {
+    return this.open.size;
+  }
+
   /** Whether `packet` is a journaled publish (acknowledged to a client, not settled yet). */
   covers(packet: StoredPacket): boolean {
     return this.ids.has(packet.payload);

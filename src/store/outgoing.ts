@@ -94,6 +94,17 @@ export class OutgoingQueues {
     return this.queues.get(clientId)?.entries.size ?? 0;
   }
 
+  /** The `limit` sessions with the most messages queued or in flight, deepest first, and the total across all. */
+  depths(limit: number): { deepest: Array<{ clientId: string; depth: number }>; total: number } {
+    let total = 0;
+    const all: Array<{ clientId: string; depth: number }> = [];
+    for (const [clientId, queue] of this.queues) {
+      total += queue.entries.size;
+      if (limit > 0 && queue.entries.size > 0) all.push({ clientId, depth: queue.entries.size });
+    }
+    return { deepest: all.sort((a, b) => b.depth - a.depth).slice(0, limit), total };
+  }
+
   enqueue(clientId: string, packet: StoredPacket): void {
     const queue = this.queue(clientId);
     if (queue.entries.size >= this.maxPerClient) this.dropOldest(queue, clientId);

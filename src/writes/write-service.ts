@@ -20,6 +20,12 @@ export interface WriteOrigin {
   id?: string | undefined;
 }
 
+/** Told the outcome of every write (the metrics count them). */
+export interface WriteObserver {
+  /** `device` is undefined for a command refused before it named a known tag; `code` undefined for a write done. */
+  onWrite(device: string | undefined, code: string | undefined): void;
+}
+
 export type WriteOutcome = { ok: true; value: SampleValue; timestamp: number } | { ok: false; error: GatewayError };
 
 /**
@@ -32,6 +38,7 @@ export class WriteService {
   constructor(
     private readonly writer: TagWriter,
     private readonly log: Logger,
+    private readonly observer?: WriteObserver,
   ) {}
 
   async write(principal: Principal | undefined, tag: NamespaceTag, value: unknown, origin: WriteOrigin): Promise<WriteOutcome> {
@@ -48,16 +55,21 @@ export class WriteService {
       const result = await this.writer.write(tag.device, tag.config.name, checked);
       if (!result.ok) throw new GatewayError(result.error.code, result.error.message);
       this.log.info({ ...who, value: String(checked), readBack: String(result.value) }, 'write done');
+      this.observer?.onWrite(tag.device, undefined);
       return { ok: true, value: result.value, timestamp: result.timestamp };
     } catch (error) {
       const failure = error instanceof GatewayError ? error : new GatewayError(ErrorCodes.WRITE_FAILED, (error as Error).message);
-      this.refused(principal, failure, origin, tag.id);
+      this.refused(principal, failure, origin, tag.id, tag.device);
       return { ok: false, error: failure };
     }
   }
 
-  /** Logs a write refused before it named a tag the service could check (a malformed command, an unknown tag). */
-  refused(principal: Principal | undefined, failure: GatewayError, origin: WriteOrigin, tagId?: string): void {
+  /**
+   * Logs a refused write, and tells the observer. From outside: one refused before it named a tag the
+   * service could check (a malformed command, an unknown tag); `device` is known only from inside.
+   */
+  refused(principal: Principal | undefined, failure: GatewayError, origin: WriteOrigin, tagId?: string, device?: string): void {
+    this.observer?.onWrite(device, failure.code);
     this.log.warn({ ...audit(principal, origin), ...(tagId === undefined ? {} : { tag: tagId }), code: failure.code, err: failure.message }, 'write refused');
   }
 }

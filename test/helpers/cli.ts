@@ -69,7 +69,7 @@ export function startCliGateway(configPath: string, nodeFlags: readonly string[]
 
 /**
  * gateway.yaml for a gateway run as a process: logs at info (the port comes from its "listener ready" line),
- * one TCP listener on 127.0.0.1 port 0, then `rest` (top-level YAML).
+ * one TCP listener on 127.0.0.1 port 0, the HTTP listener on port 0, then `rest` (top-level YAML).
  */
 export function cliGatewayYaml(id: string, rest = ''): string {
   return `id: ${id}
@@ -80,6 +80,8 @@ broker:
     - protocol: tcp
       host: 127.0.0.1
       port: 0
+http:
+  port: 0
 ${rest}`;
 }
 

@@ -1,13 +1,15 @@
-import type { ConnectorContext, DeviceStatusReport, Sample } from '../../connectors/sdk.ts';
+import type { ConnectorContext, DeviceStats, DeviceStatusReport, Sample } from '../../connectors/sdk.ts';
 
 /** A ConnectorContext that keeps what a connector emits and reports, in order. */
 export class ConnectorRecorder {
   readonly samples: Sample[] = [];
   readonly statuses: DeviceStatusReport[] = [];
+  readonly stats: DeviceStats[] = [];
 
   readonly context: ConnectorContext = {
     emit: (samples) => void this.samples.push(...samples),
     status: (report) => void this.statuses.push(report),
+    stats: (reports) => void this.stats.push(...reports),
     log: () => undefined,
   };
 

@@ -30,6 +30,8 @@ export interface TestGatewayOptions {
   extra?: string;
   /** Extra YAML lines under `store:` (dataDir is ./data). */
   store?: string;
+  /** YAML lines under `http:` (default: loopback, port 0). */
+  http?: string;
   /** Files written beside the config before it loads (certificates). */
   files?: Record<string, string>;
   /** A folder to reuse (a restart on the same data); it is left in place on stop. */
@@ -55,6 +57,8 @@ broker:
 store:
   dataDir: ./data
 ${options.store ?? ''}
+http:
+${options.http ?? '  port: 0'}
 mappings:${mappingList === '' ? ' []' : mappingList}
 ${options.extra ?? ''}`,
   );

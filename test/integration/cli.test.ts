@@ -89,7 +89,7 @@ describe('uns-gateway run', () => {
     const result = await runCli(['run', '--config', config]);
     expect(result.code).toBe(1);
     expect(result.stderr.replaceAll(`${dir.path}/`, '')).toBe(
-      'uns-gateway: refusing to start\nconfiguration has 1 error:\ngateway.yaml:11:1 colour: unknown key\n',
+      'uns-gateway: refusing to start\nconfiguration has 1 error:\ngateway.yaml:13:1 colour: unknown key\n',
     );
   });
 });

@@ -67,7 +67,7 @@ describe('crash recovery (SIGKILL with real processes)', () => {
     dir = makeTempDir();
     const config = dir.write(
       'gateway.yaml',
-      'id: crash-gw\nlog:\n  level: info\nbroker:\n  listeners:\n    - protocol: tcp\n      host: 127.0.0.1\n      port: 0\nstore:\n  dataDir: ./data\n  durability: full\n',
+      'id: crash-gw\nlog:\n  level: info\nbroker:\n  listeners:\n    - protocol: tcp\n      host: 127.0.0.1\n      port: 0\nhttp:\n  port: 0\nstore:\n  dataDir: ./data\n  durability: full\n',
     );
     const first = await start(config);
 
