@@ -32,6 +32,7 @@ import type { NamespaceTag } from './uns/namespace.ts';
 import { applyMapping } from './reload/apply-mapping.ts';
 import { configStatusTopic, type ConfigStatus, type ReloadTrigger } from './reload/config-status.ts';
 import { Reloader } from './reload/reloader.ts';
+import { addConsoleRoutes } from './console/console-routes.ts';
 
 export interface Gateway {
   /** The running configuration: the one started with, or the last one a reload applied. */
@@ -211,6 +212,9 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
     log.child({ module: 'reload' }),
   );
   await reloader.start();
+  if (ops !== undefined && settings.http.console) {
+    addConsoleRoutes(ops.server, { config: () => reloader.config, listeners: broker.listeners, checkLogin: broker.checkLogin, metrics: settings.http.metrics });
+  }
 
   log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');
   ops?.ready();

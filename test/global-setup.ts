@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-/** Connector workers and the CLI run the built dist/: build it once before any test. */
+/** Connector workers, the CLI and the web console run the built dist/: build it once before any test. */
 export default function setup(): void {
-  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const tsc = resolve('node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  // The web console's page, for the browser tests.
+  execFileSync(process.execPath, [tsc, '-p', 'console/tsconfig.json'], { stdio: 'inherit' });
 }

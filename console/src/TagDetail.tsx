@@ -34,7 +34,7 @@ export function TagDetail(props: { live: LiveNamespace; tag: CatalogTag }) {
           read at {formatTime(value.timestamp)}, changed {formatAge(now - value.changedAt)} ago
         </p>
       )}
-      <Trend live={live} topic={tag.topic} unit={tag.unit ?? value?.unit} />
+      {value === undefined || typeof value.value === 'number' ? <Trend live={live} topic={tag.topic} unit={tag.unit ?? value?.unit} /> : null}
       {tag.mayWrite ? <WriteForm key={tag.topic} live={live} tag={tag} /> : null}
       <table class="mapping">
         <tbody>

@@ -27,7 +27,11 @@ export function WriteForm(props: { live: LiveNamespace; tag: CatalogTag }) {
     >
       <label>
         Setpoint{' '}
-        <input name="setpoint" type={numeric ? 'number' : 'text'} step="any" min={tag.min} max={tag.max} value={text} onInput={(event) => setText(event.currentTarget.value)} />
+        {numeric ? (
+          <input name="setpoint" type="number" step="any" min={tag.min} max={tag.max} value={text} onInput={(event) => setText(event.currentTarget.value)} />
+        ) : (
+          <input name="setpoint" type="text" value={text} onInput={(event) => setText(event.currentTarget.value)} />
+        )}
       </label>
       <span class="muted">
         {tag.min === undefined ? '' : `min ${tag.min}`} {tag.max === undefined ? '' : `max ${tag.max}`}

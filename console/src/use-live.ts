@@ -3,8 +3,8 @@ import type { LiveNamespace } from './live.js';
 
 /** Re-renders the component once per animation frame in which the live namespace changed. */
 export function useLive(live: LiveNamespace): void {
-  const [, bump] = useReducer((n: number) => n + 1, 0);
-  useEffect(() => live.subscribe(bump), [live]);
+  const [, bump] = useReducer((n: number, _change: undefined) => n + 1, 0);
+  useEffect(() => live.subscribe(() => bump(undefined)), [live]);
 }
 
 /** The current time, ticking every second: for the ages on screen. */

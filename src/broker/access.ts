@@ -7,7 +7,7 @@ import { certificateLogin } from './client-certificate.ts';
 import { ErrorCodes, type ErrorCode } from '../../shared/errors.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { createLoginCheck } from './login-check.ts';
+import { createLoginCheck, type LoginCheck } from './login-check.ts';
 import type { Refusals } from './refusals.ts';
 import { SET_SUFFIX } from '../../schemas/topic-level.ts';
 import { topicNameProblem } from '../../schemas/topic-rules.ts';
@@ -107,6 +107,8 @@ export interface AccessHandlerOptions {
 export interface Access {
   handlers: AccessHandlers;
   isDropped(packet: object): boolean;
+  /** The login check of CONNECT, for other ways in (the web console's session). */
+  login: LoginCheck;
 }
 
 /** The broker's connect, publish, subscribe and delivery checks, by the principal each client authenticates as. */
@@ -239,7 +241,7 @@ export function createAccess(options: AccessHandlerOptions): Access {
       return principal === undefined || principal.readsEverything || principal.mayRead(packet.topic) ? packet : null;
     },
   };
-  return { handlers, isDropped: (packet) => dropped.has(packet) };
+  return { handlers, isDropped: (packet) => dropped.has(packet), login };
 }
 
 export function remoteAddress(client: Client): string | undefined {

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { InboundMessage, MessageBus } from '../uns/message-bus.ts';
 import type { Principal } from '../access/principal.ts';
 import type { Principals } from '../access/principals.ts';
+import type { LoginCheck } from './login-check.ts';
 import { createAccess, remoteAddress, type AccessPolicy, type DurablePublish } from './access.ts';
 import { coalesceWrites } from './coalesce.ts';
 import { dedupeOnlyRepeats } from './delivery-dedupe.ts';
@@ -54,6 +55,8 @@ export interface Broker extends MessageBus {
   connectedClients(): number;
   /** What the broker refused on its own since the start (oversized or malformed packets, connections over the limit, …), by error code. */
   refusals(): Record<string, number>;
+  /** Checks a user's password as CONNECT does (the same throttle per address, the same log). */
+  checkLogin: LoginCheck['check'];
   /** Waits (at most `timeoutMs`) until what was published to clients has been written and has left the process. */
   flush(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -166,6 +169,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     },
     send,
     refusals: () => refusals.counts(),
+    checkLogin: (username, password, remote, clientId) => access.login.check(username, password, remote, clientId),
     subscribe,
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
