@@ -66,16 +66,16 @@ function Console(props: { info: ConsoleInfo; session: Session; credentials: Cred
           {session.roles.length > 0 ? ` (${session.roles.join(', ')})` : ''}
         </span>
       </header>
-      {tab === 'namespace' ? (
-        <main class="split">
-          <NamespaceView live={live} tags={session.tags} selected={selected} onSelect={setSelected} />
-          {tag === undefined ? <aside class="detail muted">Select a tag to see its mapping, its trend and, if you may, write it.</aside> : <TagDetail live={live} tag={tag} />}
-        </main>
-      ) : (
+      {/* The tree stays mounted behind the devices page: its open levels, filter and scroll are kept. */}
+      <main class="split" hidden={tab !== 'namespace'}>
+        <NamespaceView live={live} tags={session.tags} selected={selected} onSelect={setSelected} />
+        {tag === undefined ? <aside class="detail muted">Select a tag to see its mapping, its trend and, if you may, write it.</aside> : <TagDetail live={live} tag={tag} />}
+      </main>
+      {tab === 'devices' ? (
         <main>
           <DevicesView live={live} devices={session.devices} metrics={info.metrics} />
         </main>
-      )}
+      ) : null}
     </div>
   );
 }
