@@ -37,6 +37,15 @@ export interface CatalogDevice {
   endpoint: string;
 }
 
+/** A tag's latest reading when the session opened (a 64-bit integer as a string of digits). */
+export interface SnapshotValue {
+  value: unknown;
+  quality: 'good' | 'uncertain' | 'bad';
+  status?: string;
+  unit?: string;
+  timestamp: number;
+}
+
 export interface Session {
   username: string | null;
   roles: string[];
@@ -44,5 +53,7 @@ export interface Session {
   devices: CatalogDevice[];
   /** The first topic level of every tag: what the page subscribes to. */
   scopes: string[];
+  /** The latest reading of every tag read so far, by topic: the tree is full before the retained values arrive. */
+  values: Record<string, SnapshotValue>;
 }
 

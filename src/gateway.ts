@@ -213,7 +213,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
   );
   await reloader.start();
   if (ops !== undefined && settings.http.console) {
-    addConsoleRoutes(ops.server, { config: () => reloader.config, listeners: broker.listeners, checkLogin: broker.checkLogin, metrics: settings.http.metrics });
+    addConsoleRoutes(ops.server, { config: () => reloader.config, listeners: broker.listeners, checkLogin: broker.checkLogin, metrics: settings.http.metrics, latest: (tagId) => northbound.latest(tagId) });
   }
 
   log.info({ id: settings.id, devices: config.devices.length, tags: config.tags.length }, 'gateway online');

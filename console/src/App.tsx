@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { fetchInfo, LoginRefused, openSession, type ConsoleInfo, type Credentials, type Session } from './api.js';
+import { LoginRefused, openSession, type ConsoleInfo, type Credentials, type Session } from './api.js';
 import { DevicesView } from './DevicesView.js';
 import { LiveNamespace } from './live.js';
 import { Login } from './Login.js';
@@ -10,7 +10,7 @@ import { useLive } from './use-live.js';
 type Tab = 'namespace' | 'devices';
 
 /** Loads what the gateway serves, asks for a login when it must, then shows the live namespace. */
-export function App() {
+export function App(props: { info: Promise<ConsoleInfo> }) {
   const [info, setInfo] = useState<ConsoleInfo | undefined>(undefined);
   const [session, setSession] = useState<{ session: Session; credentials: Credentials | undefined } | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -23,7 +23,7 @@ export function App() {
     }
   };
   useEffect(() => {
-    fetchInfo().then(
+    props.info.then(
       (loaded) => {
         setInfo(loaded);
         if (!loaded.login) void start(undefined);

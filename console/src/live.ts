@@ -51,6 +51,8 @@ export class LiveNamespace {
     const ws = info.ws;
     if (ws === null) throw new Error('the gateway has no WebSocket listener (broker.listeners with protocol ws or wss)');
     this.tagTopics = new Set(session.tags.map((tag) => tag.topic));
+    const now = Date.now();
+    for (const [topic, snapshot] of Object.entries(session.values)) this.values.set(topic, { ...snapshot, status: snapshot.status, unit: snapshot.unit, changedAt: now });
     const url = `${ws.secure ? 'wss' : 'ws'}://${location.hostname}:${ws.port}${ws.path}`;
     this.client = mqtt.connect(url, {
       clientId: `console-${Math.random().toString(16).slice(2, 10)}`,

@@ -1,7 +1,14 @@
 import { protocolOf } from '../../connectors/registry.ts';
-import type { CatalogDevice, CatalogTag, Session } from '../../shared/console-api.ts';
+import type { Sample } from '../../connectors/sdk.ts';
+import type { CatalogDevice, CatalogTag, Session, SnapshotValue } from '../../shared/console-api.ts';
 import type { Principal } from '../access/principal.ts';
 import type { LoadedConfig } from '../config/load.ts';
+
+/** A sample value JSON can hold: 64-bit integers as strings of digits. */
+function jsonSafe(value: Sample['value']): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  return Array.isArray(value) ? value.map(jsonSafe) : value;
+}
 
 function deadbandText(deadband: { absolute: number } | { percent: number }): string {
   return 'absolute' in deadband ? `± ${deadband.absolute}` : `± ${deadband.percent} %`;
@@ -9,9 +16,9 @@ function deadbandText(deadband: { absolute: number } | { percent: number }): str
 
 /**
  * What the console shows a principal: the tags it may read, each with its mapping and whether it may
- * write it, the devices of those tags, and the topic levels to subscribe to.
+ * write it, the devices of those tags, the topic levels to subscribe to, and the latest readings.
  */
-export function sessionFor(config: LoadedConfig, principal: Principal): Session {
+export function sessionFor(config: LoadedConfig, principal: Principal, latest: (tagId: string) => Sample | undefined): Session {
   const devices = new Map(config.devices.map((device) => [device.config.name, device.config]));
   const tags: CatalogTag[] = config.tags
     .filter((tag) => principal.mayRead(tag.topic))
@@ -41,7 +48,15 @@ export function sessionFor(config: LoadedConfig, principal: Principal): Session 
   const catalogDevices: CatalogDevice[] = config.devices
     .filter((device) => shown.has(device.config.name))
     .map(({ config: device }) => ({ name: device.name, protocol: device.protocol, endpoint: protocolOf(device.protocol).endpoint(device) }));
+  const values: Record<string, SnapshotValue> = {};
+  for (const tag of tags) {
+    const sample = latest(tag.id);
+    if (sample === undefined) continue;
+    const value = jsonSafe(sample.value);
+    values[tag.topic] = { value, quality: sample.quality, timestamp: sample.timestamp, ...(sample.status === undefined ? {} : { status: sample.status }), ...(sample.unit === undefined ? {} : { unit: sample.unit }) };
+  }
   return {
+    values,
     username: principal.username ?? null,
     roles: [...principal.roles],
     tags,

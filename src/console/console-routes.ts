@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Sample } from '../../connectors/sdk.ts';
 import type { ConsoleInfo } from '../../shared/console-api.ts';
 import { principalOf, type Principal } from '../access/principal.ts';
 import { listenerAcceptsAnonymous } from '../broker/anonymous.ts';
@@ -19,6 +20,8 @@ export interface ConsoleDeps {
   checkLogin: (username: string, password: Uint8Array, remote: string | undefined) => Promise<LoginResult>;
   /** Whether /metrics is served. */
   metrics: boolean;
+  /** A tag's latest reading. */
+  latest: (tagId: string) => Sample | undefined;
 }
 
 const json = (status: number, body: unknown): HttpResponse => ({ status, body: JSON.stringify(body) });
@@ -48,8 +51,12 @@ function basicCredentials(request: IncomingMessage): { username: string; passwor
  */
 export function addConsoleRoutes(server: HttpServer, deps: ConsoleDeps): void {
   const read = assetReader();
-  for (const [url, asset] of staticAssets()) {
-    server.route('GET', url, () => ({ status: 200, body: read(asset), contentType: asset.contentType }));
+  const assets = staticAssets();
+  // Every module at once, rather than a level of imports per round trip.
+  const preloads = [...assets.keys()].filter((url) => /\.m?js$/.test(url)).map((url) => `<link rel="modulepreload" href="${url}" />`).join('\n    ');
+  for (const [url, asset] of assets) {
+    const body = url === '/' ? () => read(asset).replace(/<!-- modulepreload[^>]*-->/, preloads) : () => read(asset);
+    server.route('GET', url, () => ({ status: 200, body: body(), contentType: asset.contentType }));
   }
   server.route('GET', '/api/console', () => {
     const config = deps.config();
@@ -76,6 +83,6 @@ export function addConsoleRoutes(server: HttpServer, deps: ConsoleDeps): void {
       if (!result.ok) return json(401, { message: result.error.message });
       principal = principalOf(config.gateway.access, credentials.username, 'console');
     }
-    return json(200, sessionFor(config, principal));
+    return json(200, sessionFor(config, principal, deps.latest));
   });
 }

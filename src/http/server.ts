@@ -1,8 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+
+const gzipped = promisify(gzip);
+/** Bodies from this size on go gzipped to a client that takes it. */
+const GZIP_FROM_BYTES = 2048;
 
 export interface HttpResponse {
   status: number;
@@ -44,8 +50,15 @@ export class HttpServer {
 
   constructor(private readonly log: Logger) {
     this.server = createServer((request, response) => {
-      void this.answer(request).then(({ status, body, contentType, headers }) => {
-        response.writeHead(status, { ...headers, 'content-type': contentType ?? 'application/json', 'cache-control': 'no-store' });
+      void this.answer(request).then(async ({ status, body, contentType, headers }) => {
+        const head = { ...headers, 'content-type': contentType ?? 'application/json', 'cache-control': 'no-store' };
+        // A page's catalogue of 10,000 tags is 2 MB of JSON, a tenth of it gzipped: much over a plant network.
+        if (body.length >= GZIP_FROM_BYTES && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
+          response.writeHead(status, { ...head, 'content-encoding': 'gzip', vary: 'accept-encoding' });
+          response.end(await gzipped(body));
+          return;
+        }
+        response.writeHead(status, head);
         response.end(body);
       });
     });
