@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     const load = await loadTimings(page, `http://127.0.0.1:${gateway.httpPort}/`);
-    await sleep(3000);
+    // The retained values of every tag reach the page after its subscription: the baseline starts after them.
+    await sleep(12_000);
     const rows: Array<[string, MainThread, number]> = [];
     const measure = async (what: string) => {
       const received0 = gateway.messages();

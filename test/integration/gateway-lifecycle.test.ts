@@ -40,7 +40,7 @@ describe('gateway status', () => {
     gw = await startTestGateway();
     const sub = await pool.connect(gw.url());
     const inbox = new Inbox(sub);
-    await sub.subscribeAsync('_gateway/#', { qos: 1 });
+    await sub.subscribeAsync('_gateway/test-gw/status', { qos: 1 });
     await inbox.waitFor(1);
     await gw.gateway.stop();
     await inbox.waitFor(2);
