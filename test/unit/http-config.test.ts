@@ -25,9 +25,9 @@ function errorsOf(yaml: string): string[] {
 }
 
 describe('the http: section', () => {
-  it('defaults to /metrics and the probes on loopback port 9180', () => {
-    expect(load('').gateway.http).toEqual({ enabled: true, host: '127.0.0.1', port: 9180, metrics: true });
-    expect(load('http:\n  port: 0\n  metrics: false\n').gateway.http).toEqual({ enabled: true, host: '127.0.0.1', port: 0, metrics: false });
+  it('defaults to /metrics, the probes and the web console on loopback port 9180', () => {
+    expect(load('').gateway.http).toEqual({ enabled: true, host: '127.0.0.1', port: 9180, metrics: true, console: true });
+    expect(load('http:\n  port: 0\n  metrics: false\n  console: false\n').gateway.http).toEqual({ enabled: true, host: '127.0.0.1', port: 0, metrics: false, console: false });
   });
 
   it('names file:line:col of a bad port and an unknown key', () => {
