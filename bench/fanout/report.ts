@@ -66,5 +66,5 @@ export function fanoutTable(rows: readonly Row[]): string {
       `${g?.runs ?? 0}/${m?.runs ?? 0}`,
     ];
   });
-  return formatTable(headers, cells, (c) => c > 1 || c === 0);
+  return formatTable(headers, cells, () => true);
 }
