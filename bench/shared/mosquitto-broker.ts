@@ -21,8 +21,8 @@ export function findMosquitto(): string | null {
   return null;
 }
 
-/** Start Mosquitto on an ephemeral loopback port with anonymous access and no persistence. */
-export async function startMosquitto(bin: string, startTimeoutMs: number): Promise<BrokerHandle> {
+/** Start Mosquitto on an ephemeral loopback port with anonymous access and no persistence, plus `extraConfig` lines. */
+export async function startMosquitto(bin: string, startTimeoutMs: number, extraConfig: readonly string[] = []): Promise<BrokerHandle> {
   const dir = makeTempDir('uns-bench-mosq-');
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
@@ -35,6 +35,7 @@ export async function startMosquitto(bin: string, startTimeoutMs: number): Promi
       'log_dest stderr',
       'log_type error',
       'log_type warning',
+      ...extraConfig,
       '',
     ].join('\n'),
   );

@@ -30,8 +30,10 @@ import { formatProfile, summariseProfile } from './profile.ts';
 import { createSourceLocator } from './sourcemap.ts';
 import type { ReadResult } from './protocol.ts';
 import { fmtInt, fmtMiB, fmtMs, fmtNum, fmtPct, formatReport, type ReportRow } from './report.ts';
-import { runLoad, type Measured } from './runner.ts';
-import { HOST, SETUP_TIMEOUT_MS, TARGET_RATIO, TARGET_RETAINED_MS, TOTAL_TIMEOUT_MS, fsTypeOf, parseOptions, type Options } from './options.ts';
+import { findMosquitto, startMosquitto } from '../shared/mosquitto-broker.ts';
+import { readRssBytes } from '../shared/proc-cpu.ts';
+import { runLoad, watchRssPeak, type LoadTarget, type Measured } from './runner.ts';
+import { HOST, SETUP_TIMEOUT_MS, START_TIMEOUT_MS, TARGET_RATIO, TARGET_RETAINED_MS, TOTAL_TIMEOUT_MS, fsTypeOf, parseOptions, type Options } from './options.ts';
 import { Bench, OTHER_CPU_WARN, cpuShares, fail, failures, otherCpuPeak, out, readLine, verdict, warnings, type RetainedRead } from './session.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
 
@@ -156,7 +158,7 @@ async function runBench(opts: Options, root: string, bench: Bench): Promise<void
     `2. ${fmtInt(opts.retained)} retained topics (site/area/asset-N/tag-M, QoS 1, window ${opts.fillWindow}) -> ` +
       `new clean client subscribes to # at QoS ${opts.readQos}`,
   );
-  const readCfg = (gw: RunningGateway, tag: string) =>
+  const readCfg = (gw: LoadTarget, tag: string) =>
     ({
       mode: 'read',
       host: HOST,
@@ -167,7 +169,7 @@ async function runBench(opts: Options, root: string, bench: Bench): Promise<void
       qos: opts.readQos,
       timeoutMs: 30_000,
     }) as const;
-  const fillCfg = (gw: RunningGateway) =>
+  const fillCfg = (gw: LoadTarget) =>
     ({
       mode: 'fill',
       host: HOST,
@@ -181,6 +183,18 @@ async function runBench(opts: Options, root: string, bench: Bench): Promise<void
     const r = m.result;
     if (!r.complete || r.received < opts.retained) fail(`${what}: only ${r.received} of ${opts.retained} retained messages arrived`);
     if (r.notRetained > 0) warnings.push(`${what}: ${r.notRetained} messages under site/area/ without the retain flag`);
+  };
+  /** The read, with the broker's RSS just before it and its peak during it. */
+  const measuredRead = async (target: LoadTarget, tag: string, label: string, size: () => DbSize | undefined): Promise<RetainedRead> => {
+    const rssBefore = readRssBytes(target.pid);
+    const stopWatch = watchRssPeak(target.pid);
+    let rssPeak = rssBefore;
+    const m = await runLoad(target, readCfg(target, tag), SETUP_TIMEOUT_MS).finally(() => {
+      rssPeak = stopWatch();
+    });
+    out(`${readLine(label, m, opts.retained)}, RSS ${fmtMiB(rssBefore)} -> peak ${fmtMiB(rssPeak)}`);
+    checkRead(label, m);
+    return { m, rss: readRssBytes(target.pid), rssBefore, rssPeak, size: size() };
   };
 
   const retainedDir = path.join(root, 'retained-sqlite');
@@ -199,10 +213,7 @@ async function runBench(opts: Options, root: string, bench: Bench): Promise<void
           `, ${cpuShares(fill.gatewayCpuSec, fill.hostCpuSec, f.loadgenCpuMs, f.elapsedMs)}`,
       );
       if (f.timedOut || f.acked < opts.retained) fail(`sqlite fill: ${f.acked} of ${opts.retained} acked`);
-      const m = await runLoad(gw, readCfg(gw, 'sqlite-fresh'), SETUP_TIMEOUT_MS);
-      out(readLine('sqlite # subscriber', m, opts.retained));
-      checkRead('sqlite # subscriber', m);
-      fresh = { m, rss: gw.rssBytes(), size: dbSize(retainedDir) };
+      fresh = await measuredRead(gw, 'sqlite-fresh', 'sqlite # subscriber', () => dbSize(retainedDir));
     } finally {
       await bench.stop(gw, 'retained gateway (sqlite)');
     }
@@ -216,10 +227,7 @@ async function runBench(opts: Options, root: string, bench: Bench): Promise<void
       if (retainedAtOpen === undefined || retainedAtOpen < opts.retained) {
         fail(`restarted sqlite gateway opened its store with ${retainedAtOpen ?? 'unknown'} retained, expected >= ${opts.retained}`);
       }
-      const m = await runLoad(gw2, readCfg(gw2, 'sqlite-restarted'), SETUP_TIMEOUT_MS);
-      out(readLine('sqlite # sub after restart', m, opts.retained));
-      checkRead('sqlite # subscriber after restart', m);
-      restarted = { m, rss: gw2.rssBytes(), size: dbSize(retainedDir) };
+      restarted = await measuredRead(gw2, 'sqlite-restarted', 'sqlite # sub after restart', () => dbSize(retainedDir));
     } finally {
       await bench.stop(gw2, 'retained gateway (sqlite, restarted)');
     }
@@ -237,14 +245,27 @@ async function runBench(opts: Options, root: string, bench: Bench): Promise<void
           `, ${cpuShares(fill.gatewayCpuSec, fill.hostCpuSec, f.loadgenCpuMs, f.elapsedMs)}`,
       );
       if (f.timedOut || f.acked < opts.retained) fail(`memory fill: ${f.acked} of ${opts.retained} acked`);
-      const m = await runLoad(gw, readCfg(gw, 'memory'), SETUP_TIMEOUT_MS);
-      out(readLine('memory # subscriber', m, opts.retained));
-      checkRead('memory # subscriber', m);
-      memoryRead = { m, rss: gw.rssBytes(), size: undefined };
+      memoryRead = await measuredRead(gw, 'memory', 'memory # subscriber', () => undefined);
     } finally {
       await bench.stop(gw, 'retained gateway (memory)');
     }
   }
+
+  // Mosquitto as the reference, with no queue limit: its default (1,000 per client) drops retained values beyond it.
+  let mosquittoRead: RetainedRead | undefined;
+  const mosquittoBin = opts.mosquitto ? findMosquitto() : null;
+  if (mosquittoBin !== null) {
+    const mq = await startMosquitto(mosquittoBin, START_TIMEOUT_MS, ['max_queued_messages 0']);
+    const target: LoadTarget = { ...mq, engine: 'mosquitto' };
+    try {
+      const f = (await runLoad(target, fillCfg(target), SETUP_TIMEOUT_MS)).result;
+      out(`  mosquitto fill             ${fmtInt(f.acked)}/${fmtInt(opts.retained)} acked in ${fmtMs(f.elapsedMs)} (${fmtInt(f.msgPerSec)} msg/s)`);
+      if (f.timedOut || f.acked < opts.retained) fail(`mosquitto fill: ${f.acked} of ${opts.retained} acked`);
+      mosquittoRead = await measuredRead(target, 'mosquitto', 'mosquitto # subscriber', () => undefined);
+    } finally {
+      await mq.stop();
+    }
+  } else if (opts.mosquitto) warnings.push('no mosquitto on PATH: the retained read was not compared with it');
 
   const retainedRow = (label: string, r: RetainedRead | undefined, target: boolean): ReportRow => {
     const ms = r?.m.result.complete ? r.m.result.elapsedMs : Number.NaN;
@@ -261,6 +282,12 @@ async function runBench(opts: Options, root: string, bench: Bench): Promise<void
     retainedRow(`${n} retained -> new # sub, sqlite restarted`, restarted, true),
   );
   if (opts.memoryRetained) rows.push(retainedRow(`${n} retained -> new # sub, memory`, memoryRead, false));
+  if (mosquittoRead !== undefined) rows.push(retainedRow(`${n} retained -> new # sub, mosquitto`, mosquittoRead, false));
+  const readMs = (r: RetainedRead | undefined): number => (r?.m.result.complete ? r.m.result.elapsedMs : Number.NaN);
+  for (const [what, r] of [['sqlite', fresh], ['sqlite restarted', restarted], ['memory', memoryRead]] as const) {
+    if (r === undefined || mosquittoRead === undefined) continue;
+    rows.push({ label: `  ratio ${what} / mosquitto (time to all retained)`, value: `${fmtNum(readMs(r) / readMs(mosquittoRead), 2)}x`, target: '(info)', verdict: '' });
+  }
   rows.push({ label: 'sqlite restart with retained: start -> listening', value: fmtMs(restartMs), target: '(info)', verdict: '' });
 
   // ------------------------------------------------------------------ 3. size and RSS
@@ -274,6 +301,12 @@ async function runBench(opts: Options, root: string, bench: Bench): Promise<void
     { label: 'gateway RSS, sqlite, after fill + read', value: fmtMiB(fresh?.rss ?? Number.NaN), target: '(info)', verdict: '' },
     { label: 'gateway RSS, sqlite restarted, after read', value: fmtMiB(restarted?.rss ?? Number.NaN), target: '(info)', verdict: '' },
   );
+  const rise = (r: RetainedRead | undefined): string =>
+    r === undefined ? 'n/a' : `+${fmtMiB(r.rssPeak - r.rssBefore)}`;
+  for (const [what, r] of [['sqlite', fresh], ['sqlite restarted', restarted], ['memory', memoryRead], ['mosquitto', mosquittoRead]] as const) {
+    if (r === undefined) continue;
+    rows.push({ label: `RSS rise during the read, ${what}`, value: rise(r), target: `(${fmtMiB(r.rssBefore)} -> peak ${fmtMiB(r.rssPeak)})`, verdict: '' });
+  }
   if (opts.memoryRetained) {
     rows.push({ label: 'gateway RSS, memory, after fill + read', value: fmtMiB(memoryRead?.rss ?? Number.NaN), target: '(info)', verdict: '' });
   }

@@ -22,6 +22,8 @@ export interface Options {
   readQos: 0 | 1;
   profile: boolean;
   memoryRetained: boolean;
+  /** Also read the retained values from Mosquitto, the reference. */
+  mosquitto: boolean;
   build: boolean;
 }
 
@@ -38,6 +40,7 @@ export function parseOptions(argv: readonly string[]): Options {
     readQos: 1,
     profile: false,
     memoryRetained: true,
+    mosquitto: true,
     build: true,
   };
   const int = (flag: string, v: string | undefined, min: number): number => {
@@ -53,10 +56,11 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (a === '--retained') o.retained = int(a, argv[++i], 1);
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-memory-retained') o.memoryRetained = false;
+    else if (a === '--no-mosquitto') o.mosquitto = false;
     else if (a === '--no-build') o.build = false;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node --import tsx bench/store/main.ts [--messages N] [--runs N] [--window N] [--retained N] [--profile] [--no-memory-retained] [--no-build]\n',
+        'usage: node --import tsx bench/store/main.ts [--messages N] [--runs N] [--window N] [--retained N] [--profile] [--no-memory-retained] [--no-mosquitto] [--no-build]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { runLoadChild } from '../shared/load-child.ts';
+import { readRssBytes } from '../shared/proc-cpu.ts';
 import type { RunningGateway } from '../shared/store-gateway.ts';
 import { parseLoadEvent, type StoreLoadConfig, type StoreLoadResult } from './protocol.ts';
 
@@ -13,6 +14,12 @@ export interface Measured<R extends StoreLoadResult> {
   hostCpuSec: number;
 }
 
+/** What a load runs against: a gateway, or Mosquitto (which has no exit watch). */
+export type LoadTarget = Pick<RunningGateway, 'pid' | 'port' | 'alive' | 'logTail'> & {
+  engine: string;
+  onExit?: RunningGateway['onExit'];
+};
+
 type ResultOf<C extends StoreLoadConfig> = Extract<StoreLoadResult, { mode: C['mode'] }>;
 
 /**
@@ -20,7 +27,7 @@ type ResultOf<C extends StoreLoadConfig> = Extract<StoreLoadResult, { mode: C['m
  * covers process start, connecting and warm-up; `cfg.timeoutMs` + 10 s the rest.
  */
 export async function runLoad<C extends StoreLoadConfig>(
-  gw: RunningGateway,
+  gw: LoadTarget,
   cfg: C,
   setupTimeoutMs: number,
 ): Promise<Measured<ResultOf<C>>> {
@@ -35,8 +42,25 @@ export async function runLoad<C extends StoreLoadConfig>(
     label: `${gw.engine} ${cfg.mode}`,
     failDetail: () => (gw.alive() ? '' : `\n--- ${gw.engine} gateway exited; output (tail) ---\n${gw.logTail()}`),
     watch: (fail) =>
-      gw.onExit((code, signal) => fail(`the gateway exited during the phase (code ${code}, signal ${signal}); not stopped by this benchmark`)),
+      gw.onExit?.((code, signal) => fail(`the broker exited during the phase (code ${code}, signal ${signal}); not stopped by this benchmark`)) ??
+      (() => undefined),
     atResult: (r) => (r.mode === cfg.mode ? undefined : `result for ${r.mode}, expected ${cfg.mode}`),
   });
   return { result: result as ResultOf<C>, gatewayCpuSec: cpuSec, hostCpuSec };
+}
+
+/** RSS of `pid` sampled every 10 ms until the returned function is called, which gives the peak in bytes. */
+export function watchRssPeak(pid: number): () => number {
+  let peak = readRssBytes(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, readRssBytes(pid));
+    } catch {
+      // the process is gone; the phase reports that
+    }
+  }, 10);
+  return () => {
+    clearInterval(timer);
+    return peak;
+  };
 }

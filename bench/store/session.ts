@@ -60,7 +60,11 @@ export class Bench {
 
 export interface RetainedRead {
   m: Measured<ReadResult>;
+  /** RSS after the read. */
   rss: number;
+  /** RSS just before the new subscriber connected, and its peak until all retained values arrived. */
+  rssBefore: number;
+  rssPeak: number;
   size: DbSize | undefined;
 }
 
@@ -77,7 +81,7 @@ export function cpuShares(gatewayCpuSec: number, hostCpuSec: number, loadgenCpuM
   const wall = elapsedMs / 1000;
   const other = Math.max(0, hostCpuSec - gatewayCpuSec - loadgenCpuMs / 1000) / wall;
   maxOtherCpu = Math.max(maxOtherCpu, other);
-  return `CPU gateway ${fmtPct(gatewayCpuSec / wall)}, loadgen ${fmtPct(loadgenCpuMs / elapsedMs)}, other ${fmtPct(other)}`;
+  return `CPU broker ${fmtPct(gatewayCpuSec / wall)}, loadgen ${fmtPct(loadgenCpuMs / elapsedMs)}, other ${fmtPct(other)}`;
 }
 
 export function readLine(label: string, m: Measured<ReadResult>, expected: number): string {
