@@ -4,9 +4,10 @@
  *
  *   node --import tsx scripts/console-screenshots.ts   (npm run screenshots)
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { startPlant } from '../connectors/simulator/plant.ts';
 import { launchBrowser } from '../test/helpers/browser.ts';
+import { demoPlantMapping } from '../test/helpers/demo-plant.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { startTestGateway } from '../test/helpers/gateway.ts';
 
@@ -16,7 +17,7 @@ const TREND_SECONDS = 20;
 const modbusPort = await freePort();
 const plant = await startPlant({ host: '127.0.0.1', modbusPort });
 const gw = await startTestGateway({
-  mappings: { 'demo-plant.yaml': readFileSync('config/mappings/demo-plant.yaml', 'utf8').replace('port: 5020', `port: ${modbusPort}`) },
+  mappings: { 'demo-plant.yaml': demoPlantMapping(modbusPort) },
   extra: 'access:\n  anonymousWrite: true\n',
 });
 const browser = await launchBrowser();

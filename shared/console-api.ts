@@ -27,6 +27,8 @@ export interface CatalogTag {
   min?: number;
   max?: number;
   writable: boolean;
+  /** What a setpoint must be (the protocol's rule, as the gateway checks it): a number, true/false, text, or any JSON scalar. */
+  takes: 'number' | 'boolean' | 'string' | 'scalar';
   /** Whether this user may write it (writable, and allowed by the user's roles). */
   mayWrite: boolean;
 }

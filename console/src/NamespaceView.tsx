@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { CatalogTag } from './api.js';
 import { formatAge, formatValue } from './format.js';
 import type { LiveNamespace } from './live.js';
-import { buildTree, visibleRows, type Row } from './tree.js';
+import { buildTree, levelPaths, visibleRows, type Row } from './tree.js';
 import { useLive, useNow } from './use-live.js';
 
 const ROW_HEIGHT = 26;
@@ -38,7 +38,7 @@ export function NamespaceView(props: { live: LiveNamespace; tags: readonly Catal
     else next.add(row.path);
     setExpanded(next);
   };
-  const expandAll = () => setExpanded(new Set(allLevels(tags)));
+  const expandAll = () => setExpanded(new Set(levelPaths(tree)));
   return (
     <section class="namespace">
       <div class="toolbar">
@@ -89,13 +89,4 @@ function TreeRow(props: { row: Row; top: number; live: LiveNamespace; now: numbe
       <span class="age">{value === undefined ? '' : formatAge(props.now - value.changedAt)}</span>
     </div>
   );
-}
-
-function allLevels(tags: readonly CatalogTag[]): string[] {
-  const levels = new Set<string>();
-  for (const tag of tags) {
-    const parts = tag.topic.split('/');
-    for (let end = 1; end < parts.length; end++) levels.add(parts.slice(0, end).join('/'));
-  }
-  return [...levels];
 }

@@ -9,9 +9,9 @@ export function WriteForm(props: { live: LiveNamespace; tag: CatalogTag }) {
   const [text, setText] = useState('');
   const [result, setResult] = useState<SetResult | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const numeric = tag.dataType !== 'string' && tag.dataType !== 'bool' && tag.dataType !== 'bit' && tag.dataType !== 'Boolean' && tag.dataType !== 'String';
+  const numeric = tag.takes === 'number';
   const send = async () => {
-    const value = numeric ? Number(text) : tag.dataType === 'bool' || tag.dataType === 'bit' || tag.dataType === 'Boolean' ? text === 'true' : text;
+    const value = numeric ? Number(text) : tag.takes === 'boolean' ? text === 'true' : tag.takes === 'scalar' ? scalar(text) : text;
     setBusy(true);
     setResult(await props.live.write(tag.topic, value));
     setBusy(false);
@@ -50,4 +50,11 @@ export function WriteForm(props: { live: LiveNamespace; tag: CatalogTag }) {
       )}
     </form>
   );
+}
+
+/** Text for a tag whose device decides the type (an OPC UA node): a number or true/false as such, else the text. */
+function scalar(text: string): number | boolean | string {
+  if (text === 'true' || text === 'false') return text === 'true';
+  const number = Number(text);
+  return text.trim() !== '' && Number.isFinite(number) ? number : text;
 }

@@ -56,3 +56,17 @@ export function visibleRows(tree: Node, expanded: ReadonlySet<string>, filter: s
   walk(tree, 0);
   return rows;
 }
+
+/** The path of every level (not tag) of the tree: what "Expand all" opens. */
+export function levelPaths(tree: Node): string[] {
+  const paths: string[] = [];
+  const walk = (node: Node) => {
+    for (const child of node.children.values()) {
+      if (child.tag !== undefined) continue;
+      paths.push(child.path);
+      walk(child);
+    }
+  };
+  walk(tree);
+  return paths;
+}

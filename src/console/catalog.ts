@@ -19,29 +19,29 @@ function deadbandText(deadband: { absolute: number } | { percent: number }): str
  * write it, the devices of those tags, the topic levels to subscribe to, and the latest readings.
  */
 export function sessionFor(config: LoadedConfig, principal: Principal, latest: (tagId: string) => Sample | undefined): Session {
-  const devices = new Map(config.devices.map((device) => [device.config.name, device.config]));
   const tags: CatalogTag[] = config.tags
     .filter((tag) => principal.mayRead(tag.topic))
     .map((tag) => {
-      const device = devices.get(tag.device);
-      const described = device === undefined ? { address: '', dataType: '' } : protocolOf(device.protocol).describeTag(tag.config);
-      const config = tag.config as typeof tag.config & { scale?: number; offset?: number };
-      const scaled = config.scale !== undefined && (config.scale !== 1 || (config.offset ?? 0) !== 0);
+      const protocol = protocolOf(tag.protocol);
+      const described = protocol.describeTag(tag.config);
+      const mapped = tag.config as typeof tag.config & { scale?: number; offset?: number };
+      const scaled = mapped.scale !== undefined && (mapped.scale !== 1 || (mapped.offset ?? 0) !== 0);
       return {
         id: tag.id,
         topic: tag.topic,
-        name: config.name,
+        name: mapped.name,
         device: tag.device,
         protocol: tag.protocol,
         address: described.address,
         dataType: described.dataType,
         ...(tag.unit === undefined ? {} : { unit: tag.unit }),
-        ...(scaled ? { scale: config.scale, offset: config.offset ?? 0 } : {}),
-        ...(config.deadband === undefined ? {} : { deadband: deadbandText(config.deadband) }),
-        ...(config.min === undefined ? {} : { min: config.min }),
-        ...(config.max === undefined ? {} : { max: config.max }),
-        writable: config.writable,
-        mayWrite: config.writable && principal.mayWrite(tag.topic),
+        ...(scaled ? { scale: mapped.scale, offset: mapped.offset ?? 0 } : {}),
+        ...(mapped.deadband === undefined ? {} : { deadband: deadbandText(mapped.deadband) }),
+        ...(mapped.min === undefined ? {} : { min: mapped.min }),
+        ...(mapped.max === undefined ? {} : { max: mapped.max }),
+        writable: mapped.writable,
+        takes: protocol.setValue(tag.config).takes,
+        mayWrite: mapped.writable && principal.mayWrite(tag.topic),
       };
     });
   const shown = new Set(tags.map((tag) => tag.device));

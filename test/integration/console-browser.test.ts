@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPlant, type RunningPlant } from '../../connectors/simulator/plant.ts';
 import { hashPassword } from '../../src/broker/passwords.ts';
 import { hasChromium, launchBrowser } from '../helpers/browser.ts';
+import { demoPlantMapping } from '../helpers/demo-plant.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
-/** The demo pump station's Modbus mapping (config/mappings/demo-plant.yaml), pointed at the test's simulator. */
-const demoMapping = (port: number) => readFileSync('config/mappings/demo-plant.yaml', 'utf8').replace('port: 5020', `port: ${port}`);
 const FAST_POLL_MS = 500;
 const SETPOINT = 'demo-plant/pumping/pump-101/motor/speed-setpoint';
 const SETPOINT_REGISTER = 5;
@@ -28,7 +26,7 @@ beforeAll(async () => {
     `    - { username: viewer, password: "${await hashPassword('viewer-pw')}", roles: [viewer] }`,
   ];
   gw = await startTestGateway({
-    mappings: { 'demo-plant.yaml': demoMapping(modbusPort) },
+    mappings: { 'demo-plant.yaml': demoPlantMapping(modbusPort) },
     extra: `access:
   allowAnonymous: false
   roles:

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { connectionView } from '../../connectors/connection-view.ts';
 import { protocolOf } from '../../connectors/registry.ts';
 
-const device = (tag: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name: 'd', protocol: 'x', site: 's', transport: { host: 'h', port: 502 }, tags: [{ name: 't', address: 1, ...tag }], ...extra });
+const device = (tag: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name: 'd', protocol: 'x', site: 's', transport: { host: 'plc-a' }, tags: [{ name: 't', address: 1, ...tag }], ...extra });
 
 describe('connectionView: what a reload compares to decide whether a connection restarts', () => {
   it('ignores the publisher\'s settings (deadband, unit, qos, heartbeat, placement) for a Modbus device', () => {
@@ -15,7 +15,7 @@ describe('connectionView: what a reload compares to decide whether a connection 
   it('sees an address, a transport, or a tag added', () => {
     const base = connectionView([device({})]);
     expect(connectionView([device({ address: 2 })])).not.toBe(base);
-    expect(connectionView([device({}, { transport: { host: 'h', port: 503 } })])).not.toBe(base);
+    expect(connectionView([device({}, { transport: { host: 'plc-b' } })])).not.toBe(base);
     expect(connectionView([{ ...device({}), tags: [{ name: 't', address: 1 }, { name: 'u', address: 2 }] }])).not.toBe(base);
   });
 
