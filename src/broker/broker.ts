@@ -18,6 +18,7 @@ import { ConnectionGate, defaultMaxConnections } from './connection-limit.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
 import { Refusals } from './refusals.ts';
+import { deliverRetainedInBatches } from './retained-delivery.ts';
 import { boundClientBuffer, type Undelivered, type Waiting } from './slow-subscribers.ts';
 import { BrokerTraffic } from './traffic.ts';
 
@@ -85,6 +86,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     ...access.handlers,
   });
   dropDenied(aedes, access.isDropped);
+  const traffic = new BrokerTraffic();
+  deliverRetainedInBatches(aedes, traffic);
   (aedes as unknown as { counter: number }).counter = options.counterFloor ?? 0;
   const publishPacket = (packet: object) =>
     new Promise<void>((resolve, reject) => {
@@ -106,7 +109,6 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   aedes.on('connectionError', clientError);
   aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
   const undelivered: Undelivered = { count: 0 };
-  const traffic = new BrokerTraffic();
   traffic.countReceived(aedes);
   const accept = acceptConnections(aedes, config, refusals, { undelivered, traffic }, listenerOfClient);
   const maxConnections = config.maxConnections ?? defaultMaxConnections();

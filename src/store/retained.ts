@@ -154,20 +154,17 @@ export class RetainedStore {
    * The retained messages of `patterns` as they are now, for a new subscription (aedes creates the stream once
    * the subscription is in place). The stream is read as the subscriber takes it, so it walks the live map: a
    * value stored after it started (a publish the subscriber gets live, as aedes stores a retained message
-   * before routing it) is skipped, or the subscriber would get that same message a second time.
+   * before routing it) is skipped, or the subscriber would get that same message a second time. A topic that
+   * matches several of the patterns comes once.
    */
   stream(patterns: readonly string[]): Readable {
     const retained = this.byTopic;
     const startedAt = this.stores;
+    const everything = patterns.includes('#');
+    const matcher = new QlobberTrue(MATCH_OPTIONS);
+    for (const pattern of patterns) matcher.add(pattern);
     function* matching(): Generator<StoredPacket> {
-      for (const pattern of patterns) {
-        if (pattern === '#') {
-          for (const entry of retained.values()) if (entry.seq <= startedAt) yield toPacket(entry);
-          continue;
-        }
-        const matcher = new QlobberTrue(MATCH_OPTIONS).add(pattern);
-        for (const [topic, entry] of retained) if (entry.seq <= startedAt && matcher.test(topic)) yield toPacket(entry);
-      }
+      for (const [topic, entry] of retained) if (entry.seq <= startedAt && (everything || matcher.test(topic))) yield toPacket(entry);
     }
     return Readable.from(matching());
   }
