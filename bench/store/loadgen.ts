@@ -17,6 +17,7 @@ import {
   type ThroughputConfig,
   type ThroughputResult,
 } from './protocol.ts';
+import { connectRawReader, type RawReader } from './raw-reader.ts';
 
 function emit(ev: LoadEvent): void {
   process.stdout.write(`${JSON.stringify(ev)}\n`);
@@ -287,6 +288,7 @@ async function runFill(cfg: FillConfig): Promise<FillResult> {
 // ---------------------------------------------------------------- retained read
 
 async function runRead(cfg: ReadConfig): Promise<ReadResult> {
+  if (cfg.reader === 'raw') return runRawRead(cfg);
   const client = await connect(cfg.host, cfg.port, `store-bench-read-${cfg.tag}-${process.pid}`, true);
   try {
     emit({ event: 'ready' });
@@ -349,6 +351,22 @@ async function runRead(cfg: ReadConfig): Promise<ReadResult> {
     };
   } finally {
     await endAll([client], 5000);
+  }
+}
+
+async function runRawRead(cfg: ReadConfig): Promise<ReadResult> {
+  const reader = await connectRawReader(cfg.host, cfg.port, `store-bench-read-${cfg.tag}-${process.pid}`);
+  try {
+    emit({ event: 'ready' });
+    await waitForGo();
+    const cpu = process.cpuUsage();
+    const { counts, complete } = await phase<Awaited<ReturnType<RawReader['read']>>>((resolve, reject) => {
+      reader.read(cfg.expected, cfg.prefix, cfg.qos, cfg.timeoutMs).then(resolve, reject);
+    });
+    const { received, other, notRetained, subackMs, firstMs, lastMs } = counts;
+    return { mode: 'read', received, other, notRetained, subackMs, firstMs, elapsedMs: lastMs, complete, loadgenCpuMs: cpuMsSince(cpu) };
+  } finally {
+    reader.close();
   }
 }
 

@@ -42,6 +42,8 @@ export interface ReadConfig extends Common {
   expected: number;
   prefix: string;
   qos: 0 | 1;
+  /** The subscriber: MQTT.js, or the lean one of raw-reader.ts. */
+  reader: 'raw' | 'mqtt.js';
 }
 
 export type StoreLoadConfig = ThroughputConfig | FillConfig | ReadConfig;
