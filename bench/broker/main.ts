@@ -44,7 +44,7 @@ function log(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-function loadConfig(opts: BenchOptions, phase: PhaseName, variant: Variant, tag: string): LoadConfig {
+function loadConfig(opts: BenchOptions, phase: PhaseName, variant: Variant, tag: string, rttWindow = opts.rttWindow): LoadConfig {
   const fanin = phase === 'fanin';
   return {
     phase,
@@ -55,7 +55,7 @@ function loadConfig(opts: BenchOptions, phase: PhaseName, variant: Variant, tag:
     publishers: opts.publishers,
     topicsPerPublisher: variant.topicsPerPublisher,
     payloadBytes: opts.payloadBytes,
-    window: fanin ? opts.window : opts.rttWindow,
+    window: fanin ? opts.window : rttWindow,
     timeoutMs: PHASE_TIMEOUT_MS,
     idleMs: IDLE_MS,
     topicPrefix: `bench/${tag}`,
@@ -68,8 +68,10 @@ async function runOnce(opts: BenchOptions, variant: Variant, run: number): Promi
   const tag = `${variant.name}-${run}-${process.pid}`;
   const fanin = await runPhase(broker, loadConfig(opts, 'fanin', variant, tag), SETUP_TIMEOUT_MS);
   const rtt = variant.rtt ? await runPhase(broker, loadConfig(opts, 'rtt', variant, tag), SETUP_TIMEOUT_MS) : undefined;
+  const pipelined =
+    variant.rtt && opts.rttPipeline > 0 ? await runPhase(broker, loadConfig(opts, 'rtt', variant, `${tag}-p`, opts.rttPipeline), SETUP_TIMEOUT_MS) : undefined;
   if (!broker.alive()) throw new Error(`${broker.name} died during run ${run}`);
-  return { broker: variant.name, fanin, rtt };
+  return { broker: variant.name, fanin, rtt, pipelined };
 }
 
 function errorText(err: unknown): string {
@@ -101,7 +103,10 @@ async function main(): Promise<number> {
     `  QoS0 fan-in: ${opts.publishers} publishers -> 1 subscriber on bench/#, ${opts.messages.toLocaleString('en-US')} msgs/run, ` +
       `${opts.payloadBytes} B payload, window ${opts.window}`,
   );
-  log(`  QoS1 round trip: ${opts.rttMessages.toLocaleString('en-US')} msgs/run, window ${opts.rttWindow}`);
+  log(
+    `  QoS1 round trip: ${opts.rttMessages.toLocaleString('en-US')} msgs/run, window ${opts.rttWindow}` +
+      (opts.rttPipeline > 0 ? `, then again with ${opts.rttPipeline} in flight` : ''),
+  );
   log(
     `  variants: gateway (no access rules), gateway-acl (${ACL_ROLES} roles x ${ACL_PATTERNS_PER_ROLE} publish and subscribe patterns, ` +
       `clients log in as a user with all of them), -10k: each publisher cycles through ${MANY_TOPICS.toLocaleString('en-US')} topics (fan-in only), mosquitto`,
@@ -205,7 +210,7 @@ async function main(): Promise<number> {
   for (const [name, recs] of records) if (recs.length > 0) summaries.set(name, summarize(name, recs, NOISE_LIMIT));
   log();
   if (summaries.size > 0) {
-    log(summaryTable([...summaries.values()]));
+    log(summaryTable([...summaries.values()], opts.rttPipeline));
     log('  medians over runs (lost: total). CPU µs/msg: broker utime+stime from /proc per message delivered.');
     log('  broker/loadgen/other CPU: share of one core used during fan-in by the broker, the load generator, everything else.');
     log();
@@ -215,7 +220,7 @@ async function main(): Promise<number> {
   if (gw && mq) {
     // A median survives a minority of disturbed runs.
     const noisy = [gw, mq].some((s) => s.disturbedRuns * 2 >= s.runs);
-    for (const line of comparisonLines(gw, mq, noisy)) log(line);
+    for (const line of comparisonLines(gw, mq, noisy, { window: opts.rttWindow, pipeline: opts.rttPipeline })) log(line);
     if (mq.loadgenBusy >= 0.9) {
       notes.push(
         `the load generator was ~${Math.round(mq.loadgenBusy * 100)}% busy against mosquitto, so mosquitto's ` +

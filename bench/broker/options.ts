@@ -14,6 +14,8 @@ export interface BenchOptions {
   payloadBytes: number;
   window: number;
   rttWindow: number;
+  /** Round trips in flight in the second, pipelined QoS 1 phase (0: not run). */
+  rttPipeline: number;
   budgetSec: number;
   gatewayBin: string;
   skip: ReadonlySet<VariantName>;
@@ -29,6 +31,8 @@ export const USAGE = `usage: node --import tsx bench/broker/main.ts [options]
   --payload N         payload bytes (default 64)
   --window N          fan-in: max messages published but not yet received (default 2000)
   --rtt-window N      QoS 1: max round trips in flight (default 1)
+  --rtt-pipeline N    a second QoS 1 phase with N round trips in flight, as a busy subscriber sees
+                      them (default 50; 0 = not run)
   --budget S          soft time budget in seconds; no new repetition starts after it (default 150)
   --gateway-bin PATH  gateway entry point (default bin/uns-gateway.js)
   --skip LIST         variants not to run, comma-separated: gateway-acl, gateway-10k, gateway-acl-10k, mosquitto
@@ -55,6 +59,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       payload: { type: 'string' },
       window: { type: 'string' },
       'rtt-window': { type: 'string' },
+      'rtt-pipeline': { type: 'string' },
       budget: { type: 'string' },
       'gateway-bin': { type: 'string' },
       skip: { type: 'string' },
@@ -72,6 +77,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     payloadBytes: int(values.payload, 64, 'payload', 0),
     window: int(values.window, 2_000, 'window', 1),
     rttWindow: int(values['rtt-window'], 1, 'rtt-window', 1),
+    rttPipeline: int(values['rtt-pipeline'], 50, 'rtt-pipeline', 0),
     budgetSec: int(values.budget, 150, 'budget', 1),
     gatewayBin: path.resolve(values['gateway-bin'] ?? path.join(repoRoot, 'bin', 'uns-gateway.js')),
     skip: skipped(values.skip, values['no-mosquitto'] === true),

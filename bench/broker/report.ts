@@ -3,6 +3,7 @@ import { fmtInt, fmtNum, fmtPct, formatTable } from '../shared/table.ts';
 
 export const TARGET_THROUGHPUT_RATIO = 0.9; // gateway / mosquitto, higher is better
 export const TARGET_CPU_RATIO = 1.2; // gateway / mosquitto, lower is better
+export const TARGET_QOS1_CPU_RATIO = 1.25; // gateway / mosquitto, lower is better
 
 /** One progress line per repetition. */
 export function runLine(run: number, runs: number, rec: RunRecord, planned: number): string {
@@ -14,12 +15,13 @@ export function runLine(run: number, runs: number, rec: RunRecord, planned: numb
   const r = rec.rtt?.result;
   const rtt =
     rec.rtt !== undefined && r?.phase === 'rtt'
-      ? ` | QoS1 p50 ${fmtNum(r.p50Ms, 3)} ms p99 ${fmtNum(r.p99Ms, 3)} ms, ${fmtNum(cpuUsPerMsg(rec.rtt), 2)} µs CPU/msg`
+      ? ` | QoS1 p50 ${fmtNum(r.p50Ms, 3)} ms p99 ${fmtNum(r.p99Ms, 3)} ms, ${fmtNum(cpuUsPerMsg(rec.rtt), 2)} µs CPU/msg` +
+        (rec.pipelined === undefined ? '' : `, pipelined ${fmtNum(cpuUsPerMsg(rec.pipelined), 2)} µs CPU/msg`)
       : '';
   return `  run ${run}/${runs} ${rec.broker.padEnd(15)} ${fan}, ${fmtNum(cpuUsPerMsg(f), 2)} µs CPU/msg${rtt}`;
 }
 
-export function summaryTable(summaries: readonly BrokerSummary[]): string {
+export function summaryTable(summaries: readonly BrokerSummary[], pipeline: number): string {
   return formatTable(
     [
       'variant',
@@ -33,6 +35,7 @@ export function summaryTable(summaries: readonly BrokerSummary[]): string {
       'QoS1 p50 ms',
       'QoS1 p99 ms',
       'QoS1 CPU µs/msg',
+      `QoS1 x${pipeline} CPU µs/msg`,
     ],
     summaries.map((s) => [
       s.broker,
@@ -46,6 +49,7 @@ export function summaryTable(summaries: readonly BrokerSummary[]): string {
       fmtNum(s.p50Ms, 3),
       fmtNum(s.p99Ms, 3),
       fmtNum(s.rttCpuUsPerMsg, 2),
+      fmtNum(s.pipelinedCpuUsPerMsg, 2),
     ]),
   );
 }
@@ -55,18 +59,22 @@ function verdict(ok: boolean): string {
 }
 
 /** Ratio lines gateway/mosquitto with the targets next to them. */
-export function comparisonLines(gw: BrokerSummary, mq: BrokerSummary, noisy: boolean): string[] {
+export function comparisonLines(gw: BrokerSummary, mq: BrokerSummary, noisy: boolean, qos1Windows: { window: number; pipeline: number }): string[] {
+  const { window, pipeline } = qos1Windows;
   const flag = noisy ? '   (unreliable: host busy with other work)' : '';
   const tput = gw.msgPerSec / mq.msgPerSec;
   const cpu = gw.faninCpuUsPerMsg / mq.faninCpuUsPerMsg;
   const rttCpu = gw.rttCpuUsPerMsg / mq.rttCpuUsPerMsg;
+  const pipelinedCpu = gw.pipelinedCpuUsPerMsg / mq.pipelinedCpuUsPerMsg;
+  const qos1 = (ratio: number) => `${fmtNum(ratio, 2)}x   target <= ${TARGET_QOS1_CPU_RATIO}x   ${verdict(ratio <= TARGET_QOS1_CPU_RATIO)}${flag}`;
   const p50 = gw.p50Ms / mq.p50Ms;
   const p99 = gw.p99Ms / mq.p99Ms;
   return [
     `gateway / mosquitto:`,
     `  QoS0 fan-in throughput   ${fmtNum(tput, 2)}x   target >= ${TARGET_THROUGHPUT_RATIO}x   ${verdict(tput >= TARGET_THROUGHPUT_RATIO)}${flag}`,
     `  QoS0 broker CPU per msg  ${fmtNum(cpu, 2)}x   target <= ${TARGET_CPU_RATIO}x   ${verdict(cpu <= TARGET_CPU_RATIO)}${flag}`,
-    `  QoS1 broker CPU per msg  ${fmtNum(rttCpu, 2)}x   (info)`,
+    `  QoS1 broker CPU per msg, ${`${window} in flight`.padEnd(12)} ${qos1(rttCpu)}`,
+    ...(pipeline > 0 ? [`  QoS1 broker CPU per msg, ${`${pipeline} in flight`.padEnd(12)} ${qos1(pipelinedCpu)}`] : []),
     `  QoS1 latency p50 / p99   ${fmtNum(p50, 2)}x / ${fmtNum(p99, 2)}x   (info)`,
   ];
 }

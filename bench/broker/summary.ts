@@ -7,6 +7,8 @@ export interface RunRecord {
   broker: string;
   fanin: PhaseMeasurement;
   rtt: PhaseMeasurement | undefined;
+  /** The QoS 1 round trip again with many in flight (--rtt-pipeline). */
+  pipelined: PhaseMeasurement | undefined;
 }
 
 /** Per-variant medians over its repetitions. */
@@ -28,6 +30,7 @@ export interface BrokerSummary {
   p50Ms: number;
   p99Ms: number;
   rttCpuUsPerMsg: number;
+  pipelinedCpuUsPerMsg: number;
 }
 
 export function cpuUsPerMsg(m: PhaseMeasurement): number {
@@ -60,5 +63,6 @@ export function summarize(broker: string, records: readonly RunRecord[], noiseLi
     p50Ms: median(rttResults.map((r) => r.p50Ms)),
     p99Ms: median(rttResults.map((r) => r.p99Ms)),
     rttCpuUsPerMsg: median(rtts.map(cpuUsPerMsg)),
+    pipelinedCpuUsPerMsg: median(records.flatMap((r) => (r.pipelined === undefined ? [] : [cpuUsPerMsg(r.pipelined)]))),
   };
 }
