@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { startGateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/log.ts';
 import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
+import { BENCH_HTTP_YAML } from '../shared/gateway-process.ts';
 
 const TAGS = 10_000;
 const BURST = 1000;
@@ -27,7 +28,7 @@ const GAP_MS = 20;
 function writeConfig(dir: string, engine: 'sqlite' | 'memory'): string {
   mkdirSync(path.join(dir, 'mappings'), { recursive: true });
   const file = path.join(dir, 'gateway.yaml');
-  writeFileSync(file, `id: bench\nbroker:\n  listeners:\n    - { protocol: tcp, host: 127.0.0.1, port: 0 }\nstore: { dataDir: ./data, engine: ${engine} }\nmappings: [mappings/*.yaml]\n`);
+  writeFileSync(file, `id: bench\nbroker:\n  listeners:\n    - { protocol: tcp, host: 127.0.0.1, port: 0 }\nstore: { dataDir: ./data, engine: ${engine} }\n${BENCH_HTTP_YAML}\nmappings: [mappings/*.yaml]\n`);
   const tags = Array.from({ length: TAGS }, (_, i) => `      - { name: v${i}, register: holding, address: ${i}, dataType: uint16 }`);
   const device = ['devices:', '  - name: dev', '    protocol: modbus', '    transport: { type: tcp, host: 127.0.0.1, port: 1 }', '    site: s', '    area: a', '    asset: b', '    tags:', ...tags, ''];
   writeFileSync(path.join(dir, 'mappings', 'dev.yaml'), device.join('\n'));

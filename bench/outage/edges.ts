@@ -9,6 +9,7 @@ import { launchGateway, type LaunchedGateway } from '../shared/gateway-process.t
 import { stopProcess, type StopResult } from '../shared/process.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
 import { mosquittoNode } from './mosquitto-node.ts';
+import { BENCH_HTTP_YAML } from '../shared/gateway-process.ts';
 
 export interface Edge {
   readonly label: string;
@@ -56,6 +57,7 @@ export function gatewayEdge(dir: string, port: number, upstreamPort: number): Ed
       `      port: ${port}`,
       'store:',
       '  dataDir: ./data',
+      BENCH_HTTP_YAML,
       'bridges:',
       '  - name: hq',
       `    url: mqtt://127.0.0.1:${upstreamPort}`,

@@ -20,6 +20,7 @@ import { startGateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/log.ts';
 import { openStore } from '../../src/store/store.ts';
 import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
+import { BENCH_HTTP_YAML } from '../shared/gateway-process.ts';
 
 const TAGS = 10_000;
 const ROUNDS = 3;
@@ -29,7 +30,7 @@ const log = createLogger('silent');
 function writeConfig(dir: string, devicePort: number): string {
   mkdirSync(path.join(dir, 'mappings'), { recursive: true });
   const file = path.join(dir, 'gateway.yaml');
-  writeFileSync(file, `id: bench\nbroker:\n  listeners:\n    - { protocol: tcp, host: 127.0.0.1, port: 0 }\nstore: { dataDir: ./data }\nmappings: [mappings/*.yaml]\n`);
+  writeFileSync(file, `id: bench\nbroker:\n  listeners:\n    - { protocol: tcp, host: 127.0.0.1, port: 0 }\nstore: { dataDir: ./data }\n${BENCH_HTTP_YAML}\nmappings: [mappings/*.yaml]\n`);
   const tags = Array.from({ length: TAGS }, (_, i) => `      - { name: v${i}, register: holding, address: ${i}, dataType: uint16 }`);
   const device = ['devices:', '  - name: dev', '    protocol: modbus', `    transport: { type: tcp, host: 127.0.0.1, port: ${devicePort} }`, '    timeoutMs: 60000', '    site: s', '    area: a', '    asset: b', '    tags:', ...tags, ''];
   writeFileSync(path.join(dir, 'mappings', 'dev.yaml'), device.join('\n'));
