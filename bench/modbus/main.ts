@@ -200,7 +200,17 @@ async function main(): Promise<number> {
       const tags = devices * options.registers;
       // One folder per run: the summary takes the main thread's profile from it.
       const cpuProfDir = options.cpuProfDir === undefined ? undefined : path.join(options.cpuProfDir, `${script.replace(/\W/g, '-')}-${tags}`);
-      const measurements = await run({ ...options, devices }, script, cpuProfDir);
+      let measurements: Measurements;
+      try {
+        measurements = await run({ ...options, devices }, script, cpuProfDir);
+      } catch (error) {
+        // A sweep goes on to its other sizes; the failed run is listed at the end.
+        if (options.sweepDevices === undefined) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        process.stdout.write(`\n${script} at ${tags} tags failed: ${message}\n`);
+        failures.push(`${script} at ${tags} tags: ${message.split('\n', 1)[0] ?? ''}`);
+        continue;
+      }
       const result = report(measurements);
       points.push(result.point);
       failures.push(...result.failures.map((failure) => `${script} at ${tags} tags: ${failure}`));
