@@ -144,7 +144,8 @@ async function run(options: Options, script: string, cpuProfDir: string | undefi
     await sub.client.endAsync();
     subscriber = undefined;
     progress('stopping');
-    const stop = await gw.stop(15_000);
+    // A stop republishes every tag as uncertain: give a large namespace time to show how long it takes.
+    const stop = await gw.stop(60_000);
     gateway = undefined;
     return {
       layout: { ...options, tags },

@@ -5,6 +5,7 @@ import { intOption } from '../shared/int-option.ts';
 import { type ChangeLatencies } from './latency.ts';
 import { type MonotonicWindowUs } from '../shared/cpu-profile.ts';
 import { type CountsSnapshot } from './sim-client.ts';
+import { type StopResult } from '../shared/process.ts';
 
 export const MB = 1_000_000;
 export const TARGET_RSS_MB = 120;
@@ -126,7 +127,7 @@ export interface Measurements {
   badMessages: number;
   malformed: number;
   problems: string[];
-  stop: { code: number | null; signal: NodeJS.Signals | null; forced: boolean } | undefined;
+  stop: StopResult | undefined;
   monotonicWindow: MonotonicWindowUs;
   /** os.loadavg() at the end of the window: the machine is shared. */
   loadAverage: number[];

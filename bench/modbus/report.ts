@@ -87,7 +87,7 @@ export function report(m: Measurements): { text: string; failures: string[]; tar
     `Window extras: ${fmtInt(singleReads)} single-register reads and ${fmtInt(registerWrites)} register writes (the /set write-backs); ` +
       `${fmtInt(m.badMessages)} bad-quality and ${fmtInt(m.malformed)} malformed messages; ${m.problems.length} gateway warn/error log lines.`,
     `MB = 10^6 bytes (VmRSS); CPU = utime+stime of every gateway thread / window wall time.`,
-    `Gateway stop: ${m.stop === undefined ? 'n/a' : `exit code ${m.stop.code}${m.stop.signal ? `, signal ${m.stop.signal}` : ''}${m.stop.forced ? ' (killed after the grace period)' : ''}`}.`,
+    `Gateway stop: ${m.stop === undefined ? 'n/a' : `exit code ${m.stop.code}${m.stop.signal ? `, signal ${m.stop.signal}` : ''}${m.stop.forced ? ' (killed after the grace period)' : ''} after ${fmtNum(m.stop.stopMs / 1000, 1)} s`}.`,
     `Targets: RSS ${verdict(rssOk)}, CPU ${verdict(cpuOk)}.`,
   ];
   for (const line of m.problems.slice(0, 5)) lines.push(`  gateway: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
@@ -111,7 +111,9 @@ export function report(m: Measurements): { text: string; failures: string[]; tar
     valuesPerS: m.valueMessages / m.windowS,
     changesPerS: o.changesPerDeviceS * o.devices,
     p99Ms: percentile(c.endToEnd, 99),
+    readyS: m.startupMs / 1000,
     allValuesS: m.allValuesMs / 1000,
+    stopS: m.stop === undefined || m.stop.forced ? Number.NaN : m.stop.stopMs / 1000,
     hostBusyPct,
     load1: m.loadAverage[0] ?? Number.NaN,
   };

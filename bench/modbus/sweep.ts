@@ -16,8 +16,11 @@ export interface SweepPoint {
   valuesPerS: number;
   changesPerS: number;
   p99Ms: number;
-  /** Gateway start → a good value on every tag topic. */
+  /** Gateway start → MQTT listener ready, → a good value on every tag topic. */
+  readyS: number;
   allValuesS: number;
+  /** SIGINT → exit; NaN when it had to be killed. */
+  stopS: number;
   hostBusyPct: number;
   load1: number;
 }
@@ -56,6 +59,7 @@ function growthRows(points: readonly SweepPoint[]): string[][] {
       fmtNum(per((p) => p.cpuPct), 2),
       fmtNum(per((p) => p.simCpuPct), 2),
       fmtNum(per((p) => p.allValuesS), 1),
+      fmtNum(per((p) => p.stopS), 1),
       smallest && largest ? `${fmtNum(ratio, 2)}× for ${fmtNum(largest.tags / smallest.tags, 0)}× tags` : '',
     ];
   });
@@ -73,11 +77,12 @@ export function sweepReport(points: readonly SweepPoint[]): string {
     fmtNum(p.scansDonePct, 1),
     `${fmtInt(p.valuesPerS)} / ${fmtInt(p.changesPerS)}`,
     fmtInt(p.p99Ms),
-    fmtNum(p.allValuesS, 1),
+    `${fmtNum(p.readyS, 1)} / ${fmtNum(p.allValuesS, 1)}`,
+    Number.isNaN(p.stopS) ? 'killed' : fmtNum(p.stopS, 1),
     `${fmtInt(p.hostBusyPct)} / ${fmtNum(p.load1, 2)}`,
   ]);
-  const headers = ['start script', 'tags', 'devices', 'RSS median MB', 'RSS peak MB', 'gateway CPU %', 'sim CPU %', 'scans done %', 'values/s / changes/s', 'p99 ms', 'all values s', 'host busy % / load'];
-  const growthHeaders = ['start script', 'RSS median MB', 'RSS peak MB', 'bytes per tag', 'gateway CPU %', 'sim CPU %', 'all values s', 'RSS median, largest / smallest'];
+  const headers = ['start script', 'tags', 'devices', 'RSS median MB', 'RSS peak MB', 'gateway CPU %', 'sim CPU %', 'scans done %', 'values/s / changes/s', 'p99 ms', 'ready / all values s', 'stop s', 'host busy % / load'];
+  const growthHeaders = ['start script', 'RSS median MB', 'RSS peak MB', 'bytes per tag', 'gateway CPU %', 'sim CPU %', 'all values s', 'stop s', 'RSS median, largest / smallest'];
   return [
     `Footprint sweep: RSS and CPU of the gateway against the tag count (${points.length} runs)`,
     '',
@@ -86,9 +91,10 @@ export function sweepReport(points: readonly SweepPoint[]): string {
     `Growth per ${fmtInt(PER)} tags (least-squares slope over the sizes):`,
     formatTable(growthHeaders, growthRows(points), (column) => column > 0 && column < growthHeaders.length - 1),
     '',
-    'CPU = utime+stime of every gateway thread / window, % of one core; sim = the simulator child process; scans done = read requests',
-    'served / planned per poll interval (< 100 %: a scan overran its interval or was skipped); values/s at the subscriber against',
-    'register changes/s made (they scale with the devices); p99 = change → subscriber; all values = gateway start → a good value on every',
-    'tag topic; host busy = every CPU of the machine in the window, with the 1-minute load average at its end (the machine is shared).',
+    'CPU = utime+stime of every gateway thread / window, % of one core; sim = the simulator child process.',
+    'scans done = read requests served / planned per poll interval (< 100 %: a scan overran its interval or was skipped).',
+    'values/s at the subscriber against register changes/s made (they scale with the devices); p99 = change → subscriber.',
+    'ready / all values = gateway start → MQTT listener ready / → a good value on every tag topic; stop = SIGINT → exit.',
+    'host busy = every CPU of the machine in the window, with the 1-minute load average at its end (the machine is shared).',
   ].join('\n');
 }
