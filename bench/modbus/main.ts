@@ -96,8 +96,13 @@ async function run(options: Options, script: string, cpuProfDir: string | undefi
     subscriber = sub;
     const what = (): string => `a good value on all ${tags} tag topics (have ${sub.goodTopics.size})`;
     const stillThere = (): boolean => gw.alive() && sub.client.connected;
-    const gone = (): Error => new Error(`${gw.alive() ? 'the gateway disconnected the subscriber' : 'the gateway exited'} while waiting for ${what()}\n${gw.problems().join('\n')}`);
-    await waitFor(() => sub.goodTopics.size >= tags, 60_000, stillThere, what, gone);
+    const gone = (): Error => new Error(`${gw.alive() ? 'the gateway disconnected the subscriber' : 'the gateway exited'} while waiting for ${what()}`);
+    try {
+      await waitFor(() => sub.goodTopics.size >= tags, 60_000, stillThere, what, gone);
+    } catch (error) {
+      await sleep(1000); // for the gateway's log line about it
+      throw new Error(`${(error as Error).message}\n${gw.problems().join('\n')}`);
+    }
     const allValuesMs = Date.now() - started;
     progress(`all ${tags.toLocaleString('en-US')} tags published ${(allValuesMs / 1000).toFixed(1)} s after start; warm-up ${options.warmupMs / 1000} s with ${options.changesPerDeviceS} changes/device/s`);
 
