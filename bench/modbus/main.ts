@@ -6,121 +6,32 @@
  *   - the gateway process's CPU (% of one core, every thread) and RSS;
  *   - register change in the simulator → value message at an MQTT subscriber, p50/p99;
  *   - /set → /set/result write round trip under the polling load, p50/p99.
+ * With --tags (e.g. 10000,50000) it runs once per tag count and start script and ends with a table of
+ * RSS (median, peak) and CPU against the tag count, with the growth per 10,000 tags.
  *
  *   node --import tsx bench/modbus/main.ts [--help]
  */
-import { Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { connectAsync, type MqttClient } from 'mqtt';
 import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { hostBusyCpuSeconds, processTreeCpuSeconds } from '../shared/proc-cpu.ts';
 import { tagTopic, totalTags, writableTopic, writeGatewayConfig, type BenchLayout } from './config.ts';
 import { distWarning, startGatewayProcess, type GatewayProcess } from '../shared/measured-gateway.ts';
 import { startNodeFlags } from '../shared/start-flags.ts';
-import { matchChanges, type Reception } from './latency.ts';
+import { matchChanges } from './latency.ts';
+import { connectSubscriber, type Subscriber } from './subscriber.ts';
 import { monotonicNowUs } from '../shared/cpu-profile.ts';
 import { startSimulators, type Simulators } from './sim-client.ts';
 import { sleep, waitFor } from '../shared/wait.ts';
 import { WRITE_TIMEOUT_MS, USAGE, parseOptions, type Measurements, type Options, type WriteStats } from './options.ts';
 import { profileReport, report } from './report.ts';
+import { sweepReport, type SweepPoint } from './sweep.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
 
 function progress(message: string): void {
   process.stderr.write(`[bench:modbus] ${message}\n`);
-}
-
-// --- the subscriber -------------------------------------------------------------------------
-
-interface WriteOutcome {
-  ok: boolean;
-  value: unknown;
-}
-
-class Subscriber {
-  /** Topics that have had a good value, to know when every tag is being published. */
-  readonly goodTopics = new Set<string>();
-  readonly receptions = new Map<string, Reception[]>();
-  recording = false;
-  valueMessages = 0;
-  badMessages = 0;
-  malformed = 0;
-  private readonly pendingWrites = new Map<string, (outcome: WriteOutcome) => void>();
-
-  constructor(readonly client: MqttClient) {
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
-  }
-
-  private onMessage(topic: string, payload: Buffer): void {
-    const received = Date.now();
-    if (topic.endsWith('/set')) return; // our own writes, echoed by bench/#
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload.toString('utf8'));
-    } catch {
-      this.malformed++;
-      return;
-    }
-    if (typeof parsed !== 'object' || parsed === null) {
-      this.malformed++;
-      return;
-    }
-    const body = parsed as Record<string, unknown>;
-    if (topic.endsWith('/set/result')) {
-      const id = typeof body.id === 'string' ? body.id : undefined;
-      const done = id === undefined ? undefined : this.pendingWrites.get(id);
-      if (id !== undefined && done) {
-        this.pendingWrites.delete(id);
-        done({ ok: body.ok === true, value: body.value });
-      }
-      return;
-    }
-    const { value, timestamp, quality } = body;
-    if (typeof timestamp !== 'number' || typeof quality !== 'string') {
-      this.malformed++;
-      return;
-    }
-    if (quality === 'good') this.goodTopics.add(topic);
-    if (!this.recording) return;
-    this.valueMessages++;
-    if (quality !== 'good') {
-      this.badMessages++;
-      return;
-    }
-    if (typeof value !== 'number') return;
-    const list = this.receptions.get(topic);
-    const reception = { value, received, readAt: timestamp };
-    if (list) list.push(reception);
-    else this.receptions.set(topic, [reception]);
-  }
-
-  /** Publishes `{"value", "id"}` to `<topic>/set` and waits for the matching `/set/result`. */
-  write(topic: string, value: number, id: string, timeoutMs: number): Promise<WriteOutcome | 'timeout'> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pendingWrites.delete(id);
-        resolve('timeout');
-      }, timeoutMs);
-      this.pendingWrites.set(id, (outcome) => {
-        clearTimeout(timer);
-        resolve(outcome);
-      });
-      this.client.publish(`${topic}/set`, JSON.stringify({ value, id }), { qos: 1 });
-    });
-  }
-}
-
-async function connectSubscriber(port: number, qos: 0 | 1): Promise<Subscriber> {
-  const client = await connectAsync(
-    `mqtt://127.0.0.1:${port}`,
-    { clientId: `bench-modbus-${process.pid}`, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 10_000, keepalive: 60 },
-    false,
-  );
-  // Nagle would hold our small /set publishes back while earlier data is unacknowledged.
-  if (client.stream instanceof Socket) client.stream.setNoDelay(true);
-  const subscriber = new Subscriber(client);
-  await client.subscribeAsync('bench/#', { qos });
-  return subscriber;
 }
 
 // --- writes ---------------------------------------------------------------------------------
@@ -152,7 +63,7 @@ async function runWrites(subscriber: Subscriber, layout: BenchLayout, count: num
 
 
 
-async function run(options: Options, script: string): Promise<Measurements> {
+async function run(options: Options, script: string, cpuProfDir: string | undefined): Promise<Measurements> {
   const layout: BenchLayout = {
     devices: options.devices,
     registers: options.registers,
@@ -175,16 +86,23 @@ async function run(options: Options, script: string): Promise<Measurements> {
       30_000,
     );
     const configFile = writeGatewayConfig(dir, layout, sims.ports);
-    if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true });
-    progress(`starting the gateway: ${tags.toLocaleString('en-US')} tags${options.cpuProfDir === undefined ? '' : ` (under --cpu-prof → ${options.cpuProfDir})`}`);
+    if (cpuProfDir !== undefined) mkdirSync(cpuProfDir, { recursive: true });
+    progress(`starting the gateway as \`npm run ${script}\`: ${tags.toLocaleString('en-US')} tags${cpuProfDir === undefined ? '' : ` (under --cpu-prof → ${cpuProfDir})`}`);
     const started = Date.now();
-    const gw = await startGatewayProcess({ repoRoot: REPO_ROOT, configFile, startTimeoutMs: 60_000, cpuProfDir: options.cpuProfDir, script });
+    const gw = await startGatewayProcess({ repoRoot: REPO_ROOT, configFile, startTimeoutMs: 60_000, cpuProfDir, script });
     gateway = gw;
     const startupMs = Date.now() - started;
     const sub = await connectSubscriber(gw.port, options.subQos);
     subscriber = sub;
     const what = (): string => `a good value on all ${tags} tag topics (have ${sub.goodTopics.size})`;
-    await waitFor(() => sub.goodTopics.size >= tags, 60_000, gw.alive, what, () => new Error(`gateway exited while waiting for ${what()}`));
+    const stillThere = (): boolean => gw.alive() && sub.client.connected;
+    const gone = (): Error => new Error(`${gw.alive() ? 'the gateway disconnected the subscriber' : 'the gateway exited'} while waiting for ${what()}`);
+    try {
+      await waitFor(() => sub.goodTopics.size >= tags, 60_000, stillThere, what, gone);
+    } catch (error) {
+      await sleep(1000); // for the gateway's log line about it
+      throw new Error(`${(error as Error).message}\n${gw.problems().join('\n')}`);
+    }
     const allValuesMs = Date.now() - started;
     progress(`all ${tags.toLocaleString('en-US')} tags published ${(allValuesMs / 1000).toFixed(1)} s after start; warm-up ${options.warmupMs / 1000} s with ${options.changesPerDeviceS} changes/device/s`);
 
@@ -212,6 +130,7 @@ async function run(options: Options, script: string): Promise<Measurements> {
     const cpuSeconds = gw.cpuSeconds() - cpu0;
     const simCpuSeconds = processTreeCpuSeconds(sims.pid) - simCpu0;
     const hostBusySeconds = hostBusyCpuSeconds() - host0;
+    const loadAverage = loadavg();
     const mono1 = monotonicNowUs();
     const t1 = Date.now();
     const countsAfter = await sims.counts();
@@ -230,7 +149,8 @@ async function run(options: Options, script: string): Promise<Measurements> {
     await sub.client.endAsync();
     subscriber = undefined;
     progress('stopping');
-    const stop = await gw.stop(15_000);
+    // A stop republishes every tag as uncertain: give a large namespace time to show how long it takes.
+    const stop = await gw.stop(60_000);
     gateway = undefined;
     return {
       layout: { ...options, tags },
@@ -255,6 +175,7 @@ async function run(options: Options, script: string): Promise<Measurements> {
       problems,
       stop,
       monotonicWindow: { from: mono0, to: mono1 },
+      loadAverage,
     };
   } finally {
     if (subscriber && !subscriber.client.disconnected) subscriber.client.end(true);
@@ -279,19 +200,37 @@ async function main(): Promise<number> {
     return 0;
   }
   const failures: string[] = [];
-  for (const script of options.scripts) {
-    const measurements = await run(options, script);
-    const result = report(measurements);
-    failures.push(...result.failures.map((failure) => `${script}: ${failure}`));
-    process.stdout.write(`\n${result.text}\n`);
-    if (options.cpuProfDir !== undefined) {
+  const points: SweepPoint[] = [];
+  for (const devices of options.sweepDevices ?? [options.devices]) {
+    for (const script of options.scripts) {
+      const tags = devices * options.registers;
+      // One folder per run: the summary takes the main thread's profile from it.
+      const cpuProfDir = options.cpuProfDir === undefined ? undefined : path.join(options.cpuProfDir, `${script.replace(/\W/g, '-')}-${tags}`);
+      let measurements: Measurements;
       try {
-        process.stdout.write(`\n${profileReport(options.cpuProfDir, measurements.monotonicWindow)}\n`);
+        measurements = await run({ ...options, devices }, script, cpuProfDir);
       } catch (error) {
-        process.stdout.write(`\nprofile summary failed: ${(error as Error).message}\n`);
+        // A sweep goes on to its other sizes; the failed run is listed at the end.
+        if (options.sweepDevices === undefined) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        process.stdout.write(`\n${script} at ${tags} tags failed: ${message}\n`);
+        failures.push(`${script} at ${tags} tags: ${message.split('\n', 1)[0] ?? ''}`);
+        continue;
+      }
+      const result = report(measurements);
+      points.push(result.point);
+      failures.push(...result.failures.map((failure) => `${script} at ${tags} tags: ${failure}`));
+      process.stdout.write(`\n${result.text}\n`);
+      if (cpuProfDir !== undefined) {
+        try {
+          process.stdout.write(`\n${profileReport(cpuProfDir, measurements.monotonicWindow)}\n`);
+        } catch (error) {
+          process.stdout.write(`\nprofile summary failed: ${(error as Error).message}\n`);
+        }
       }
     }
   }
+  if (options.sweepDevices !== undefined) process.stdout.write(`\n${sweepReport(points)}\n`);
   if (failures.length > 0) {
     process.stdout.write(`\nFAILED: ${failures.join('; ')}\n`);
     return 1;

@@ -5,6 +5,7 @@ import { intOption } from '../shared/int-option.ts';
 import { type ChangeLatencies } from './latency.ts';
 import { type MonotonicWindowUs } from '../shared/cpu-profile.ts';
 import { type CountsSnapshot } from './sim-client.ts';
+import { type StopResult } from '../shared/process.ts';
 
 export const MB = 1_000_000;
 export const TARGET_RSS_MB = 120;
@@ -13,6 +14,7 @@ export const MAX_REGISTERS_PER_READ = 125;
 /** The planner's default: unused registers one read may span to join two tags. */
 export const DEFAULT_MAX_GAP = 10;
 export const WRITE_TIMEOUT_MS = 5000;
+const MAX_DEVICES = 200;
 export const USAGE = `usage: node --import tsx bench/modbus/main.ts [options]
   --devices N          simulated Modbus TCP devices (default 10)
   --registers N        holding registers per device, one uint16 tag each (default 1000)
@@ -22,6 +24,9 @@ export const USAGE = `usage: node --import tsx bench/modbus/main.ts [options]
   --window S           steady-state window in seconds (default 30)
   --writes N           /set round trips, one at a time, spread over the window (default 100)
   --sub-qos 0|1        QoS of the bench/# subscription (default 1)
+  --tags LIST          footprint sweep: one measurement per tag count and start script, comma-separated
+                       (e.g. 10000,50000: devices = tags / --registers), then a table of RSS and CPU
+                       against tags with the growth per 10,000 tags; replaces --devices
   --start LIST         npm scripts to run the gateway as, one measurement each, comma-separated
                        (default start,start:lowmem: V8's default heap, then the low-memory profile)
   --cpu-prof DIR       run the gateway under node --cpu-prof, keep the profiles in DIR and print
@@ -41,6 +46,20 @@ export interface Options {
   subQos: 0 | 1;
   cpuProfDir: string | undefined;
   scripts: string[];
+  /** Device counts of a --tags sweep, ascending; undefined without --tags. */
+  sweepDevices: number[] | undefined;
+}
+
+/** `--tags 10000,50000` → device counts of `registers` tags each. */
+function sweepDevices(list: string, registers: number): number[] {
+  const devices = list.split(',').filter((item) => item !== '').map((item) => {
+    const tags = Number(item);
+    const n = tags / registers;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_DEVICES) throw new Error(`--tags: ${item} is not a multiple of --registers ${registers} in 1 … ${MAX_DEVICES} devices`);
+    return n;
+  });
+  if (devices.length < 2) throw new Error('--tags needs at least two tag counts');
+  return [...new Set(devices)].sort((a, b) => a - b);
 }
 
 export function parseOptions(argv: string[]): Options | null {
@@ -57,13 +76,15 @@ export function parseOptions(argv: string[]): Options | null {
       'sub-qos': { type: 'string' },
       'cpu-prof': { type: 'string' },
       start: { type: 'string' },
+      tags: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return null;
+  const registers = intOption(values.registers, 1000, 'registers', 2, 65535);
   return {
-    devices: intOption(values.devices, 10, 'devices', 1, 200),
-    registers: intOption(values.registers, 1000, 'registers', 2, 65535),
+    devices: intOption(values.devices, 10, 'devices', 1, MAX_DEVICES),
+    registers,
     intervalMs: intOption(values['interval-ms'], 1000, 'interval-ms', 10, 60_000),
     changesPerDeviceS: intOption(values.changes, 20, 'changes', 0, 10_000),
     warmupMs: intOption(values.warmup, 10, 'warmup', 0, 600) * 1000,
@@ -72,6 +93,7 @@ export function parseOptions(argv: string[]): Options | null {
     subQos: intOption(values['sub-qos'], 1, 'sub-qos', 0, 1) === 0 ? 0 : 1,
     cpuProfDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
     scripts: (values.start ?? 'start,start:lowmem').split(',').filter((script) => script !== ''),
+    sweepDevices: values.tags === undefined ? undefined : sweepDevices(values.tags, registers),
   };
 }
 
@@ -105,6 +127,8 @@ export interface Measurements {
   badMessages: number;
   malformed: number;
   problems: string[];
-  stop: { code: number | null; signal: NodeJS.Signals | null; forced: boolean } | undefined;
+  stop: StopResult | undefined;
   monotonicWindow: MonotonicWindowUs;
+  /** os.loadavg() at the end of the window: the machine is shared. */
+  loadAverage: number[];
 }

@@ -1,13 +1,14 @@
 /** The text report of bench:modbus. */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { percentile } from '../shared/stats.ts';
+import { median, percentile } from '../shared/stats.ts';
 import { fmtInt, fmtNum, formatTable as formatSharedTable } from '../shared/table.ts';
 import { type BenchLayout } from './config.ts';
 import { mergeProfiles, profileFiles, summariseProfile, type FunctionCost, type MonotonicWindowUs } from '../shared/cpu-profile.ts';
 import type { DeviceCounts } from './protocol.ts';
 import { DEFAULT_MAX_GAP, MAX_REGISTERS_PER_READ, MB, TARGET_CPU_PCT, TARGET_RSS_MB, type Measurements } from './options.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
+import { type SweepPoint } from './sweep.ts';
 
 /** Read requests per full scan the block-read planner makes for one device of this layout. */
 function plannedReadsPerDevice(layout: BenchLayout): number {
@@ -37,7 +38,7 @@ function verdict(ok: boolean): string {
   return ok ? 'PASS' : 'MISS';
 }
 
-export function report(m: Measurements): { text: string; failures: string[]; targetsMet: boolean } {
+export function report(m: Measurements): { text: string; failures: string[]; targetsMet: boolean; point: SweepPoint } {
   const o = m.layout;
   const layout: BenchLayout = { devices: o.devices, registers: o.registers, writableAddress: o.registers - 1, intervalMs: o.intervalMs, timeoutMs: 1000 };
   // Request counts were snapshotted in the simulator process: use its own timestamps.
@@ -51,26 +52,28 @@ export function report(m: Measurements): { text: string; failures: string[]; tar
   const planned = plannedReadsPerDevice(layout) * o.devices;
   const cpuPct = (m.cpuSeconds / m.windowS) * 100;
   const rssPeakMb = Math.max(...m.rssSamples) / MB;
-  const rssMeanMb = sum(m.rssSamples) / m.rssSamples.length / MB;
+  const rssMedianMb = median(m.rssSamples) / MB;
   const cpuOk = cpuPct < TARGET_CPU_PCT;
   const rssOk = rssPeakMb < TARGET_RSS_MB;
   const c = m.changes;
   const w = m.writes;
   const cores = availableParallelism();
+  const simCpuPct = (m.simCpuSeconds / m.windowS) * 100;
+  const hostBusyPct = (m.hostBusySeconds / m.windowS / cores) * 100;
 
   const rows: string[][] = [
     ['Setup', `${o.devices} device${o.devices === 1 ? '' : 's'} × ${fmtInt(o.registers)} uint16 = ${fmtInt(o.tags)} tags`, `poll ${o.intervalMs} ms; window ${m.windowS.toFixed(1)} s after ${o.warmupMs / 1000} s warm-up`, ''],
     ['Read requests per scan (FC 3)', fmtNum(perScan, 1), `planned ${planned} (${plannedReadsPerDevice(layout)}/device); one per tag: ${fmtInt(o.tags)}`, `${fmtNum(o.tags / perScan, 0)}× fewer`],
     ['  per device per scan, min – max', `${fmtNum(Math.min(...perDevicePerScan), 2)} – ${fmtNum(Math.max(...perDevicePerScan), 2)}`, `registers per read ${fmtNum(registersRead / Math.max(1, sum(blockReads)), 1)} (limit ${MAX_REGISTERS_PER_READ})`, ''],
     ['Gateway CPU, % of one core', `${fmtNum(cpuPct, 2)} %`, `< ${TARGET_CPU_PCT} %${o.cpuProfDir === undefined ? '' : ' (under --cpu-prof: inflated)'}`, verdict(cpuOk)],
-    ['Gateway RSS, peak (mean)', `${fmtNum(rssPeakMb, 1)} MB (${fmtNum(rssMeanMb, 1)})`, `< ${TARGET_RSS_MB} MB`, verdict(rssOk)],
+    ['Gateway RSS, peak (median)', `${fmtNum(rssPeakMb, 1)} MB (${fmtNum(rssMedianMb, 1)})`, `< ${TARGET_RSS_MB} MB`, verdict(rssOk)],
     ['  anonymous / file-backed at end', `${fmtNum(m.anonymousBytes / MB, 1)} / ${fmtNum((m.rssSamples.at(-1) ?? 0) / MB - m.anonymousBytes / MB, 1)} MB`, `${m.threads} threads`, ''],
     ['Change → subscriber, p50 / p99', p50p99(c.endToEnd, 0), `n ${fmtInt(c.endToEnd.length)} of ${fmtInt(c.changes)} changes`, ''],
     ['  change → poll read', p50p99(c.toRead, 0), `waiting for the next ${o.intervalMs} ms poll`, ''],
     ['  poll read → subscriber', p50p99(c.readToSubscriber, 0), 'worker → main thread → broker → socket', ''],
     ['Write round trip /set → /set/result', p50p99(w.latenciesMs, 1), `${w.latenciesMs.length} ok, ${w.failed} refused, ${w.timedOut} timed out`, ''],
     ['Value messages received', `${fmtNum(m.valueMessages / m.windowS, 1)} /s`, `${fmtInt(o.changesPerDeviceS * o.devices)} changes/s made`, ''],
-    ['Simulator process CPU', `${fmtNum((m.simCpuSeconds / m.windowS) * 100, 1)} %`, `host busy ${fmtNum((m.hostBusySeconds / m.windowS / cores) * 100, 0)} % of ${cores} cores`, ''],
+    ['Simulator process CPU', `${fmtNum(simCpuPct, 1)} %`, `host busy ${fmtNum(hostBusyPct, 0)} % of ${cores} cores, load ${m.loadAverage.map((l) => fmtNum(l, 2)).join(' ')}`, ''],
   ];
   const lines = [
     `Modbus connector benchmark: ${o.devices} simulated Modbus TCP device${o.devices === 1 ? '' : 's'} in a separate process, gateway at 127.0.0.1`,
@@ -84,7 +87,7 @@ export function report(m: Measurements): { text: string; failures: string[]; tar
     `Window extras: ${fmtInt(singleReads)} single-register reads and ${fmtInt(registerWrites)} register writes (the /set write-backs); ` +
       `${fmtInt(m.badMessages)} bad-quality and ${fmtInt(m.malformed)} malformed messages; ${m.problems.length} gateway warn/error log lines.`,
     `MB = 10^6 bytes (VmRSS); CPU = utime+stime of every gateway thread / window wall time.`,
-    `Gateway stop: ${m.stop === undefined ? 'n/a' : `exit code ${m.stop.code}${m.stop.signal ? `, signal ${m.stop.signal}` : ''}${m.stop.forced ? ' (killed after the grace period)' : ''}`}.`,
+    `Gateway stop: ${m.stop === undefined ? 'n/a' : `exit code ${m.stop.code}${m.stop.signal ? `, signal ${m.stop.signal}` : ''}${m.stop.forced ? ' (killed after the grace period)' : ''} after ${fmtNum(m.stop.stopMs / 1000, 1)} s`}.`,
     `Targets: RSS ${verdict(rssOk)}, CPU ${verdict(cpuOk)}.`,
   ];
   for (const line of m.problems.slice(0, 5)) lines.push(`  gateway: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
@@ -96,7 +99,25 @@ export function report(m: Measurements): { text: string; failures: string[]; tar
   if (o.writes > 0 && w.latenciesMs.length === 0) failures.push('no write completed');
   if (sum(blockReads) === 0) failures.push('the simulators received no read requests');
   if (m.stop !== undefined && m.stop.code !== 0) failures.push(`the gateway did not stop cleanly (code ${m.stop.code}, signal ${m.stop.signal})`);
-  return { text: lines.join('\n'), failures, targetsMet: cpuOk && rssOk };
+  const point: SweepPoint = {
+    script: m.script,
+    tags: o.tags,
+    devices: o.devices,
+    rssMedianMb,
+    rssPeakMb,
+    cpuPct,
+    simCpuPct,
+    scansDonePct: (perScan / planned) * 100,
+    valuesPerS: m.valueMessages / m.windowS,
+    changesPerS: o.changesPerDeviceS * o.devices,
+    p99Ms: percentile(c.endToEnd, 99),
+    readyS: m.startupMs / 1000,
+    allValuesS: m.allValuesMs / 1000,
+    stopS: m.stop === undefined || m.stop.forced ? Number.NaN : m.stop.stopMs / 1000,
+    hostBusyPct,
+    load1: m.loadAverage[0] ?? Number.NaN,
+  };
+  return { text: lines.join('\n'), failures, targetsMet: cpuOk && rssOk, point };
 }
 
 function formatFunctions(functions: readonly FunctionCost[], n: number): string {
