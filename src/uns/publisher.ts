@@ -41,6 +41,7 @@ export class NamespacePublisher implements NorthboundConsumer {
   /** Publishes handed to the broker and not finished: bounded, so that a slow broker cannot exhaust memory. */
   private inFlight = 0;
   private readonly waiting = new Map<string, { tag: NamespaceTag; payload: string }>();
+  private drainScheduled = false;
   /** Resolved once nothing is in flight or waiting. */
   private readonly idle: Array<() => void> = [];
   published = 0;
@@ -215,8 +216,23 @@ export class NamespacePublisher implements NorthboundConsumer {
     this.broker.send(tag.topic, payload, { qos: tag.qos, retain: true }, (error) => {
       if (error) this.log.error({ topic: tag.topic, err: error.message }, 'value publish failed');
       this.inFlight--;
-      if (this.waiting.size > 0 && this.inFlight <= this.maxInFlight / 2) this.drain();
+      if (this.waiting.size > 0 && this.inFlight <= this.maxInFlight / 2) this.scheduleDrain();
       if (this.inFlight === 0 && this.waiting.size === 0) for (const wake of this.idle.splice(0)) wake();
+    });
+  }
+
+  /**
+   * The next window goes out on the next turn of the event loop, not in the same one: the broker finishes a
+   * publish within microtasks, so the whole backlog (every tag at a start) would otherwise go out in one
+   * stretch of the main thread, and no subscriber's socket could drain meanwhile. With 50,000 tags, a
+   * QoS 1 subscriber to `#` was then disconnected as too slow.
+   */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
     });
   }
 

@@ -29,6 +29,7 @@ const good = (name: string, value: Sample['value'], timestamp = 1000): Sample =>
 const bad = (name: string, status: string, timestamp = 2000): Sample => ({ tagId: `plc/${name}`, value: null, quality: 'bad', status, timestamp });
 const log = createLogger('silent');
 
+
 describe('report by exception', () => {
   it('publishes the first value, then only moves beyond an absolute deadband', () => {
     const { broker, sent } = recorder();
@@ -152,7 +153,7 @@ describe('backpressure', () => {
     expect(sent.map((s) => `${s.topic.at(-1)}${String(s.value)}`)).toEqual(['a1', 'b1', 'b2', 'a4']);
   });
 
-  it('never lets a new value overtake an older one of its tag that still waits (window of 4)', () => {
+  it('never lets a new value overtake an older one of its tag that still waits (window of 4)', async () => {
     const released: Array<() => void> = [];
     const sent: string[] = [];
     const broker = {
@@ -169,8 +170,30 @@ describe('backpressure', () => {
     publisher.onSamples([good('x', 2)]);
     expect(sent).toEqual(['a1', 'b1', 'c1', 'd1']);
     released.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(sent).toEqual(['a1', 'b1', 'c1', 'd1', 'x2']);
     expect(publisher.conflated).toBe(1);
+  });
+
+  it('sends one window per turn of the event loop when the broker finishes publishes within microtasks', async () => {
+    const sent: string[] = [];
+    const broker = {
+      send: (topic: string, _payload: string, _options: unknown, done: () => void) => {
+        sent.push(topic.split('/').at(-1) ?? '');
+        queueMicrotask(done);
+      },
+    } as unknown as Broker;
+    const names = Array.from({ length: 10 }, (_, i) => `t${i}`);
+    const publisher = new NamespacePublisher(names.map((name) => tag(name)), () => undefined, broker, log, 4);
+    publisher.onSamples(names.map((name) => good(name, 1)));
+    // Every publish of the first window is finished within these microtasks: the next window still waits for a turn.
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(sent).toHaveLength(4);
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(sent).toHaveLength(8);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(sent).toEqual(names);
   });
 });
 
