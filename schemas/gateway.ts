@@ -66,14 +66,14 @@ const brokerSchema = z
           .number().int().min(1024).default(4_194_304)
           .describe('bytes waiting to be written to one client beyond which its QoS 0 messages are dropped (counted and logged)'),
         dropQos0Messages: z
-          .number().int().min(1).default(10_000)
-          .describe('messages written to one client since its connection filled up beyond which its QoS 0 messages are dropped'),
+          .number().int().min(1).optional()
+          .describe('messages written to one client since its connection filled up beyond which its QoS 0 messages are dropped (default: twice the mapped tags, at least 10,000)'),
         disconnectBytes: z
           .number().int().min(1024).default(16_777_216)
           .describe('bytes waiting to be written to one client beyond which it is disconnected; a persistent session keeps its QoS 1/2 messages'),
         disconnectMessages: z
-          .number().int().min(1).default(20_000)
-          .describe('messages written to one client since its connection filled up beyond which it is disconnected'),
+          .number().int().min(1).optional()
+          .describe('messages written to one client since its connection filled up beyond which it is disconnected (default: twice the mapped tags, at least 20,000)'),
       })
       .prefault({})
       .describe('a subscriber that reads too slowly costs only itself'),

@@ -137,6 +137,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
       policy,
       principals,
       log: log.child({ module: 'broker' }),
+      namespaceSize: config.tags.length,
       persistence: store?.persistence,
       durablePublish: store ? (packet, clientId) => store.persistence.recordPublish(packet as StoredPacket, clientId) : undefined,
       counterFloor: store?.persistence.outgoing.maxBrokerCounter(),

@@ -19,7 +19,7 @@ import { bindListener, type BoundListener } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
 import { Refusals } from './refusals.ts';
 import { deliverRetainedInBatches } from './retained-delivery.ts';
-import { boundClientBuffer, type Undelivered, type Waiting } from './slow-subscribers.ts';
+import { boundClientBuffer, clientBufferLimits, type ClientBufferLimits, type Undelivered, type Waiting } from './slow-subscribers.ts';
 import { BrokerTraffic } from './traffic.ts';
 
 // mqtt-packet (aedes' encoder) would otherwise build a Buffer for each of the 65,536 two-byte numbers
@@ -43,6 +43,8 @@ export interface BrokerOptions {
    * restart on a durable store the count must go on past the stored ones, or new keys would collide.
    */
   counterFloor?: number;
+  /** Tags mapped at the start: what one burst of first values holds, which the slow-subscriber limits make room for. */
+  namespaceSize: number;
   /** Runs after the broker is set up and before any listener accepts a connection. */
   beforeListen?: (publishPacket: (packet: object) => Promise<void>, subscribe: MessageBus['subscribe']) => Promise<void>;
 }
@@ -110,7 +112,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'keep-alive timeout'));
   const undelivered: Undelivered = { count: 0 };
   traffic.countReceived(aedes);
-  const accept = acceptConnections(aedes, config, refusals, { undelivered, traffic }, listenerOfClient);
+  const accept = acceptConnections(aedes, config, clientBufferLimits(config.slowSubscriber, options.namespaceSize), refusals, { undelivered, traffic }, listenerOfClient);
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const gate = new ConnectionGate(maxConnections, (socket) =>
     refusals.note(ErrorCodes.CONNECTION_LIMIT, { remote: socket.remoteAddress, maxConnections }, `connection refused: ${maxConnections} connections are open (broker.maxConnections)`),
@@ -244,6 +246,7 @@ const CONNECT_TIMED_OUT = 'connect did not arrive in time';
 function acceptConnections(
   aedes: Aedes,
   config: GatewayConfig['broker'],
+  bufferLimits: ClientBufferLimits,
   refusals: Refusals,
   { undelivered, traffic }: { undelivered: Undelivered; traffic: BrokerTraffic },
   listenerOfClient: WeakMap<Client, ListenerConfig>,
@@ -261,6 +264,6 @@ function acceptConnections(
     listenerOfClient.set(client, listener);
     guardClient(client, limits);
     traffic.countSent(client);
-    boundClientBuffer(client, config.slowSubscriber, slow, undelivered);
+    boundClientBuffer(client, bufferLimits, slow, undelivered);
   };
 }

@@ -1,6 +1,9 @@
 import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
+import type { GatewayConfig } from '../../schemas/gateway.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
+
+type SlowSubscriberConfig = GatewayConfig['broker']['slowSubscriber'];
 
 /**
  * What may wait for one client, in bytes and in messages: a small message costs far more memory while it
@@ -13,6 +16,22 @@ export interface ClientBufferLimits {
   /** Beyond these, the client is disconnected; a persistent session keeps its QoS 1/2 messages. */
   disconnectBytes: number;
   disconnectMessages: number;
+}
+
+/**
+ * The limits, with the message counts left unset in the config sized to the namespace: every tag publishes its
+ * first value at a start, in one burst, and a QoS 1 subscriber to `#` that reads more slowly than the gateway
+ * publishes (MQTT.js, Node-RED) falls behind by that whole burst for a moment. With 50,000 tags, the fixed
+ * 20,000 disconnected it at every start.
+ */
+export function clientBufferLimits(config: SlowSubscriberConfig, namespaceSize: number): ClientBufferLimits {
+  const burst = 2 * namespaceSize;
+  return {
+    dropQos0Bytes: config.dropQos0Bytes,
+    dropQos0Messages: config.dropQos0Messages ?? Math.max(10_000, burst),
+    disconnectBytes: config.disconnectBytes,
+    disconnectMessages: config.disconnectMessages ?? Math.max(20_000, burst),
+  };
 }
 
 /** What waits for one client: bytes buffered on its connection, and messages written to it since it filled up. */
