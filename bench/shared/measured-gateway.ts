@@ -29,12 +29,12 @@ export interface GatewayProcess {
   stop(graceMs: number): Promise<StopResult>;
 }
 
-function newestMtimeMs(dir: string): { ms: number; file: string } {
+function newestMtimeMs(dir: string, extension = '.ts'): { ms: number; file: string } {
   let newest = { ms: 0, file: '' };
   if (!existsSync(dir)) return newest;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    const found = entry.isDirectory() ? newestMtimeMs(full) : entry.name.endsWith('.ts') ? { ms: statSync(full).mtimeMs, file: full } : newest;
+    const found = entry.isDirectory() ? newestMtimeMs(full, extension) : entry.name.endsWith(extension) ? { ms: statSync(full).mtimeMs, file: full } : newest;
     if (found.ms > newest.ms) newest = found;
   }
   return newest;
@@ -47,7 +47,8 @@ function newestMtimeMs(dir: string): { ms: number; file: string } {
 export function distWarning(repoRoot: string): string | undefined {
   const cli = path.join(repoRoot, 'dist', 'src', 'cli.js');
   if (!existsSync(cli)) return 'dist/ is missing: run `npm run build` first';
-  const built = statSync(cli).mtimeMs;
+  // An incremental build rewrites only what changed: the newest output is when it last ran.
+  const built = newestMtimeMs(path.join(repoRoot, 'dist', 'src'), '.js').ms;
   const newest = ['src', 'connectors', 'schemas'].map((d) => newestMtimeMs(path.join(repoRoot, d))).reduce((a, b) => (b.ms > a.ms ? b : a));
   if (newest.ms > built) return `dist/ was built before ${path.relative(repoRoot, newest.file)} changed: the gateway runs the older build (npm run build)`;
   return undefined;
