@@ -6,8 +6,13 @@ import type { LoadPattern } from './protocol.ts';
 
 export const MB = 1_000_000;
 export const SERVER_MAX_ITEMS_PER_CALL = 1000;
+/** The mapping gives no queueSize: every monitored item has the tag schema's default (schemas/opcua.ts). */
+export const TAG_QUEUE_SIZE = 1;
 export const TARGET_P99_MS = 50;
 export const TARGET_RSS_MB = 300;
+/** The issue's targets for the gateway's CPU per value: against the bare client's, and the capacity it implies at one core. */
+export const TARGET_COST_RATIO = 1.5;
+export const TARGET_CAPACITY_PER_CORE = 100_000;
 
 /** The load patterns the benchmark knows, by name. */
 export const LOADS: Record<string, { pattern: LoadPattern; label: string }> = {
@@ -38,7 +43,7 @@ export const USAGE = `usage: node --import tsx bench/opcua/main.ts [options]
                        for each. 0 = exception-based monitored items: the server reports each change
                        as it is made instead of sampling every item on a timer (default 0)
   --budget S           soft time budget in seconds: a load (or a configuration) that would end after
-                       it is skipped and reported as such (default 170)
+                       it is skipped and reported as such (default 330)
   --cpu-prof DIR       run the gateway under node --cpu-prof, keep the profiles in DIR and print the
                        top self-time functions of each window (CPU figures are then inflated; the
                        profiled gateway is slower to start and stop, so give it a larger --budget)
@@ -82,7 +87,7 @@ export function parseOptions(argv: string[]): Options | null {
     windowMs: intOption(values.window, 20, 'window', 1, 600) * 1000,
     publishingMs: intOption(values['publishing-ms'], 10, 'publishing-ms', 10, 60_000),
     samplingMs: (values['sampling-ms'] ?? '0').split(',').map((v) => intOption(v.trim(), 50, 'sampling-ms', 0, 60_000)),
-    budgetMs: intOption(values.budget, 170, 'budget', 10, 3600) * 1000,
+    budgetMs: intOption(values.budget, 330, 'budget', 10, 3600) * 1000,
     cpuProfDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
   };
 }

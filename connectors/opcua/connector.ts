@@ -1,12 +1,10 @@
 import {
   AttributeIds,
-  DataChangeFilter,
-  DataChangeTrigger,
   DataType,
-  DeadbandType,
   TimestampsToReturn,
   type ClientSession,
   type ClientSubscription,
+  type MonitoringParametersOptions,
   type OPCUACertificateManager,
   type OPCUAClient,
 } from 'node-opcua';
@@ -19,9 +17,9 @@ import { tagId, type Connector, type ConnectorContext, type Sample, type SampleV
 import { toVariant } from './coerce.ts';
 import { certificateManager, createClient, engineeringUnits, maxMonitoredItemsPerCall, resolveNodeIds, userIdentity } from './session.ts';
 import { isUntrusted, untrustedServerError } from './trust.ts';
+import { KEEP_ALIVE_COUNT, monitoringParameters, subscriptionRequest } from './subscription-settings.ts';
 import { decodeDataValue } from './values.ts';
 
-const KEEP_ALIVE_COUNT = 10;
 const WATCHDOG_MS = 1000;
 
 interface Tag {
@@ -135,14 +133,7 @@ export class OpcuaConnector implements Connector {
     for (const tag of this.tags) tag.nodeId = resolved.get(tag.config.nodeId);
     await this.readDataTypes(session);
     await this.readUnits(session);
-    const subscription = await session.createSubscription2({
-      requestedPublishingInterval: this.device.publishingIntervalMs,
-      requestedMaxKeepAliveCount: KEEP_ALIVE_COUNT,
-      requestedLifetimeCount: KEEP_ALIVE_COUNT * 6,
-      maxNotificationsPerPublish: 0,
-      publishingEnabled: true,
-      priority: 1,
-    });
+    const subscription = await session.createSubscription2(subscriptionRequest(this.device.publishingIntervalMs));
     live.subscription = subscription;
     this.lastAlive = Date.now();
     // Any publish response, data or keep-alive, proves the connection is alive.
@@ -185,7 +176,7 @@ export class OpcuaConnector implements Connector {
 
   /** Tags with the same sampling, queue and deadband share monitoring parameters, so they share calls. */
   private parameterGroups() {
-    const groups = new Map<string, { tags: Tag[]; parameters: object }>();
+    const groups = new Map<string, { tags: Tag[]; parameters: MonitoringParametersOptions }>();
     for (const tag of this.tags) {
       if (tag.nodeId === undefined) continue;
       const samplingInterval = tag.config.samplingIntervalMs ?? this.device.samplingIntervalMs;
@@ -193,8 +184,7 @@ export class OpcuaConnector implements Connector {
       const key = `${samplingInterval}/${tag.config.queueSize}/${absolute}`;
       let group = groups.get(key);
       if (!group) {
-        const filter = absolute > 0 ? new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: DeadbandType.Absolute, deadbandValue: absolute }) : null;
-        group = { tags: [], parameters: { samplingInterval, queueSize: tag.config.queueSize, discardOldest: true, filter } };
+        group = { tags: [], parameters: monitoringParameters(samplingInterval, tag.config.queueSize, absolute) };
         groups.set(key, group);
       }
       group.tags.push(tag);
