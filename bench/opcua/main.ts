@@ -20,11 +20,13 @@ import path from 'node:path';
 import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
 import { hostBusyCpuSeconds } from '../shared/proc-cpu.ts';
 import { fmtInt, fmtNum } from '../shared/table.ts';
-import { distWarning, startGatewayProcess, type GatewayProcess } from '../shared/measured-gateway.ts';
-import { writeOpcuaGatewayConfig } from './config.ts';
+import { distWarning, type GatewayProcess } from '../shared/measured-gateway.ts';
 import { statusField } from './proc.ts';
-import { startOpcuaServer, type OpcuaServerProcess } from './server-client.ts';
-import { OpcuaSubscriber } from './subscriber.ts';
+import type { OpcuaServerProcess } from './server-client.ts';
+import type { OpcuaSubscriber } from './subscriber.ts';
+import { startGatewayAndSubscriber, startServer } from './setup.ts';
+import { runFootprint } from './footprint.ts';
+import { footprintReport } from './report-footprint.ts';
 import { sleep, waitFor } from '../shared/wait.ts';
 import { SERVER_MAX_ITEMS_PER_CALL, TAG_QUEUE_SIZE, USAGE, parseOptions, type Options } from './options.ts';
 import { samplingLabel, type Measurements, type PhaseResult } from './measurements.ts';
@@ -52,20 +54,9 @@ async function run(options: Options, samplingMs: number, deadline: number): Prom
   let subscriber: OpcuaSubscriber | undefined;
   let baseline: BaselineProcess | undefined;
   try {
-    progress(`${samplingLabel(samplingMs)}: starting the OPC UA server (node-opcua, ${fmtInt(options.items)} Double variables) in a child process`);
-    server = await startOpcuaServer(
-      {
-        items: options.items,
-        pkiDir: path.join(dir, 'server-pki'),
-        minimumSamplingIntervalMs: samplingMs,
-        minimumPublishingIntervalMs: options.publishingMs,
-        maxMonitoredItemsPerCall: SERVER_MAX_ITEMS_PER_CALL,
-      },
-      REPO_ROOT,
-      90_000,
-    );
+    server = await startServer(options, dir, samplingMs, options.items);
     const srv = server;
-    progress(`server at ${srv.endpoint} after ${fmtNum(srv.startupMs / 1000, 1)} s; starting the bare client (baseline)`);
+    progress('starting the bare client (baseline)');
     const bare = await startBaseline(
       {
         endpoint: srv.endpoint,
@@ -80,19 +71,12 @@ async function run(options: Options, samplingMs: number, deadline: number): Prom
       90_000,
     );
     baseline = bare;
-    const configFile = writeOpcuaGatewayConfig(path.join(dir, 'gateway'), {
-      items: options.items,
-      endpoint: srv.endpoint,
-      publishingIntervalMs: options.publishingMs,
-      samplingIntervalMs: samplingMs,
-      maxItemsPerCall: SERVER_MAX_ITEMS_PER_CALL,
-    });
-    progress(`bare client has every item after ${fmtNum(bare.startupMs / 1000, 1)} s; starting the gateway${options.cpuProfDir === undefined ? '' : ` (under --cpu-prof → ${options.cpuProfDir})`}`);
-    const started = Date.now();
-    const gw = await startGatewayProcess({ repoRoot: REPO_ROOT, configFile, startTimeoutMs: 60_000, cpuProfDir: options.cpuProfDir, script: 'start' });
+    progress(`bare client has every item after ${fmtNum(bare.startupMs / 1000, 1)} s`);
+    const started = await startGatewayAndSubscriber(options, dir, srv, samplingMs, options.items, 'start');
+    const gw = started.gateway;
     gateway = gw;
-    const gatewayStartupMs = Date.now() - started;
-    const sub = await OpcuaSubscriber.connect(gw.port, options.items);
+    const gatewayStartupMs = started.startupMs;
+    const sub = started.subscriber;
     subscriber = sub;
     const ctx: Context = { options, server: srv, gateway: gw, subscriber: sub };
     await waitFor(
@@ -102,7 +86,7 @@ async function run(options: Options, samplingMs: number, deadline: number): Prom
       () => `a good value on all ${options.items} item topics (have ${sub.tracker.goodCount})\n--- gateway ---\n${gw.logTail()}`,
       () => exitedError(ctx, 'before every item was published'),
     );
-    const allValuesMs = Date.now() - started;
+    const allValuesMs = Date.now() - started.startedAt;
     progress(`all ${fmtInt(options.items)} items published ${fmtNum(allValuesMs / 1000, 1)} s after the gateway started`);
 
     const phases: PhaseResult[] = [];
@@ -163,6 +147,20 @@ async function run(options: Options, samplingMs: number, deadline: number): Prom
   }
 }
 
+/** --footprint: every size × every script at the first --sampling-ms. */
+async function footprintMain(options: Options, sizes: number[], hostBusyBefore: number, cores: number): Promise<number> {
+  const started = Date.now();
+  const samplingMs = options.samplingMs[0] ?? 0;
+  const { results, failures } = await runFootprint(options, sizes, samplingMs);
+  if (results.length > 0) process.stdout.write(`\n${footprintReport(options, results, samplingLabel(samplingMs))}\n`);
+  process.stdout.write(`\n(host ${fmtNum(hostBusyBefore * 100, 0)} % busy before the start, ${cores} cores; total ${fmtNum((Date.now() - started) / 1000, 0)} s)\n`);
+  if (failures.length > 0) {
+    process.stdout.write(`\nFAILED: ${failures.join('; ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   let options: Options | null;
   try {
@@ -183,6 +181,7 @@ async function main(): Promise<number> {
   const hostBusyBefore = (hostBusyCpuSeconds() - host0) / cores;
   progress(`host busy before the start: ${fmtNum(hostBusyBefore * 100, 0)} % of ${cores} cores`);
   if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true });
+  if (options.footprint !== undefined) return footprintMain(options, options.footprint, hostBusyBefore, cores);
 
   const started = Date.now();
   const failures: string[] = [];
