@@ -8,7 +8,7 @@
  */
 import { AttributeIds, MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy, TimestampsToReturn, type ClientSession } from 'node-opcua';
 import { monitoringParameters, subscriptionRequest } from '../../connectors/opcua/subscription-settings.ts';
-import { maxMonitoredItemsPerCall } from '../../connectors/opcua/session.ts';
+import { operationLimits } from '../../connectors/opcua/session.ts';
 import { ChangeTracker, type PhaseTally } from './change-tally.ts';
 import { BASELINE_APPLICATION, type BaselineCounts, type BaselineSetup, type BaselineToParent, type ParentToBaseline, type TallySummary } from './baseline-protocol.ts';
 
@@ -43,7 +43,7 @@ async function start(setup: BaselineSetup): Promise<void> {
   const s = await client.createSession();
   session = s;
   const subscription = await s.createSubscription2(subscriptionRequest(setup.publishingIntervalMs));
-  const serverLimit = await maxMonitoredItemsPerCall(s);
+  const serverLimit = (await operationLimits(s)).monitoredItemsPerCall;
   const batchSize = Math.min(setup.maxItemsPerCall, serverLimit > 0 ? serverLimit : Number.POSITIVE_INFINITY);
   const parameters = monitoringParameters(setup.samplingIntervalMs, setup.queueSize, 0);
   for (let first = 0; first < setup.items; first += batchSize) {

@@ -95,7 +95,9 @@ export async function runFootprint(options: Options, sizes: readonly number[], s
         try {
           results.push(await measure(options, dir, server, samplingMs, items, script));
         } catch (error) {
-          failures.push(`${fmtInt(items)} items, npm ${script}: ${(error as Error).message.split('\n')[0] ?? ''}`);
+          const message = (error as Error).message;
+          process.stdout.write(`\n${fmtInt(items)} items, npm ${script}: the run failed: ${message}\n`);
+          failures.push(`${fmtInt(items)} items, npm ${script}: ${message.split('\n')[0] ?? ''}`);
           if (!server.alive()) break;
         }
         server.setLoad(null);

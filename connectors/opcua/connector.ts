@@ -15,7 +15,7 @@ import { ConnectorError } from '../errors.ts';
 import { ReadStats } from '../read-stats.ts';
 import { tagId, type Connector, type ConnectorContext, type Sample, type SampleValue, type WriteRequest } from '../sdk.ts';
 import { toVariant } from './coerce.ts';
-import { certificateManager, createClient, engineeringUnits, maxMonitoredItemsPerCall, resolveNodeIds, userIdentity } from './session.ts';
+import { certificateManager, createClient, engineeringUnits, inBatches, operationLimits, resolveNodeIds, userIdentity, type OperationLimits } from './session.ts';
 import { isUntrusted, untrustedServerError } from './trust.ts';
 import { KEEP_ALIVE_COUNT, monitoringParameters, subscriptionRequest } from './subscription-settings.ts';
 import { decodeDataValue } from './values.ts';
@@ -129,10 +129,12 @@ export class OpcuaConnector implements Connector {
   }
 
   private async subscribe(live: Live, session: ClientSession): Promise<void> {
-    const resolved = await resolveNodeIds(session, this.tags.map((tag) => tag.config.nodeId));
+    // A server refuses a call with more operations than its limits (node-opcua's: 10,000 reads or translations).
+    const limits = await operationLimits(session);
+    const resolved = await resolveNodeIds(session, this.tags.map((tag) => tag.config.nodeId), limits);
     for (const tag of this.tags) tag.nodeId = resolved.get(tag.config.nodeId);
-    await this.readDataTypes(session);
-    await this.readUnits(session);
+    await this.readDataTypes(session, limits);
+    await this.readUnits(session, limits);
     const subscription = await session.createSubscription2(subscriptionRequest(this.device.publishingIntervalMs));
     live.subscription = subscription;
     this.lastAlive = Date.now();
@@ -146,7 +148,7 @@ export class OpcuaConnector implements Connector {
       .map((tag) => ({ tagId: tag.id, value: null, quality: 'bad', status: 'BadNoMatch', timestamp: now }));
     if (missing.length > 0) this.context?.emit(missing);
 
-    const serverLimit = await maxMonitoredItemsPerCall(session);
+    const serverLimit = limits.monitoredItemsPerCall;
     const batchSize = Math.min(this.device.maxItemsPerCall, serverLimit > 0 ? serverLimit : Number.POSITIVE_INFINITY);
     for (const group of this.parameterGroups()) {
       for (let start = 0; start < group.tags.length; start += batchSize) {
@@ -192,10 +194,12 @@ export class OpcuaConnector implements Connector {
     return [...groups.values()];
   }
 
-  private async readDataTypes(session: ClientSession): Promise<void> {
+  private async readDataTypes(session: ClientSession, limits: OperationLimits): Promise<void> {
     const writable = this.tags.filter((tag) => tag.config.writable && tag.nodeId !== undefined);
     if (writable.length === 0) return;
-    const values = await session.read(writable.map((tag) => ({ nodeId: tag.nodeId ?? '', attributeId: AttributeIds.DataType })));
+    const values = await inBatches(writable, limits.nodesPerRead, (batch) =>
+      session.read(batch.map((tag) => ({ nodeId: tag.nodeId ?? '', attributeId: AttributeIds.DataType }))),
+    );
     writable.forEach((tag, index) => {
       const id = values[index]?.value.value as { namespace?: number; value?: unknown } | undefined;
       tag.dataType = id?.namespace === 0 && typeof id.value === 'number' && id.value <= 25 ? (id.value as DataType) : undefined;
@@ -213,9 +217,9 @@ export class OpcuaConnector implements Connector {
     this.pending.push(sample);
   }
 
-  private async readUnits(session: ClientSession): Promise<void> {
+  private async readUnits(session: ClientSession, limits: OperationLimits): Promise<void> {
     const unitless = this.tags.filter((tag) => tag.config.unit === undefined && tag.nodeId !== undefined);
-    const units = await engineeringUnits(session, unitless.map((tag) => tag.nodeId ?? ''));
+    const units = await engineeringUnits(session, unitless.map((tag) => tag.nodeId ?? ''), limits);
     unitless.forEach((tag, index) => (tag.unit = units[index]));
   }
 
