@@ -68,7 +68,7 @@ async function start(setup: BaselineSetup): Promise<void> {
 function summary(t: PhaseTally): TallySummary {
   const { latency } = t;
   return {
-    delivered: t.delivered,
+    delivered: t.deliveredUpTo(t.toTick),
     duplicates: t.duplicates,
     outOfOrder: t.outOfOrder,
     lastDelivery: t.lastDelivery,

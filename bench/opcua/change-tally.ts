@@ -61,6 +61,11 @@ export class PhaseTally {
   lastDelivery = 0;
   /** Closed once its drain is over: later arrivals (a re-enabled item's current value) are not counted. */
   closed = false;
+  /**
+   * Distinct changes delivered per tick: a tally in another process learns the window's last tick
+   * only after more ticks may have arrived, and counts up to it with deliveredUpTo.
+   */
+  readonly perTick = new Map<number, number>();
 
   constructor(
     /** First tick of the phase's window (inclusive). */
@@ -68,6 +73,13 @@ export class PhaseTally {
     /** Last tick of the window (inclusive); Infinity while the window is open. */
     public toTick: number,
   ) {}
+
+  /** Distinct changes delivered of the ticks ≤ `tick`. */
+  deliveredUpTo(tick: number): number {
+    let sum = 0;
+    for (const [t, n] of this.perTick) if (t <= tick) sum += n;
+    return sum;
+  }
 }
 
 /** Every item's highest tick and the open phases; `good` takes one good value. */
@@ -113,6 +125,7 @@ export class ChangeTracker {
     }
     if (tick < last) tally.outOfOrder++;
     tally.delivered++;
+    tally.perTick.set(tick, (tally.perTick.get(tick) ?? 0) + 1);
     tally.lastDelivery = received;
     tally.latency.add(received - timestamp);
   }

@@ -39,7 +39,7 @@ async function measure(options: Options, dir: string, server: OpcuaServerProcess
   const started = await startGatewayAndSubscriber(options, dir, server, samplingMs, items, script);
   const { gateway, subscriber } = started;
   try {
-    const ctx: Context = { options, server, gateway, subscriber };
+    const ctx: Context = { options: { ...options, items }, server, gateway, subscriber };
     // Under the load from the start: a value the broker drops for the slow subscriber while the
     // gateway publishes every item at once comes again at the item's next change.
     const first = options.loads[0] ?? '10s';

@@ -18,7 +18,7 @@ import { toVariant } from './coerce.ts';
 import { certificateManager, createClient, engineeringUnits, inBatches, operationLimits, resolveNodeIds, userIdentity, type OperationLimits } from './session.ts';
 import { isUntrusted, untrustedServerError } from './trust.ts';
 import { KEEP_ALIVE_COUNT, monitoringParameters, subscriptionRequest } from './subscription-settings.ts';
-import { decodeDataValue } from './values.ts';
+import { decodeDataValue, sampleOf } from './values.ts';
 
 const WATCHDOG_MS = 1000;
 
@@ -160,10 +160,9 @@ export class OpcuaConnector implements Connector {
         );
         items.on('changed', (_item, dataValue, index) => {
           if (this.live !== live) return;
-          this.lastAlive = Date.now();
           const tag = batch[index];
           this.stats?.read(this.device.name);
-          if (tag) this.queue({ tagId: tag.id, ...decodeDataValue(dataValue), ...(tag.unit === undefined ? {} : { unit: tag.unit }) });
+          if (tag) this.queue(sampleOf(tag.id, dataValue, tag.unit));
         });
         // A node that does not exist is that one tag, bad with its status; the device goes on.
         const failed: Sample[] = [];
@@ -206,8 +205,10 @@ export class OpcuaConnector implements Connector {
     });
   }
 
+  /** The changes of one publish response come in one turn: one clock reading and one message for them all. */
   private queue(sample: Sample): void {
     if (this.pending.length === 0) {
+      this.lastAlive = Date.now();
       setImmediate(() => {
         const samples = this.pending;
         this.pending = [];
