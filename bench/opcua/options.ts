@@ -56,7 +56,9 @@ export const USAGE = `usage: node --import tsx bench/opcua/main.ts [options]
                        top self-time functions of each window (CPU figures are then inflated; the
                        profiled gateway is slower to start and stop, so give it a larger --budget)
   -h, --help           this help
-Targets (from the issue): every change delivered, p99 source → subscriber < ${TARGET_P99_MS} ms, gateway RSS < ${TARGET_RSS_MB} MB.`;
+Targets (from the issue): every change delivered, p99 source → subscriber < ${TARGET_P99_MS} ms, gateway RSS < ${TARGET_RSS_MB} MB;
+gateway CPU per value ≤ ${TARGET_COST_RATIO}× the bare node-opcua client's (measured before the gateway at each load, the same
+subscription settings), and an implied capacity ≥ ${TARGET_CAPACITY_PER_CORE.toLocaleString('en-US')} values/s per core.`;
 
 export interface Options {
   items: number;
