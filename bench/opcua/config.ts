@@ -1,6 +1,7 @@
 /** Gateway config and mapping file for the OPC UA benchmark, written into a temp dir. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { BENCH_GATEWAY_YAML } from '../shared/gateway-process.ts';
 
 export interface OpcuaBenchLayout {
   items: number;
@@ -29,10 +30,7 @@ export function itemIndex(topic: string): number {
 
 function gatewayYaml(): string {
   return [
-    'id: bench',
-    'log: { level: info }', // the "listener ready" line with the bound port is logged at info
-    'broker:',
-    '  listeners: [{ protocol: tcp, host: 127.0.0.1, port: 0 }]',
+    ...BENCH_GATEWAY_YAML, // its HTTP listener on an OS-chosen port too: other gateways may run on this host
     'store: { dataDir: ./data }',
     'mappings: [ mappings/opcua.yaml ]',
     '',

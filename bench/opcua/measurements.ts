@@ -2,7 +2,8 @@
 import { type MonotonicWindowUs } from '../shared/cpu-profile.ts';
 import { type ThreadShare } from './proc.ts';
 import type { LoadPattern, ServerCounts } from './protocol.ts';
-import { MsHistogram, type PhaseTally } from './subscriber.ts';
+import { MsHistogram, type PhaseTally } from './change-tally.ts';
+import type { BaselineResult } from './baseline-phase.ts';
 import type { Options } from './options.ts';
 
 export interface PhaseResult {
@@ -37,6 +38,10 @@ export interface Measurements {
   gatewayStartupMs: number;
   allValuesMs: number;
   phases: PhaseResult[];
+  /** The bare client's measurement of each load, in the order of `phases`. */
+  baselines: BaselineResult[];
+  /** Bare client: connect → every item had a value, ms. */
+  baselineStartupMs: number;
   /** Loads left out because they would have ended after the time budget. */
   skipped: string[];
   peakRssBytes: number;

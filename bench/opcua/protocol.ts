@@ -51,6 +51,8 @@ export type ParentToServer =
   | { type: 'setup'; setup: ServerSetup }
   | { type: 'load'; pattern: LoadPattern | null }
   | { type: 'counts'; requestId: number }
+  /** Only the monitored items of the sessions of this client application report; every other one is disabled. */
+  | { type: 'reporting'; application: string }
   | { type: 'stop' };
 
 export type ServerToParent =

@@ -14,6 +14,8 @@ export interface OpcuaServerProcess {
   /** Address space built and listening, ms after the process got its setup. */
   startupMs: number;
   setLoad(pattern: LoadPattern | null): void;
+  /** Only the sessions of this client application get notifications (the others' items are disabled). */
+  reportTo(application: string): void;
   counts(): Promise<ServerCounts>;
   alive(): boolean;
   /** Last lines the server wrote (node-opcua logs), for error messages. */
@@ -66,6 +68,7 @@ export async function startOpcuaServer(setup: ServerSetup, cwd: string, startTim
     port,
     startupMs,
     setLoad: (pattern) => send({ type: 'load', pattern }),
+    reportTo: (application) => send({ type: 'reporting', application }),
     counts: () => countRequests.request((requestId) => ({ type: 'counts', requestId }) satisfies ParentToServer, 10_000),
     alive: () => isAlive(child),
     logTail: () => tail.toString(),

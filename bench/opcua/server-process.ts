@@ -7,7 +7,7 @@
  * Started as `node --import tsx bench/opcua/server-process.ts` with an IPC channel; not a CLI.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { DataType, OPCUACertificateManager, OPCUAServer, Subscription, Variant, type UAVariable } from 'node-opcua';
+import { DataType, MonitoringMode, OPCUACertificateManager, OPCUAServer, Subscription, Variant, type UAVariable } from 'node-opcua';
 import type { LoadPattern, ParentToServer, ServerCounts, ServerSetup, ServerToParent } from './protocol.ts';
 
 function send(message: ServerToParent): void {
@@ -118,6 +118,20 @@ function notificationCounts(): { notificationsSent: number; queueOverflows: numb
   return { notificationsSent, queueOverflows };
 }
 
+/**
+ * Lets one client at a time receive the changes (the bare client or the gateway, measured one after
+ * the other): the other sessions' monitored items are disabled, so the server neither samples nor
+ * queues for them; re-enabled, each reports its current value once.
+ */
+function reportTo(application: string): void {
+  for (const session of server?.engine.getSessions() ?? []) {
+    const mode = session.clientDescription?.applicationName.text === application ? MonitoringMode.Reporting : MonitoringMode.Disabled;
+    for (const subscription of session.publishEngine.subscriptions) {
+      for (const id of subscription.getMonitoredItems().serverHandles) subscription.getMonitoredItem(id)?.setMonitoringMode(mode);
+    }
+  }
+}
+
 function snapshot(): ServerCounts {
   const counts: ServerCounts = {
     at: Date.now(),
@@ -158,6 +172,9 @@ process.on('message', (raw: unknown) => {
       return;
     case 'counts':
       send({ type: 'counts', requestId: message.requestId, counts: snapshot() });
+      return;
+    case 'reporting':
+      reportTo(message.application);
       return;
     case 'stop':
       void stop().finally(() => process.exit(0));

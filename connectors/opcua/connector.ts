@@ -1,12 +1,10 @@
 import {
   AttributeIds,
-  DataChangeFilter,
-  DataChangeTrigger,
   DataType,
-  DeadbandType,
   TimestampsToReturn,
   type ClientSession,
   type ClientSubscription,
+  type MonitoringParametersOptions,
   type OPCUACertificateManager,
   type OPCUAClient,
 } from 'node-opcua';
@@ -17,11 +15,11 @@ import { ConnectorError } from '../errors.ts';
 import { ReadStats } from '../read-stats.ts';
 import { tagId, type Connector, type ConnectorContext, type Sample, type SampleValue, type WriteRequest } from '../sdk.ts';
 import { toVariant } from './coerce.ts';
-import { certificateManager, createClient, engineeringUnits, maxMonitoredItemsPerCall, resolveNodeIds, userIdentity } from './session.ts';
+import { certificateManager, createClient, engineeringUnits, inBatches, operationLimits, resolveNodeIds, userIdentity, type OperationLimits } from './session.ts';
 import { isUntrusted, untrustedServerError } from './trust.ts';
-import { decodeDataValue } from './values.ts';
+import { KEEP_ALIVE_COUNT, monitoringParameters, subscriptionRequest } from './subscription-settings.ts';
+import { decodeDataValue, sampleOf } from './values.ts';
 
-const KEEP_ALIVE_COUNT = 10;
 const WATCHDOG_MS = 1000;
 
 interface Tag {
@@ -131,18 +129,13 @@ export class OpcuaConnector implements Connector {
   }
 
   private async subscribe(live: Live, session: ClientSession): Promise<void> {
-    const resolved = await resolveNodeIds(session, this.tags.map((tag) => tag.config.nodeId));
+    // A server refuses a call with more operations than its limits (node-opcua's: 10,000 reads or translations).
+    const limits = await operationLimits(session);
+    const resolved = await resolveNodeIds(session, this.tags.map((tag) => tag.config.nodeId), limits);
     for (const tag of this.tags) tag.nodeId = resolved.get(tag.config.nodeId);
-    await this.readDataTypes(session);
-    await this.readUnits(session);
-    const subscription = await session.createSubscription2({
-      requestedPublishingInterval: this.device.publishingIntervalMs,
-      requestedMaxKeepAliveCount: KEEP_ALIVE_COUNT,
-      requestedLifetimeCount: KEEP_ALIVE_COUNT * 6,
-      maxNotificationsPerPublish: 0,
-      publishingEnabled: true,
-      priority: 1,
-    });
+    await this.readDataTypes(session, limits);
+    await this.readUnits(session, limits);
+    const subscription = await session.createSubscription2(subscriptionRequest(this.device.publishingIntervalMs));
     live.subscription = subscription;
     this.lastAlive = Date.now();
     // Any publish response, data or keep-alive, proves the connection is alive.
@@ -155,7 +148,7 @@ export class OpcuaConnector implements Connector {
       .map((tag) => ({ tagId: tag.id, value: null, quality: 'bad', status: 'BadNoMatch', timestamp: now }));
     if (missing.length > 0) this.context?.emit(missing);
 
-    const serverLimit = await maxMonitoredItemsPerCall(session);
+    const serverLimit = limits.monitoredItemsPerCall;
     const batchSize = Math.min(this.device.maxItemsPerCall, serverLimit > 0 ? serverLimit : Number.POSITIVE_INFINITY);
     for (const group of this.parameterGroups()) {
       for (let start = 0; start < group.tags.length; start += batchSize) {
@@ -167,10 +160,9 @@ export class OpcuaConnector implements Connector {
         );
         items.on('changed', (_item, dataValue, index) => {
           if (this.live !== live) return;
-          this.lastAlive = Date.now();
           const tag = batch[index];
           this.stats?.read(this.device.name);
-          if (tag) this.queue({ tagId: tag.id, ...decodeDataValue(dataValue), ...(tag.unit === undefined ? {} : { unit: tag.unit }) });
+          if (tag) this.queue(sampleOf(tag.id, dataValue, tag.unit));
         });
         // A node that does not exist is that one tag, bad with its status; the device goes on.
         const failed: Sample[] = [];
@@ -185,7 +177,7 @@ export class OpcuaConnector implements Connector {
 
   /** Tags with the same sampling, queue and deadband share monitoring parameters, so they share calls. */
   private parameterGroups() {
-    const groups = new Map<string, { tags: Tag[]; parameters: object }>();
+    const groups = new Map<string, { tags: Tag[]; parameters: MonitoringParametersOptions }>();
     for (const tag of this.tags) {
       if (tag.nodeId === undefined) continue;
       const samplingInterval = tag.config.samplingIntervalMs ?? this.device.samplingIntervalMs;
@@ -193,8 +185,7 @@ export class OpcuaConnector implements Connector {
       const key = `${samplingInterval}/${tag.config.queueSize}/${absolute}`;
       let group = groups.get(key);
       if (!group) {
-        const filter = absolute > 0 ? new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: DeadbandType.Absolute, deadbandValue: absolute }) : null;
-        group = { tags: [], parameters: { samplingInterval, queueSize: tag.config.queueSize, discardOldest: true, filter } };
+        group = { tags: [], parameters: monitoringParameters(samplingInterval, tag.config.queueSize, absolute) };
         groups.set(key, group);
       }
       group.tags.push(tag);
@@ -202,18 +193,22 @@ export class OpcuaConnector implements Connector {
     return [...groups.values()];
   }
 
-  private async readDataTypes(session: ClientSession): Promise<void> {
+  private async readDataTypes(session: ClientSession, limits: OperationLimits): Promise<void> {
     const writable = this.tags.filter((tag) => tag.config.writable && tag.nodeId !== undefined);
     if (writable.length === 0) return;
-    const values = await session.read(writable.map((tag) => ({ nodeId: tag.nodeId ?? '', attributeId: AttributeIds.DataType })));
+    const values = await inBatches(writable, limits.nodesPerRead, (batch) =>
+      session.read(batch.map((tag) => ({ nodeId: tag.nodeId ?? '', attributeId: AttributeIds.DataType }))),
+    );
     writable.forEach((tag, index) => {
       const id = values[index]?.value.value as { namespace?: number; value?: unknown } | undefined;
       tag.dataType = id?.namespace === 0 && typeof id.value === 'number' && id.value <= 25 ? (id.value as DataType) : undefined;
     });
   }
 
+  /** The changes of one publish response come in one turn: one clock reading and one message for them all. */
   private queue(sample: Sample): void {
     if (this.pending.length === 0) {
+      this.lastAlive = Date.now();
       setImmediate(() => {
         const samples = this.pending;
         this.pending = [];
@@ -223,9 +218,9 @@ export class OpcuaConnector implements Connector {
     this.pending.push(sample);
   }
 
-  private async readUnits(session: ClientSession): Promise<void> {
+  private async readUnits(session: ClientSession, limits: OperationLimits): Promise<void> {
     const unitless = this.tags.filter((tag) => tag.config.unit === undefined && tag.nodeId !== undefined);
-    const units = await engineeringUnits(session, unitless.map((tag) => tag.nodeId ?? ''));
+    const units = await engineeringUnits(session, unitless.map((tag) => tag.nodeId ?? ''), limits);
     unitless.forEach((tag, index) => (tag.unit = units[index]));
   }
 

@@ -49,18 +49,47 @@ export function userIdentity(device: OpcuaDeviceConfig): UserIdentityInfo {
   }
 }
 
+/** The server's OperationLimits that the connector's calls must keep to; 0 where the server sets none. */
+export interface OperationLimits {
+  nodesPerRead: number;
+  nodesPerTranslate: number;
+  monitoredItemsPerCall: number;
+}
+
+/** MaxNodesPerRead, MaxNodesPerTranslateBrowsePathsToNodeIds, MaxMonitoredItemsPerCall [OPC 10000-5 6.3.11]. */
+const LIMIT_NODES = ['ns=0;i=11705', 'ns=0;i=11712', 'ns=0;i=11714'];
+
+export async function operationLimits(session: ClientSession): Promise<OperationLimits> {
+  const values = await session.read(LIMIT_NODES.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })));
+  const at = (index: number): number => {
+    const value = values[index];
+    return value?.statusCode.isGood() ? Number(value.value.value ?? 0) : 0;
+  };
+  return { nodesPerRead: at(0), nodesPerTranslate: at(1), monitoredItemsPerCall: at(2) };
+}
+
+/** `call` on consecutive slices of at most `limit` items (0: all at once), its results concatenated in order. */
+export async function inBatches<T, R>(items: readonly T[], limit: number, call: (batch: T[]) => Promise<R[]>): Promise<R[]> {
+  const size = limit > 0 ? limit : Math.max(1, items.length);
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += size) results.push(...(await call(items.slice(start, start + size))));
+  return results;
+}
+
 /** Turns browse paths (`/Objects/2:Pump/2:Speed`) into node ids; others pass through. Unresolved ones map to undefined. */
-export async function resolveNodeIds(session: ClientSession, nodeIds: readonly string[]): Promise<Map<string, string | undefined>> {
+export async function resolveNodeIds(session: ClientSession, nodeIds: readonly string[], limits: OperationLimits): Promise<Map<string, string | undefined>> {
   const resolved = new Map<string, string | undefined>();
   const paths = nodeIds.filter((id) => id.startsWith('/'));
   for (const id of nodeIds) if (!id.startsWith('/')) resolved.set(id, id);
   if (paths.length === 0) return resolved;
-  const results = await session.translateBrowsePath(
-    paths.map((path) => {
-      const [, first, ...rest] = path.split('/');
-      const root = first === 'Objects' ? 'ObjectsFolder' : first === 'Root' ? 'RootFolder' : (first ?? 'ObjectsFolder');
-      return makeBrowsePath(root, rest.map((part) => `/${part}`).join(''));
-    }),
+  const results = await inBatches(paths, limits.nodesPerTranslate, (batch) =>
+    session.translateBrowsePath(
+      batch.map((path) => {
+        const [, first, ...rest] = path.split('/');
+        const root = first === 'Objects' ? 'ObjectsFolder' : first === 'Root' ? 'RootFolder' : (first ?? 'ObjectsFolder');
+        return makeBrowsePath(root, rest.map((part) => `/${part}`).join(''));
+      }),
+    ),
   );
   paths.forEach((path, index) => {
     const target = results[index]?.targets?.[0]?.targetId;
@@ -70,23 +99,21 @@ export async function resolveNodeIds(session: ClientSession, nodeIds: readonly s
 }
 
 /** The display name of each node's EngineeringUnits property (EUInformation), where it has one. */
-export async function engineeringUnits(session: ClientSession, nodeIds: readonly string[]): Promise<Array<string | undefined>> {
+export async function engineeringUnits(session: ClientSession, nodeIds: readonly string[], limits: OperationLimits): Promise<Array<string | undefined>> {
   if (nodeIds.length === 0) return [];
-  const paths = await session.translateBrowsePath(nodeIds.map((nodeId) => makeBrowsePath(nodeId, '.EngineeringUnits')));
+  const paths = await inBatches(nodeIds, limits.nodesPerTranslate, (batch) =>
+    session.translateBrowsePath(batch.map((nodeId) => makeBrowsePath(nodeId, '.EngineeringUnits'))),
+  );
   const targets = paths.map((path) => (path.statusCode.isGood() ? path.targets?.[0]?.targetId.toString() : undefined));
   const found = targets.flatMap((target, index) => (target ? [{ index, target }] : []));
   const units: Array<string | undefined> = nodeIds.map(() => undefined);
   if (found.length === 0) return units;
-  const values = await session.read(found.map(({ target }) => ({ nodeId: target, attributeId: AttributeIds.Value })));
+  const values = await inBatches(found, limits.nodesPerRead, (batch) =>
+    session.read(batch.map(({ target }) => ({ nodeId: target, attributeId: AttributeIds.Value }))),
+  );
   found.forEach(({ index }, i) => {
     const information = values[i]?.value.value as { displayName?: { text?: string | null } } | null | undefined;
     units[index] = information?.displayName?.text ?? undefined;
   });
   return units;
-}
-
-/** The server's MaxMonitoredItemsPerCall (0 when it sets none). */
-export async function maxMonitoredItemsPerCall(session: ClientSession): Promise<number> {
-  const value = await session.read({ nodeId: 'ns=0;i=11714', attributeId: AttributeIds.Value });
-  return value.statusCode.isGood() ? Number(value.value.value ?? 0) : 0;
 }

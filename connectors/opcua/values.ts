@@ -1,7 +1,7 @@
 import { DataType, VariantArrayType, type DataValue, type StatusCode, type Variant } from 'node-opcua';
 import { ErrorCodes } from '../../shared/errors.ts';
 import { shortestFloat32 } from '../float32.ts';
-import type { Quality, SampleValue, ScalarValue } from '../sdk.ts';
+import type { Quality, Sample, SampleValue, ScalarValue } from '../sdk.ts';
 
 /** Good, uncertain or bad, from the severity bits of a StatusCode [OPC 10000-4 7.39]. */
 function qualityOf(status: StatusCode): Quality {
@@ -93,4 +93,15 @@ export function decodeDataValue(dataValue: DataValue): DecodedValue {
   if (quality === 'good' && finite) return { value, quality, timestamp };
   if (!finite) return { value: null, quality: 'bad', status: ErrorCodes.VALUE_NOT_FINITE, timestamp };
   return { value: quality === 'bad' ? null : value, quality, status: dataValue.statusCode.name, timestamp };
+}
+
+/**
+ * A data change notification as the sample of tag `tagId` (with `unit` when the tag has one), built
+ * in one object: one per value received, so no intermediate object to spread.
+ */
+export function sampleOf(tagId: string, dataValue: DataValue, unit: string | undefined): Sample {
+  const { value, quality, status, timestamp } = decodeDataValue(dataValue);
+  const sample: Sample = status === undefined ? { tagId, value, quality, timestamp } : { tagId, value, quality, status, timestamp };
+  if (unit !== undefined) sample.unit = unit;
+  return sample;
 }
