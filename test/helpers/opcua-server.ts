@@ -29,7 +29,8 @@ export interface OpcuaTestServerOptions {
   variables: TestVariable[];
   port?: number;
   secure?: boolean;
-  maxMonitoredItemsPerCall?: number;
+  /** The server's MaxMonitoredItemsPerCall, MaxNodesPerRead and MaxNodesPerTranslateBrowsePathsToNodeIds (default 1000). */
+  maxItemsPerCall?: number;
 }
 
 export interface OpcuaTestServer {
@@ -61,7 +62,13 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
           userManager: { isValidUser: (user: string, password: string) => user === 'operator' && password === 'op-secret' },
         }
       : {}),
-    serverCapabilities: { operationLimits: { maxMonitoredItemsPerCall: options.maxMonitoredItemsPerCall ?? 1000 } },
+    serverCapabilities: {
+      operationLimits: {
+        maxMonitoredItemsPerCall: options.maxItemsPerCall ?? 1000,
+        maxNodesPerRead: options.maxItemsPerCall ?? 1000,
+        maxNodesPerTranslateBrowsePathsToNodeIds: options.maxItemsPerCall ?? 1000,
+      },
+    },
   });
   await server.initialize();
   const addressSpace = server.engine.addressSpace;

@@ -60,8 +60,9 @@ function latest(messages: Received[]): Record<string, Record<string, unknown>> {
 
 beforeAll(async () => {
   dir = makeTempDir();
-  // The server allows 4 monitored items per call: the gateway must create its 9 in batches.
-  server = await startOpcuaServer({ pkiDir: dir.path, variables: VARIABLES, maxMonitoredItemsPerCall: 4 });
+  // The server allows 4 monitored items, node reads and browse-path translations per call: the gateway must
+  // look its 11 tags up (data types, units) and monitor them in batches.
+  server = await startOpcuaServer({ pkiDir: dir.path, variables: VARIABLES, maxItemsPerCall: 4 });
   gw = await startTestGateway({ mappings: { 'line.yaml': mapping(server.endpoint) }, extra: 'access:\n  anonymousWrite: true\n' });
 }, 60_000);
 
@@ -150,7 +151,7 @@ describe('OPC UA server restart', () => {
     const mark = inbox.messages.length;
     await server.stop();
     await sleep(1500);
-    server = await startOpcuaServer({ pkiDir: dir.path, variables: VARIABLES.map((v) => (v.name === 'Pressure' ? { ...v, value: 6.75 } : v)), port, maxMonitoredItemsPerCall: 4 });
+    server = await startOpcuaServer({ pkiDir: dir.path, variables: VARIABLES.map((v) => (v.name === 'Pressure' ? { ...v, value: 6.75 } : v)), port, maxItemsPerCall: 4 });
     await until(() => inbox.messages.slice(mark).some((m) => m.topic.endsWith('/pressure') && JSON.parse(m.payload).value === 6.75), 20_000);
     await sleep(500);
     const after = inbox.messages.slice(mark);
