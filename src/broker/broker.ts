@@ -17,6 +17,7 @@ import { dedupeOnlyRepeats } from './delivery-dedupe.ts';
 import { ConnectionGate, defaultMaxConnections } from './connection-limit.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
+import { downgradeToGrantedQos } from './qos-downgrade.ts';
 import { Refusals } from './refusals.ts';
 import { deliverRetainedInBatches } from './retained-delivery.ts';
 import { boundClientBuffer, clientBufferLimits, type ClientBufferLimits, type Undelivered, type Waiting } from './slow-subscribers.ts';
@@ -265,5 +266,6 @@ function acceptConnections(
     guardClient(client, limits);
     traffic.countSent(client);
     boundClientBuffer(client, bufferLimits, slow, undelivered);
+    downgradeToGrantedQos(client);
   };
 }

@@ -29,6 +29,23 @@ describe.each(['tcp', 'ws'] as const)('MQTT 3.1.1 over %s', (transport) => {
     ]);
   });
 
+  it('delivers a QoS 2 message at the QoS granted to a wildcard filter [MQTT-3.8.4-6]', async () => {
+    const at1 = await pool.connect(url());
+    const inbox1 = new Inbox(at1);
+    await at1.subscribeAsync(`${transport}/granted/#`, { qos: 1 });
+    const at2 = await pool.connect(url());
+    const inbox2 = new Inbox(at2);
+    await at2.subscribeAsync({ [`${transport}/granted/+`]: { qos: 2 }, [`${transport}/granted/#`]: { qos: 1 } });
+    const pub = await pool.connect(url());
+    await pub.publishAsync(`${transport}/granted/a`, 'two', { qos: 2 });
+    await pub.publishAsync(`${transport}/granted/a/b`, 'deep', { qos: 2 });
+    await Promise.all([inbox1.waitFor(2), inbox2.waitFor(2)]);
+    await sleep(100);
+    expect(inbox1.messages.map((m) => [m.payload, m.qos])).toEqual([['two', 1], ['deep', 1]]);
+    // The highest QoS among the filters that match: 2 where `+` matches, 1 where only `#` does.
+    expect(inbox2.messages.map((m) => [m.payload, m.qos])).toEqual([['two', 2], ['deep', 1]]);
+  });
+
   it('delivers QoS 2 exactly once [MQTT-4.3.3]', async () => {
     const sub = await pool.connect(url());
     const inbox = new Inbox(sub);
