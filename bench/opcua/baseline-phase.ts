@@ -7,7 +7,7 @@ import { fmtInt } from '../shared/table.ts';
 import { sleep } from '../shared/wait.ts';
 import type { BaselineProcess } from './baseline-client.ts';
 import type { TallySummary } from './baseline-protocol.ts';
-import { progress } from './gateway-phase.ts';
+import { progress } from './progress.ts';
 import { LOADS, type Options } from './options.ts';
 import type { OpcuaServerProcess } from './server-client.ts';
 

@@ -10,10 +10,7 @@ import { LOADS, type Options } from './options.ts';
 import { statusField, threadCpuSeconds, threadDelta } from './proc.ts';
 import type { OpcuaServerProcess } from './server-client.ts';
 import type { OpcuaSubscriber } from './subscriber.ts';
-
-export function progress(message: string): void {
-  process.stderr.write(`[bench:opcua] ${message}\n`);
-}
+import { progress } from './progress.ts';
 
 export interface Context {
   options: Options;

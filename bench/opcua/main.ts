@@ -35,7 +35,8 @@ import { baselineReport, costLine } from './report-baseline.ts';
 import { startBaseline, type BaselineProcess } from './baseline-client.ts';
 import { BASELINE_APPLICATION, GATEWAY_APPLICATION } from './baseline-protocol.ts';
 import { runBaselinePhase, type BaselineResult } from './baseline-phase.ts';
-import { alive, exitedError, progress, runPhase, type Context } from './gateway-phase.ts';
+import { alive, exitedError, runPhase, type Context } from './gateway-phase.ts';
+import { progress } from './progress.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
 
 // --- the run ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { startGatewayProcess, type GatewayProcess } from '../shared/measured-gat
 import { REPO_ROOT } from '../shared/repo-root.ts';
 import { fmtInt, fmtNum } from '../shared/table.ts';
 import { writeOpcuaGatewayConfig } from './config.ts';
-import { progress } from './gateway-phase.ts';
+import { progress } from './progress.ts';
 import { samplingLabel } from './measurements.ts';
 import { SERVER_MAX_ITEMS_PER_CALL, type Options } from './options.ts';
 import { startOpcuaServer, type OpcuaServerProcess } from './server-client.ts';
