@@ -119,8 +119,9 @@ class RetainedCatchUp {
     const granted = this.grantedFor(packet.topic);
     if (granted === undefined) return true;
     const qos = Math.min(packet.qos, granted) as 0 | 1 | 2;
-    const outgoing = { cmd: 'publish' as const, topic: packet.topic, payload: packet.payload, qos, retain: true, dup: false, messageId: qos > 0 ? this.nextMessageId() : undefined };
+    const outgoing = { cmd: 'publish' as const, topic: packet.topic, payload: packet.payload, qos, retain: true, dup: false, messageId: undefined as number | undefined };
     if (!this.authorizeForward(this.client, outgoing)) return true;
+    if (qos > 0) outgoing.messageId = this.nextMessageId();
     this.sent[qos]++;
     return mqttPacket.writeToStream(outgoing, conn);
   }
