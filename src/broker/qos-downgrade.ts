@@ -1,12 +1,11 @@
 import type { Client } from 'aedes';
-import { covers, parsePattern } from '../access/topic-pattern.ts';
+import { GrantedFilters, type GrantedSubscriptions } from './granted-qos.ts';
 
 type Deliver = (packet: { topic: string; qos: number }, done: () => void) => void;
 
 interface ClientInternals {
   deliverQoS: Deliver;
-  /** The client's subscriptions by filter, with the QoS granted. */
-  subscriptions: Record<string, { qos: number } | undefined>;
+  subscriptions: GrantedSubscriptions;
 }
 
 /**
@@ -24,11 +23,7 @@ export function downgradeToGrantedQos(client: Client): void {
   };
 }
 
-function grantedQos2(subscriptions: ClientInternals['subscriptions'], topic: string): boolean {
-  if (subscriptions[topic]?.qos === 2) return true;
-  const levels = parsePattern(topic);
-  for (const [filter, subscription] of Object.entries(subscriptions)) {
-    if (subscription?.qos === 2 && covers(parsePattern(filter), levels)) return true;
-  }
-  return false;
+/** Whether a filter granted QoS 2 matches `topic`; a filter equal to it is looked up before the others are matched. */
+function grantedQos2(subscriptions: GrantedSubscriptions, topic: string): boolean {
+  return subscriptions[topic]?.qos === 2 || new GrantedFilters(subscriptions).highest(topic) === 2;
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import mqttPacket from 'mqtt-packet';
-import { Qlobber } from 'qlobber';
+import { GrantedFilters, type GrantedSubscriptions } from './granted-qos.ts';
 import type { BrokerTraffic } from './traffic.ts';
 
 /** A retained message as the persistence's stream yields it. */
@@ -15,8 +15,7 @@ interface RetainedPacket {
 interface ClientInternals {
   conn: Duplex;
   closed: boolean;
-  /** The client's subscriptions by filter, with the QoS granted. */
-  subscriptions: Record<string, { qos: number } | undefined>;
+  subscriptions: GrantedSubscriptions;
   /** aedes' next packet id for this client. */
   _nextId: number;
   /** aedes' wait for the connection to drain, bounded by its drainTimeout; called back with an error if the client goes. */
@@ -28,8 +27,6 @@ interface RetainedSource {
 }
 
 type AuthorizeForward = (client: Client, packet: { topic: string; payload: Buffer; qos: number; retain: boolean }) => unknown;
-
-const MATCH_OPTIONS = { wildcard_one: '+', wildcard_some: '#', separator: '/' };
 
 /**
  * Sends the retained messages of a new subscription as fast as the subscriber reads them. aedes sends them one per
@@ -68,9 +65,8 @@ export function deliverRetainedInBatches(aedes: Aedes, traffic: BrokerTraffic): 
 /** One subscription's retained messages on their way to its client. */
 class RetainedCatchUp {
   private readonly internals: ClientInternals;
-  /** The QoS granted per filter, when the subscription has more than one (`dollar`: the filters that may match a `$` topic); otherwise `single`. */
-  private readonly filters: { all: Qlobber<number>; dollar: Qlobber<number> } | undefined;
-  private readonly single: { qos: number; wildcardFirst: boolean };
+  /** The filters of this SUBSCRIBE, with the QoS granted to each. */
+  private readonly granted: GrantedFilters;
 
   constructor(
     private readonly client: Client,
@@ -80,16 +76,7 @@ class RetainedCatchUp {
     private readonly sent: [number, number, number],
   ) {
     this.internals = client as unknown as ClientInternals;
-    const grantedOf = (pattern: string) => this.internals.subscriptions[pattern]?.qos ?? 0;
-    const first = patterns[0] ?? '#';
-    this.single = { qos: grantedOf(first), wildcardFirst: startsWithWildcard(first) };
-    if (patterns.length > 1) {
-      this.filters = { all: new Qlobber<number>(MATCH_OPTIONS), dollar: new Qlobber<number>(MATCH_OPTIONS) };
-      for (const pattern of patterns) {
-        this.filters.all.add(pattern, grantedOf(pattern));
-        if (!startsWithWildcard(pattern)) this.filters.dollar.add(pattern, grantedOf(pattern));
-      }
-    }
+    this.granted = new GrantedFilters(this.internals.subscriptions, patterns);
   }
 
   start(): void {
@@ -116,7 +103,7 @@ class RetainedCatchUp {
 
   /** Writes one message, if the subscriber may have it; false when the connection's buffer is full. */
   private send(packet: RetainedPacket, conn: Duplex): boolean {
-    const granted = this.grantedFor(packet.topic);
+    const granted = this.granted.highest(packet.topic);
     if (granted === undefined) return true;
     const qos = Math.min(packet.qos, granted) as 0 | 1 | 2;
     const outgoing = { cmd: 'publish' as const, topic: packet.topic, payload: packet.payload, qos, retain: true, dup: false, messageId: undefined as number | undefined };
@@ -126,26 +113,10 @@ class RetainedCatchUp {
     return mqttPacket.writeToStream(outgoing, conn);
   }
 
-  /** The highest QoS granted to a filter of this subscription that matches `topic`; undefined when none does. */
-  private grantedFor(topic: string): number | undefined {
-    const dollar = topic.charCodeAt(0) === DOLLAR;
-    if (this.filters === undefined) return dollar && this.single.wildcardFirst ? undefined : this.single.qos;
-    let best: number | undefined;
-    for (const qos of (dollar ? this.filters.dollar : this.filters.all).match(topic)) best = Math.max(best ?? 0, qos);
-    return best;
-  }
-
   /** aedes' numbering of a client's packet ids, which its PUBACK handling expects. */
   private nextMessageId(): number {
     const id = this.internals._nextId;
     this.internals._nextId = id >= 65535 ? 1 : id + 1;
     return id;
   }
-}
-
-const DOLLAR = 0x24;
-
-function startsWithWildcard(filter: string): boolean {
-  const first = filter.charCodeAt(0);
-  return first === 0x23 || first === 0x2b;
 }

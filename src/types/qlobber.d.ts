@@ -33,9 +33,4 @@ declare module 'qlobber' {
     add(topic: string): this;
     test(topic: string): boolean;
   }
-  export class Qlobber<T> {
-    constructor(options: QlobberOptions);
-    add(topic: string, value: T): this;
-    match(topic: string): T[];
-  }
 }
