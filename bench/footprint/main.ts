@@ -15,6 +15,7 @@ import { startNodeFlags } from '../shared/start-flags.ts';
 import { median } from '../shared/stats.ts';
 import { fmtNum, formatTable } from '../shared/table.ts';
 import { LOADS, demoPlant, emptyGateway, modbusLoad, type LoadName, type LoadResult, type RunSettings } from './loads.ts';
+import { optionsOrExitCode } from '../shared/command-line.ts';
 
 const MB = 1_000_000;
 const USAGE = `usage: node --import tsx bench/footprint/main.ts [options]
@@ -102,18 +103,12 @@ function report(rows: readonly Row[], options: Options): string {
 }
 
 async function main(): Promise<void> {
-  let options: Options | null;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    process.exitCode = 2;
+  const parsed = optionsOrExitCode(parseOptions, USAGE);
+  if ('exitCode' in parsed) {
+    process.exitCode = parsed.exitCode;
     return;
   }
-  if (options === null) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const { options } = parsed;
   const stale = distWarning(REPO_ROOT);
   if (stale !== undefined) progress(`warning: ${stale}`);
   const rows: Row[] = [];

@@ -12,25 +12,18 @@ import { REPO_ROOT } from '../shared/repo-root.ts';
 import { brokerLoad } from './broker-load.ts';
 import type { Measurement } from './measurement.ts';
 import { modbusLoad } from './modbus-load.ts';
-import { parseOptions, USAGE, type Options } from './options.ts';
+import { parseOptions, USAGE } from './options.ts';
 import { report } from './report.ts';
+import { optionsOrExitCode } from '../shared/command-line.ts';
 
 function progress(line: string): void {
   process.stderr.write(`[bench:metrics] ${line}\n`);
 }
 
 async function main(): Promise<number> {
-  let options: Options | null;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === null) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = optionsOrExitCode(parseOptions, USAGE);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { options } = parsed;
   const stale = distWarning(REPO_ROOT);
   if (stale !== undefined) progress(`warning: ${stale}`);
   process.stdout.write(`UNS gateway metrics cost: ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, node ${process.version}\n`);

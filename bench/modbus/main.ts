@@ -29,6 +29,7 @@ import { WRITE_TIMEOUT_MS, USAGE, parseOptions, type Measurements, type Options,
 import { profileReport, report } from './report.ts';
 import { sweepReport, type SweepPoint } from './sweep.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
+import { optionsOrExitCode } from '../shared/command-line.ts';
 
 function progress(message: string): void {
   process.stderr.write(`[bench:modbus] ${message}\n`);
@@ -188,17 +189,9 @@ async function run(options: Options, script: string, cpuProfDir: string | undefi
 // --- the report -----------------------------------------------------------------------------
 
 async function main(): Promise<number> {
-  let options: Options | null;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === null) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = optionsOrExitCode(parseOptions, USAGE);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { options } = parsed;
   const failures: string[] = [];
   const points: SweepPoint[] = [];
   for (const devices of options.sweepDevices ?? [options.devices]) {

@@ -38,6 +38,7 @@ import { runBaselinePhase, type BaselineResult } from './baseline-phase.ts';
 import { alive, exitedError, runPhase, type Context } from './gateway-phase.ts';
 import { progress } from './progress.ts';
 import { REPO_ROOT } from '../shared/repo-root.ts';
+import { optionsOrExitCode } from '../shared/command-line.ts';
 
 // --- the run ------------------------------------------------------------------------------------
 
@@ -163,17 +164,9 @@ async function footprintMain(options: Options, sizes: number[], hostBusyBefore: 
 }
 
 async function main(): Promise<number> {
-  let options: Options | null;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === null) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = optionsOrExitCode(parseOptions, USAGE);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { options } = parsed;
   const stale = distWarning(REPO_ROOT);
   if (stale !== undefined) progress(`warning: ${stale}`);
   const cores = availableParallelism();

@@ -12,6 +12,7 @@ import { runMain } from '../shared/run-main.ts';
 import { fmtInt, fmtNum, formatTable } from '../shared/table.ts';
 import { measureEncode, type EncodeFigures } from './encode.ts';
 import { measureGatewayLoad, type LoadOptions, type LoadRun } from './gateway-load.ts';
+import { optionsOrExitCode } from '../shared/command-line.ts';
 
 const USAGE = `usage: node --import tsx bench/sparkplug/main.ts [options]
   --devices N        devices (default 10)
@@ -101,17 +102,12 @@ function loadReport(runs: LoadRun[], options: Options): string {
 }
 
 async function main(): Promise<void> {
-  let options: Options | null;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (options === null) {
-    process.stdout.write(`${USAGE}\n`);
+  const parsed = optionsOrExitCode(parseOptions, USAGE);
+  if ('exitCode' in parsed) {
+    process.exitCode = parsed.exitCode;
     return;
   }
+  const { options } = parsed;
   const encode = [options.registers, 20].map((batch) => measureEncode(options.devices, options.registers, batch, options.encodeRounds));
   process.stdout.write(`\n${encodeReport(encode, options)}\n`);
   if (options.rounds === 0) return;
