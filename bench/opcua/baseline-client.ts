@@ -1,8 +1,7 @@
 /** The benchmark's side of the bare-client child process (bench/opcua/baseline-process.ts). */
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { IpcRequests, forkTsx, post, stopIpcChild } from '../shared/ipc-child.ts';
-import { OutputTail, isAlive } from '../shared/process.ts';
+import { isAlive, tailOutput } from '../shared/process.ts';
 import type { BaselineCounts, BaselineSetup, BaselineToParent, ParentToBaseline } from './baseline-protocol.ts';
 
 const BASELINE_ENTRY = fileURLToPath(new URL('./baseline-process.ts', import.meta.url));
@@ -23,10 +22,7 @@ export interface BaselineProcess {
 /** Forks the bare client (through tsx) and waits until every item has reported a value. */
 export async function startBaseline(setup: BaselineSetup, cwd: string, startTimeoutMs: number): Promise<BaselineProcess> {
   const child = forkTsx(BASELINE_ENTRY, cwd, ['ignore', 'pipe', 'pipe', 'ipc']);
-  const tail = new OutputTail();
-  if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => tail.push(line));
-  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => tail.push(`[stderr] ${line}`));
-  child.on('error', (error) => tail.push(`[spawn error] ${error.message}`));
+  const tail = tailOutput(child);
 
   const send = (message: ParentToBaseline): void => post(child, message);
   const countRequests = new IpcRequests<BaselineCounts>(child, 'bare-client process', () => tail.toString());

@@ -1,8 +1,7 @@
 /** The benchmark's side of the OPC UA server child process (bench/opcua/server-process.ts). */
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { IpcRequests, forkTsx, post, stopIpcChild } from '../shared/ipc-child.ts';
-import { OutputTail, isAlive } from '../shared/process.ts';
+import { isAlive, tailOutput } from '../shared/process.ts';
 import type { LoadPattern, ParentToServer, ServerCounts, ServerSetup, ServerToParent } from './protocol.ts';
 
 const SERVER_ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
@@ -26,10 +25,7 @@ export interface OpcuaServerProcess {
 /** Forks the server process (through tsx) and waits until it listens. */
 export async function startOpcuaServer(setup: ServerSetup, cwd: string, startTimeoutMs: number): Promise<OpcuaServerProcess> {
   const child = forkTsx(SERVER_ENTRY, cwd, ['ignore', 'pipe', 'pipe', 'ipc']);
-  const tail = new OutputTail();
-  if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => tail.push(line));
-  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => tail.push(`[stderr] ${line}`));
-  child.on('error', (error) => tail.push(`[spawn error] ${error.message}`));
+  const tail = tailOutput(child);
 
   const send = (message: ParentToServer): void => post(child, message);
   const countRequests = new IpcRequests<ServerCounts>(child, 'OPC UA server process', () => tail.toString());

@@ -27,20 +27,28 @@ export interface PipedChild {
   onStdoutLine(fn: (line: string) => void): void;
 }
 
-/** Spawn a tracked process with stdout/stderr piped, drained and tail-buffered. */
-export function spawnPiped(command: string, args: string[], cwd: string): PipedChild {
-  const child = trackChild(spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+/** Drains a child's piped stdout and stderr into the tail of its output; `onStdoutLine` sees each stdout line. */
+export function tailOutput(child: ChildProcess, onStdoutLine?: (line: string) => void): OutputTail {
   const tail = new OutputTail();
   // Spawn/kill errors: keep them for the error report instead of crashing.
   child.on('error', (err) => tail.push(`[spawn error] ${err.message}`));
-  const listeners: ((line: string) => void)[] = [];
   if (child.stdout) {
     createInterface({ input: child.stdout }).on('line', (line) => {
       tail.push(line);
-      for (const fn of listeners) fn(line);
+      onStdoutLine?.(line);
     });
   }
   if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => tail.push(`[stderr] ${line}`));
+  return tail;
+}
+
+/** Spawn a tracked process with stdout/stderr piped, drained and tail-buffered. */
+export function spawnPiped(command: string, args: string[], cwd: string): PipedChild {
+  const child = trackChild(spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const listeners: ((line: string) => void)[] = [];
+  const tail = tailOutput(child, (line) => {
+    for (const fn of listeners) fn(line);
+  });
   return { child, tail, onStdoutLine: (fn) => listeners.push(fn) };
 }
 
