@@ -56,7 +56,6 @@ describe('retained messages sent on SUBSCRIBE', () => {
   it('come all, once each, in the order they were stored, with the retain flag', async () => {
     const topics = Array.from({ length: 5000 }, (_, i) => `order/a${i % 7}/t${i}`);
     await retain(topics);
-    const inbox = new Inbox(await pool.connect(gw.url()));
     const sub = await pool.connect(gw.url());
     const counted = new Inbox(sub);
     await sub.subscribeAsync('order/#', { qos: 1 });
@@ -65,7 +64,6 @@ describe('retained messages sent on SUBSCRIBE', () => {
     expect(counted.messages.length).toBe(topics.length);
     expect(counted.topics()).toEqual(topics);
     expect(counted.messages.every((m) => m.retain && m.qos === 1 && m.payload === `v ${m.topic}`)).toBe(true);
-    expect(inbox.messages).toEqual([]);
   });
 
   it('go at the lower of their QoS and the QoS granted to the matching filter, also for a wildcard filter [MQTT-3.8.4-6]', async () => {
