@@ -14,12 +14,13 @@ import { ACL_CREDENTIALS, ACL_PATTERNS_PER_ROLE, ACL_ROLES, benchAccess } from '
 import type { BrokerHandle } from '../shared/broker-process.ts';
 import { cleanupNow } from '../shared/cleanup.ts';
 import { startGateway } from '../shared/gateway-broker.ts';
+import { startBareAedes } from './bare-aedes-broker.ts';
 import { findMosquitto, startMosquitto } from '../shared/mosquitto-broker.ts';
 import { parseOptions, USAGE, VARIANTS, type BenchOptions, type VariantName } from './options.ts';
 import { REPO_ROOT as repoRoot } from '../shared/repo-root.ts';
 import { clockTicksPerSecond } from '../shared/proc-cpu.ts';
 import type { LoadConfig, PhaseName } from './protocol.ts';
-import { aclLines, comparisonLines, runLine, summaryTable } from './report.ts';
+import { aclLines, aedesLines, comparisonLines, runLine, summaryTable } from './report.ts';
 import { runPhase } from './run-phase.ts';
 import { summarize, type BrokerSummary, type RunRecord } from './summary.ts';
 
@@ -109,7 +110,8 @@ async function main(): Promise<number> {
   );
   log(
     `  variants: gateway (no access rules), gateway-acl (${ACL_ROLES} roles x ${ACL_PATTERNS_PER_ROLE} publish and subscribe patterns, ` +
-      `clients log in as a user with all of them), -10k: each publisher cycles through ${MANY_TOPICS.toLocaleString('en-US')} topics (fan-in only), mosquitto`,
+      `clients log in as a user with all of them), -10k: each publisher cycles through ${MANY_TOPICS.toLocaleString('en-US')} topics (fan-in only), ` +
+        'aedes (bare, in memory: what the gateway adds to it), mosquitto',
   );
   if (opts.skip.size > 0) log(`  skipped: ${[...opts.skip].join(', ')}`);
   log(`  repetitions: ${opts.runs} per variant (median), soft budget ${opts.budgetSec} s`);
@@ -141,6 +143,15 @@ async function main(): Promise<number> {
     log(`FAILED: ${errorText(err)}`);
     return 1;
   }
+  let aedes: BrokerHandle | undefined;
+  if (wanted('aedes')) {
+    try {
+      aedes = await startBareAedes(START_TIMEOUT_MS);
+      brokers.push(aedes);
+    } catch (err) {
+      failures.push(errorText(err));
+    }
+  }
   let mosquitto: BrokerHandle | undefined;
   let mosquittoSkipped: string | null = null;
   const mosquittoBin = wanted('mosquitto') ? findMosquitto() : null;
@@ -162,6 +173,7 @@ async function main(): Promise<number> {
     'gateway-acl': aclGateway,
     'gateway-10k': gateway,
     'gateway-acl-10k': aclGateway,
+    aedes,
     mosquitto,
   };
   const variants = VARIANTS.flatMap((name): Variant[] => {
@@ -197,12 +209,12 @@ async function main(): Promise<number> {
   for (const b of brokers) {
     const r = await b.stop();
     if (r.forced) notes.push(`${b.name} did not exit within 5 s of SIGTERM and was killed`);
-    else if (b !== mosquitto && r.code !== 0) {
+    else if (b !== mosquitto && b !== aedes && r.code !== 0) {
       notes.push(`${b.name} exited with code ${r.code} signal ${r.signal} after SIGTERM (expected 0)`);
     }
   }
   if (cpuProfDir !== undefined) {
-    notes.push(`CPU profiles of ${brokers.filter((b) => b !== mosquitto).map((b) => `${b.name} (pid ${b.pid})`).join(' and ')} are in ${cpuProfDir}`);
+    notes.push(`CPU profiles of ${brokers.filter((b) => b !== mosquitto && b !== aedes).map((b) => `${b.name} (pid ${b.pid})`).join(' and ')} are in ${cpuProfDir}`);
   }
 
   // Report.
@@ -231,6 +243,11 @@ async function main(): Promise<number> {
     log(`Mosquitto comparison skipped: ${mosquittoSkipped}.`);
   } else {
     log('Mosquitto comparison skipped: no successful run for one of the brokers.');
+  }
+  const bare = summaries.get('aedes');
+  if (gw && bare) {
+    log();
+    for (const line of aedesLines(gw, bare, { window: opts.rttWindow, pipeline: opts.rttPipeline })) log(line);
   }
   log();
   log(`ACL cost: gateway-acl / gateway (${ACL_ROLES} roles x ${ACL_PATTERNS_PER_ROLE} patterns; the bench's topics match only the last allow).`);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT as repoRoot } from '../shared/repo-root.ts';
 
 /** What one repetition measures, in this order; all but `gateway` (the baseline) can be skipped. */
-export const VARIANTS = ['gateway', 'gateway-acl', 'gateway-10k', 'gateway-acl-10k', 'mosquitto'] as const;
+export const VARIANTS = ['gateway', 'gateway-acl', 'gateway-10k', 'gateway-acl-10k', 'aedes', 'mosquitto'] as const;
 export type VariantName = (typeof VARIANTS)[number];
 
 export interface BenchOptions {
@@ -35,8 +35,9 @@ export const USAGE = `usage: node --import tsx bench/broker/main.ts [options]
                       them (default 50; 0 = not run)
   --budget S          soft time budget in seconds; no new repetition starts after it (default 150)
   --gateway-bin PATH  gateway entry point (default bin/uns-gateway.js)
-  --skip LIST         variants not to run, comma-separated: gateway-acl, gateway-10k, gateway-acl-10k, mosquitto
-                      (gateway: no ACL; -acl: 20 roles x 10 patterns; -10k: 10,000 topics per publisher, fan-in only)
+  --skip LIST         variants not to run, comma-separated: gateway-acl, gateway-10k, gateway-acl-10k, aedes, mosquitto
+                      (gateway: no ACL; -acl: 20 roles x 10 patterns; -10k: 10,000 topics per publisher, fan-in only;
+                      aedes: bare aedes, the library the gateway's broker is built on, with nothing of the gateway's)
   --no-mosquitto      same as --skip mosquitto
   --cpu-prof DIR      run the gateways under node --cpu-prof, profiles written to DIR when they stop`;
 

@@ -79,6 +79,20 @@ export function comparisonLines(gw: BrokerSummary, mq: BrokerSummary, noisy: boo
   ];
 }
 
+/**
+ * The gateway against bare aedes, for the same loads: what the gateway's own work (access checks, store,
+ * guards, counters) adds per message, apart from what aedes, node and the system cost anyway.
+ */
+export function aedesLines(gw: BrokerSummary, aedes: BrokerSummary, qos1Windows: { window: number; pipeline: number }): string[] {
+  const line = (what: string, g: number, a: number) => `  ${what.padEnd(36)} ${fmtNum(g, 2)} vs ${fmtNum(a, 2)} µs   ${fmtNum(g / a, 2)}x   (info)`;
+  return [
+    'gateway / bare aedes (CPU per message):',
+    line('QoS0 fan-in', gw.faninCpuUsPerMsg, aedes.faninCpuUsPerMsg),
+    line(`QoS1, ${qos1Windows.window} in flight`, gw.rttCpuUsPerMsg, aedes.rttCpuUsPerMsg),
+    ...(qos1Windows.pipeline > 0 ? [line(`QoS1, ${qos1Windows.pipeline} in flight`, gw.pipelinedCpuUsPerMsg, aedes.pipelinedCpuUsPerMsg)] : []),
+  ];
+}
+
 export const TARGET_ACL_CPU_RATIO = 1.05; // with the ACL / without, lower is better
 
 /** Ratio lines with the ACL / without it, for one load, with the target for the broker CPU per message. */
