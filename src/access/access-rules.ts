@@ -37,6 +37,8 @@ function expand(pattern: string, variables: PatternVariables, kind: 'allow' | 'd
 }
 
 const DOLLAR = 0x24;
+/** Up to this many literal levels under one level are compared in place; more are looked up in a map. */
+const FEW_LITERALS = 8;
 
 /**
  * Patterns merged level by level into a tree, so that a topic is matched against all of them in one walk
@@ -46,6 +48,8 @@ const DOLLAR = 0x24;
  */
 class PatternTree {
   private readonly literal = new Map<string, PatternTree>();
+  /** The literal levels as an array, compared in place while there are few: no substring made per topic level. */
+  private literals: Array<[string, PatternTree]> | undefined = [];
   private plus: PatternTree | undefined;
   /** A pattern ends here: it matches topics of exactly this many levels. */
   private end = false;
@@ -63,7 +67,10 @@ class PatternTree {
     else if (level === '+') (this.plus ??= new PatternTree()).add(pattern, from + 1);
     else {
       let next = this.literal.get(level);
-      if (next === undefined) this.literal.set(level, (next = new PatternTree()));
+      if (next === undefined) {
+        this.literal.set(level, (next = new PatternTree()));
+        this.literals = this.literal.size <= FEW_LITERALS ? [...this.literal] : undefined;
+      }
       next.add(pattern, from + 1);
     }
   }
@@ -80,11 +87,17 @@ class PatternTree {
     if (start > topic.length) return this.end;
     const slash = topic.indexOf('/', start);
     const end = slash < 0 ? topic.length : slash;
-    if (this.literal.size > 0) {
-      const next = this.literal.get(topic.slice(start, end));
-      if (next !== undefined && next.walk(topic, end + 1, true)) return true;
-    }
+    const next = this.literalAt(topic, start, end);
+    if (next !== undefined && next.walk(topic, end + 1, true)) return true;
     return wildcards && this.plus !== undefined && this.plus.walk(topic, end + 1, true);
+  }
+
+  /** The subtree of the literal level `topic[start, end)`, if a pattern has it. */
+  private literalAt(topic: string, start: number, end: number): PatternTree | undefined {
+    const literals = this.literals;
+    if (literals === undefined) return this.literal.get(topic.slice(start, end));
+    for (const [level, next] of literals) if (level.length === end - start && topic.startsWith(level, start)) return next;
+    return undefined;
   }
 }
 

@@ -99,6 +99,18 @@ describe('access rules', () => {
     expect(patterns.map((pattern) => rules([pattern]).allows('a/b/c')).filter(Boolean)).toHaveLength(6);
   });
 
+  it('matches literal levels that share a prefix, whether one level has few of them or many', () => {
+    const few = ['s/a/#', 's/ab', 's/abc/+'];
+    const many = [...few, ...Array.from({ length: 12 }, (_, i) => `s/x${i}/y`)];
+    const topics = ['s/a', 's/a/z', 's/ab', 's/ab/z', 's/abc', 's/abc/z', 's/abcd/z', 's/b', 's/x1/y', 's/x11/y', 's/x1', 's/x12/y', 's/', 's'];
+    for (const patterns of [few, many]) {
+      const allowed = topics.filter((topic) => rules(patterns).allows(topic));
+      const reference = topics.filter((topic) => patterns.some((pattern) => matchesTopic(p(pattern), topic.split('/'))));
+      expect(allowed, `${patterns.length} patterns`).toEqual(reference);
+    }
+    expect(topics.filter((topic) => rules(many).allows(topic))).toEqual(['s/a', 's/a/z', 's/ab', 's/abc/z', 's/x1/y', 's/x11/y']);
+  });
+
   it('gives the same answer when asked again', () => {
     const r = rules(['a/#'], ['a/b']);
     expect([r.allows('a/b'), r.allows('a/b'), r.allows('a/c'), r.allows('a/c')]).toEqual([false, false, true, true]);
