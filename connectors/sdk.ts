@@ -5,6 +5,7 @@
 import type { DeviceConfig } from '../schemas/mapping.ts';
 import type { Quality } from '../schemas/payload.ts';
 import type { WireError } from '../shared/errors.ts';
+import type { SampleBatch } from './sample-batch.ts';
 
 export type { Quality };
 
@@ -100,7 +101,7 @@ export interface WorkerSetup {
 
 export type WorkerToHost =
   /** `shed`: intermediate samples the worker replaced by newer ones while the main thread was behind. */
-  | { type: 'samples'; samples: Sample[]; shed: number }
+  | { type: 'samples'; batch: SampleBatch; shed: number }
   | { type: 'status'; report: DeviceStatusReport }
   | { type: 'stats'; reports: DeviceStats[] }
   | { type: 'write-result'; result: WriteResult }

@@ -4,11 +4,13 @@ import { ErrorCodes } from '../shared/errors.ts';
 import { ConnectionSet } from './connection-set.ts';
 import { ConnectorError } from './errors.ts';
 import { SampleOutbox } from './outbox.ts';
+import { SampleEncoder } from './sample-batch.ts';
 import { protocolOf } from './registry.ts';
 import type { ConnectorContext, HostToWorker, WorkerSetup, WorkerToHost, WriteRequest, WriteResult } from './sdk.ts';
 
 interface Channel {
-  send(message: WorkerToHost): void;
+  /** `transfer`: buffers handed over rather than copied (a child process's IPC copies them). */
+  send(message: WorkerToHost, transfer?: ArrayBuffer[]): void;
   onMessage(handler: (message: HostToWorker) => void): void;
   close(): void;
 }
@@ -19,7 +21,7 @@ async function openChannel(): Promise<{ channel: Channel; setup: WorkerSetup }> 
   if (port) {
     return {
       setup: workerData as WorkerSetup,
-      channel: { send: (m) => port.postMessage(m), onMessage: (h) => port.on('message', h), close: () => port.close() },
+      channel: { send: (m, transfer) => port.postMessage(m, transfer), onMessage: (h) => port.on('message', h), close: () => port.close() },
     };
   }
   // Messages that come while the connector loads wait for its handler.
@@ -49,7 +51,11 @@ async function openChannel(): Promise<{ channel: Channel; setup: WorkerSetup }> 
 
 const { channel, setup } = await openChannel();
 const log: ConnectorContext['log'] = (level, message, data) => channel.send({ type: 'log', level, message, ...(data ? { data } : {}) });
-const outbox = new SampleOutbox((samples, shed) => channel.send({ type: 'samples', samples, shed }));
+const encoder = new SampleEncoder();
+const outbox = new SampleOutbox((samples, shed) => {
+  const batch = encoder.encode(samples);
+  channel.send({ type: 'samples', batch, shed }, [batch.columns]);
+});
 const connections = new ConnectionSet(protocolOf(setup.protocol), {
   emit: (samples) => outbox.emit(samples),
   status: (report) => {

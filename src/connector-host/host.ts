@@ -2,6 +2,7 @@ import { Backoff } from '../../connectors/backoff.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import type { Placement } from '../../connectors/protocol.ts';
 import { protocolOf } from '../../connectors/registry.ts';
+import { SampleDecoder } from '../../connectors/sample-batch.ts';
 import { tagId, type DeviceStats, type DeviceStatusReport, type HostToWorker, type Sample, type WorkerSetup, type WorkerToHost, type WriteRequest, type WriteResult } from '../../connectors/sdk.ts';
 import type { DeviceConfig } from '../../schemas/mapping.ts';
 import type { Logger } from '../log.ts';
@@ -159,7 +160,8 @@ export class ConnectorHost {
   private spawn(slot: WorkerSlot): void {
     const worker = spawnConnector(slot.setup, slot.isolation, connectorHeapLimits(slot.setup));
     slot.worker = worker;
-    worker.onMessage((message) => this.onMessage(slot, worker, message));
+    const samples = new SampleDecoder();
+    worker.onMessage((message) => this.onMessage(slot, worker, message, samples));
     worker.onError((error) => this.log.error({ worker: slot.key, err: error.message }, 'connector failed'));
     worker.onExit((code) => {
       slot.worker = undefined;
@@ -196,11 +198,11 @@ export class ConnectorHost {
     this.log.warn({ worker: slot.key, shed: this.shed }, 'the main thread is behind: intermediate values shed, the latest of each tag kept');
   }
 
-  private onMessage(slot: WorkerSlot, worker: ConnectorRunner, message: WorkerToHost): void {
+  private onMessage(slot: WorkerSlot, worker: ConnectorRunner, message: WorkerToHost, samples: SampleDecoder): void {
     switch (message.type) {
       case 'samples':
         try {
-          this.events.samples(message.samples);
+          this.events.samples(samples.decode(message.batch));
         } finally {
           // Even if publishing failed: a worker never told would keep its samples for ever.
           worker.post({ type: 'taken' });

@@ -1,0 +1,63 @@
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { SampleDecoder, SampleEncoder, type SampleBatch } from '../../connectors/sample-batch.ts';
+import type { Sample } from '../../connectors/sdk.ts';
+
+/** What the main thread gets: the batch posted over a real MessagePort, its columns transferred. */
+function post(batch: SampleBatch): SampleBatch {
+  const { port1, port2 } = new MessageChannel();
+  port1.postMessage(batch, [batch.columns]);
+  const received = receiveMessageOnPort(port2)?.message as SampleBatch;
+  port1.close();
+  return received;
+}
+
+const samples: Sample[] = [
+  { tagId: 'plc1/speed', value: 1450.5, quality: 'good', timestamp: 1_796_000_000_123 },
+  { tagId: 'plc1/count', value: 12345678901234567890n, quality: 'good', timestamp: 1_796_000_000_124 },
+  { tagId: 'plc1/running', value: true, quality: 'uncertain', status: 'UncertainLastUsableValue', timestamp: 1_796_000_000_125 },
+  { tagId: 'plc1/recipe', value: 'PVC-40 ä', quality: 'good', unit: 'name', timestamp: 1_796_000_000_126 },
+  { tagId: 'plc1/profile', value: [[1, 2], [3, 4.5]], quality: 'good', timestamp: 1_796_000_000_127 },
+  { tagId: 'opc/missing', value: null, quality: 'bad', status: 'BadNodeIdUnknown', timestamp: 1_796_000_000_128 },
+  { tagId: 'plc1/temp', value: -0, quality: 'good', unit: '°C', timestamp: 1_796_000_000_129 },
+  { tagId: 'plc1/nan', value: Number.NaN, quality: 'good', timestamp: 1_796_000_000_130 },
+  { tagId: 'plc1/inf', value: Number.NEGATIVE_INFINITY, quality: 'bad', status: 'BadOutOfRange', unit: 'bar', timestamp: 1_796_000_000_131 },
+];
+
+describe('sample batches', () => {
+  it('gives the main thread every sample as the connector emitted it, in order, with only the fields it had', () => {
+    const decoded = new SampleDecoder().decode(post(new SampleEncoder().encode(samples)));
+    expect(decoded).toEqual(samples);
+    expect(decoded.map((sample) => Object.keys(sample).sort())).toEqual(samples.map((sample) => Object.keys(sample).sort()));
+    expect(Object.is(decoded[6]?.value, -0)).toBe(true);
+  });
+
+  it('hands the numbers over in one transferred buffer, and names each tag once', () => {
+    const encoder = new SampleEncoder();
+    const decoder = new SampleDecoder();
+    const first = encoder.encode(samples.slice(0, 2));
+    const columns = first.columns;
+    const firstDecoded = decoder.decode(post(first));
+    expect(columns.byteLength).toBe(0); // transferred: detached on the connector's side
+    expect(first.names).toEqual([
+      [0, 'plc1/speed'],
+      [1, 'plc1/count'],
+    ]);
+    const second = encoder.encode([{ ...samples[0]!, value: 1451, timestamp: 1 }, samples[3]!]);
+    expect(second.names).toEqual([[2, 'plc1/recipe']]);
+    expect(second.values).toEqual([[1, 'PVC-40 ä']]);
+    expect(decoder.decode(post(second))).toEqual([{ ...samples[0]!, value: 1451, timestamp: 1 }, samples[3]]);
+    expect(firstDecoded).toEqual(samples.slice(0, 2));
+  });
+
+  it('refuses a batch naming a tag it was never told of (a decoder of another connector)', () => {
+    new SampleDecoder().decode(post(new SampleEncoder().encode(samples.slice(0, 1))));
+    const encoder = new SampleEncoder();
+    encoder.encode(samples.slice(0, 1));
+    expect(() => new SampleDecoder().decode(post(encoder.encode(samples.slice(0, 1))))).toThrow('tag number 0 was never named');
+  });
+
+  it('decodes an empty batch to no samples', () => {
+    expect(new SampleDecoder().decode(post(new SampleEncoder().encode([])))).toEqual([]);
+  });
+});
