@@ -16,6 +16,7 @@ import { dedupeOnlyRepeats } from './delivery-dedupe.ts';
 import { ConnectionGate, defaultMaxConnections } from './connection-limit.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
+import { cacheTopicMatches } from './match-cache.ts';
 import { writeWholePackets } from './packet-writer.ts';
 import { downgradeToGrantedQos } from './qos-downgrade.ts';
 import { Refusals } from './refusals.ts';
@@ -87,6 +88,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     ...access.handlers,
   });
   dropDenied(aedes, access.isDropped);
+  cacheTopicMatches((aedes as unknown as { mq: unknown }).mq);
   const traffic = new BrokerTraffic();
   deliverRetainedInBatches(aedes, traffic);
   (aedes as unknown as { counter: number }).counter = options.counterFloor ?? 0;

@@ -123,6 +123,32 @@ describe.each(['tcp', 'ws'] as const)('MQTT 3.1.1 over %s', (transport) => {
     expect(plus.messages.map((m) => m.payload)).toEqual(['wild/b/c']);
     expect(hash.messages.map((m) => m.payload)).toEqual(['wild', 'wild/b/c', 'wild/b/d', 'wild/x/y/c']);
   });
+
+  it('routes each publish of one topic by the subscriptions in place at that moment', async () => {
+    const topic = `${transport}/routes/plant/tag`;
+    const a = await pool.connect(url());
+    const aInbox = new Inbox(a);
+    await a.subscribeAsync(topic, { qos: 1 });
+    const b = await pool.connect(url());
+    const bInbox = new Inbox(b);
+    const pub = await pool.connect(url());
+    const send = (payload: string) => pub.publishAsync(topic, payload, { qos: 1 });
+    await send('1');
+    await aInbox.waitFor(1);
+    await b.subscribeAsync(`${transport}/routes/+/tag`, { qos: 1 });
+    await send('2');
+    await bInbox.waitFor(1);
+    await a.unsubscribeAsync(topic);
+    await send('3');
+    await bInbox.waitFor(2);
+    await b.endAsync();
+    await a.subscribeAsync(`${transport}/routes/#`, { qos: 1 });
+    await send('4');
+    await aInbox.waitFor(3);
+    await sleep(100);
+    expect(aInbox.messages.map((m) => m.payload)).toEqual(['1', '2', '4']);
+    expect(bInbox.messages.map((m) => m.payload)).toEqual(['2', '3']);
+  });
 });
 
 describe('connection rules', () => {
