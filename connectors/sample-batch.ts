@@ -7,11 +7,11 @@ import type { Quality, Sample, SampleValue } from './sdk.ts';
  */
 export interface SampleBatch {
   count: number;
-  /** `count` float64 values, `count` float64 timestamps, `count` uint32 tag numbers, `count` uint8 flags. */
+  /** `count` float64 values, `count` float64 timestamps, `count` uint32 tag numbers, `count` uint8 qualities. */
   columns: ArrayBuffer;
   /** Tag ids sent for the first time in this batch, with their numbers. */
   names: Array<[number, string]>;
-  /** Values that are not numbers (null, booleans, bigints, strings, arrays), by position in the batch. */
+  /** Values that are not numbers (null, booleans, bigints, strings, arrays), by position in the batch; their float64 cell is unused. */
   values: Array<[number, SampleValue]>;
   /** Status and unit, by position, of the samples that have one. */
   notes: Array<[number, string | undefined, string | undefined]>;
@@ -19,17 +19,14 @@ export interface SampleBatch {
 
 const QUALITIES: readonly Quality[] = ['good', 'uncertain', 'bad'];
 const QUALITY_CODE: Readonly<Record<Quality, number>> = { good: 0, uncertain: 1, bad: 2 };
-const QUALITY_MASK = 0b11;
-/** The value is in `values`, not in the float64 column. */
-const NOT_A_NUMBER = 0b100;
 
 /** Offsets of the columns in a batch of `count` samples; the float64 columns come first, so each stays aligned. */
 function layout(count: number) {
   const values = 0;
   const timestamps = count * 8;
   const tags = count * 16;
-  const flags = count * 20;
-  return { values, timestamps, tags, flags, bytes: count * 21 };
+  const qualities = count * 20;
+  return { values, timestamps, tags, qualities, bytes: count * 21 };
 }
 
 /** The connector's side: numbers its tags the first time it sends them. */
@@ -43,7 +40,7 @@ export class SampleEncoder {
     const values = new Float64Array(columns, at.values, count);
     const timestamps = new Float64Array(columns, at.timestamps, count);
     const tags = new Uint32Array(columns, at.tags, count);
-    const flags = new Uint8Array(columns, at.flags, count);
+    const qualities = new Uint8Array(columns, at.qualities, count);
     const batch: SampleBatch = { count, columns, names: [], values: [], notes: [] };
     samples.forEach((sample, index) => {
       let number = this.numbers.get(sample.tagId);
@@ -54,13 +51,9 @@ export class SampleEncoder {
       }
       tags[index] = number;
       timestamps[index] = sample.timestamp;
-      let flag = QUALITY_CODE[sample.quality];
+      qualities[index] = QUALITY_CODE[sample.quality];
       if (typeof sample.value === 'number') values[index] = sample.value;
-      else {
-        flag |= NOT_A_NUMBER;
-        batch.values.push([index, sample.value]);
-      }
-      flags[index] = flag;
+      else batch.values.push([index, sample.value]);
       if (sample.status !== undefined || sample.unit !== undefined) batch.notes.push([index, sample.status, sample.unit]);
     });
     return batch;
@@ -78,19 +71,21 @@ export class SampleDecoder {
     const values = new Float64Array(columns, at.values, count);
     const timestamps = new Float64Array(columns, at.timestamps, count);
     const tags = new Uint32Array(columns, at.tags, count);
-    const flags = new Uint8Array(columns, at.flags, count);
-    const others = new Map(batch.values);
+    const qualities = new Uint8Array(columns, at.qualities, count);
     const samples: Sample[] = new Array(count);
     for (let index = 0; index < count; index++) {
-      const flag = flags[index] ?? 0;
       const tagId = this.ids[tags[index] ?? 0];
       if (tagId === undefined) throw new Error(`sample batch: tag number ${tags[index]} was never named`);
       samples[index] = {
         tagId,
-        value: (flag & NOT_A_NUMBER) === 0 ? (values[index] ?? 0) : (others.get(index) ?? null),
-        quality: QUALITIES[flag & QUALITY_MASK] ?? 'bad',
+        value: values[index] ?? 0,
+        quality: QUALITIES[qualities[index] ?? 2] ?? 'bad',
         timestamp: timestamps[index] ?? 0,
       };
+    }
+    for (const [index, value] of batch.values) {
+      const sample = samples[index];
+      if (sample !== undefined) sample.value = value;
     }
     for (const [index, status, unit] of batch.notes) {
       const sample = samples[index];

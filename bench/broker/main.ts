@@ -206,15 +206,16 @@ async function main(): Promise<number> {
     }
   }
 
+  const isGateway = (b: BrokerHandle) => b !== mosquitto && b !== aedes;
   for (const b of brokers) {
     const r = await b.stop();
     if (r.forced) notes.push(`${b.name} did not exit within 5 s of SIGTERM and was killed`);
-    else if (b !== mosquitto && b !== aedes && r.code !== 0) {
+    else if (isGateway(b) && r.code !== 0) {
       notes.push(`${b.name} exited with code ${r.code} signal ${r.signal} after SIGTERM (expected 0)`);
     }
   }
   if (cpuProfDir !== undefined) {
-    notes.push(`CPU profiles of ${brokers.filter((b) => b !== mosquitto && b !== aedes).map((b) => `${b.name} (pid ${b.pid})`).join(' and ')} are in ${cpuProfDir}`);
+    notes.push(`CPU profiles of ${brokers.filter(isGateway).map((b) => `${b.name} (pid ${b.pid})`).join(' and ')} are in ${cpuProfDir}`);
   }
 
   // Report.
