@@ -17,6 +17,7 @@ import { ConnectionGate, defaultMaxConnections } from './connection-limit.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
 import { guardClient } from './packet-guard.ts';
 import { cacheTopicMatches } from './match-cache.ts';
+import { readHotPackets } from './packet-reader.ts';
 import { writeWholePackets } from './packet-writer.ts';
 import { downgradeToGrantedQos } from './qos-downgrade.ts';
 import { Refusals } from './refusals.ts';
@@ -264,6 +265,7 @@ function acceptConnections(
     dedupeOnlyRepeats(client);
     listenerOfClient.set(client, listener);
     guardClient(client, limits);
+    readHotPackets(client, limits);
     traffic.countSent(client);
     boundClientBuffer(client, bufferLimits, slow, undelivered);
     downgradeToGrantedQos(client);

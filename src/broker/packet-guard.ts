@@ -34,6 +34,15 @@ const REPLACEMENT = '\uFFFD';
 const NUL = '\u0000';
 
 /**
+ * Whether a decoded MQTT string breaks [MQTT-1.5.3-1] or [MQTT-1.5.3-2]: it holds U+0000, or its bytes are
+ * not well-formed UTF-8. A decoded string holds U+FFFD when its bytes were not UTF-8, or when they encoded
+ * U+FFFD itself: only then are the bytes checked.
+ */
+export function isMalformedString(text: string, bytes: () => Uint8Array): boolean {
+  return text.includes(NUL) || (text.includes(REPLACEMENT) && !isUtf8(bytes()));
+}
+
+/**
  * Hooks a new aedes client's parser so that it refuses what MQTT 3.1.1 says a server must close the
  * connection for, before aedes acts on it:
  * - a packet longer than the limit, from its fixed header, before its body is buffered;
@@ -64,8 +73,7 @@ export function guardClient(client: Client, limits: PacketLimits): void {
   parser._parseString = function guardedString(this: ParserInternals) {
     const start = this._pos + 2;
     const text = parseString.call(this);
-    // A decoded string holds U+FFFD when its bytes were not UTF-8, or when they encoded U+FFFD itself: only then are the bytes checked.
-    if (text !== null && (text.includes(NUL) || (text.includes(REPLACEMENT) && !isUtf8(this._list.slice(start, this._pos))))) {
+    if (text !== null && isMalformedString(text, () => this._list.slice(start, this._pos))) {
       this.packet.malformedString = true;
     }
     return text;
