@@ -27,7 +27,7 @@ export const USAGE = `usage: node --import tsx bench/broker/main.ts [options]
   --runs N            repetitions per variant, median reported (default 3)
   --messages N        QoS 0 fan-in messages per run (default 300000: about 2 s on the gateway, 200 ticks of CPU time)
   --publishers N      fan-in publisher clients (default 4)
-  --rtt-messages N    QoS 1 round trips per run (default 5000)
+  --rtt-messages N    QoS 1 round trips per run (default 20000: CPU time in ticks of 0.5 µs per message)
   --payload N         payload bytes (default 64)
   --window N          fan-in: max messages published but not yet received (default 2000)
   --rtt-window N      QoS 1: max round trips in flight (default 1)
@@ -74,7 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     runs: int(values.runs, 3, 'runs', 1),
     messages: int(values.messages, 300_000, 'messages', 1),
     publishers: int(values.publishers, 4, 'publishers', 1),
-    rttMessages: int(values['rtt-messages'], 5_000, 'rtt-messages', 1),
+    rttMessages: int(values['rtt-messages'], 20_000, 'rtt-messages', 1),
     payloadBytes: int(values.payload, 64, 'payload', 0),
     window: int(values.window, 2_000, 'window', 1),
     rttWindow: int(values['rtt-window'], 1, 'rtt-window', 1),
