@@ -45,7 +45,7 @@ const NOT_HOT = -2;
 
 function publishPacket(data: Buffer, first: number, start: number, end: number): HotPacket | undefined {
   const qos = (first >> 1) & 3;
-  if (qos === 3 || end - start < 2) return undefined;
+  if (end - start < 2) return undefined;
   const topicStart = start + 2;
   const topicEnd = topicStart + ((data[start]! << 8) | data[start + 1]!);
   const idEnd = qos > 0 ? topicEnd + 2 : topicEnd;
@@ -77,7 +77,9 @@ function hotPacket(data: Buffer, first: number, start: number, end: number): Hot
   return undefined;
 }
 
-const isHotFirstByte = (first: number): boolean => first >> 4 === PUBLISH || CONFIRMATIONS.has(first) || first === PINGREQ;
+/** A PUBLISH with both QoS bits set goes to mqtt-packet, which refuses it from this byte alone, before its body comes. */
+const isHotFirstByte = (first: number): boolean =>
+  (first >> 4 === PUBLISH && (first & 0x06) !== 0x06) || CONFIRMATIONS.has(first) || first === PINGREQ;
 
 /** Where a frame's body starts and where it ends (which may be past the data so far). */
 interface Frame {

@@ -59,26 +59,24 @@ const MIXED = Buffer.concat([
   publish({ topic: 'x', payload: Buffer.from('last') }),
 ]);
 
-function feedInChunks(target: Reading, bytes: Buffer, cuts: number[]): void {
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    target.feed(bytes.subarray(from, cut));
-    from = cut;
-  }
-}
-
 /** Events up to the first error: on an error aedes closes the connection, and parses nothing more. */
 function untilFirstError(events: Event[]): Event[] {
   const error = events.findIndex(([kind]) => kind === 'error');
   return error === -1 ? events : events.slice(0, error + 1);
 }
 
+/** Feeds both the same chunks, and compares what they emitted after each one: a packet or an error must not come later either. */
 function compare(bytes: Buffer, cuts: number[] = []): { reader: Reading; reference: Reading } {
   const reference = reading(false);
   const reader = reading(true);
-  feedInChunks(reference, bytes, cuts);
-  feedInChunks(reader, bytes, cuts);
-  expect(untilFirstError(reader.events)).toEqual(untilFirstError(reference.events));
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    reference.feed(bytes.subarray(from, cut));
+    reader.feed(bytes.subarray(from, cut));
+    from = cut;
+    expect(untilFirstError(reader.events)).toEqual(untilFirstError(reference.events));
+    if (reference.events.some(([kind]) => kind === 'error')) break;
+  }
   return { reader, reference };
 }
 
@@ -158,6 +156,24 @@ describe('readHotPackets', () => {
     reader.feed(raw(0x30, 0x81, 0x20));
     expect(reader.events.map(([kind]) => kind)).toEqual(['packet', 'error']);
     expect(reader.events[1]?.[1]).toMatch(/4097 bytes is over 4096/);
+  });
+
+  it.each([
+    ['alone', raw(0x36)],
+    ['with a length', raw(0x37, 0x80, 0x20)],
+  ])('refuses a PUBLISH with both QoS bits set from its first byte, %s', (_name, bytes) => {
+    const reader = reading(true);
+    reader.feed(bytes);
+    expect(reader.events).toEqual([['error', 'Packet must not have both QoS bits set to 1']]);
+  });
+
+  it('refuses a QoS 1 PUBLISH with no room for its identifier, whether or not bytes follow it', () => {
+    const short = raw(0x32, 3, 0, 1, 0x61);
+    for (const bytes of [short, Buffer.concat([short, publish({ qos: 1, messageId: 7 })])]) {
+      const reader = reading(true);
+      reader.feed(bytes);
+      expect(reader.events).toEqual([['error', 'publish: a QoS 1 or 2 PUBLISH too short for its packet identifier']]);
+    }
   });
 
   it('takes a publish at the limit', () => {
