@@ -13,12 +13,19 @@ export interface SampleBatch {
   names: Array<[number, string]>;
   /** Values that are not numbers (null, booleans, bigints, strings, arrays), by position in the batch; their float64 cell is unused. */
   values: Array<[number, SampleValue]>;
-  /** Status and unit, by position, of the samples that have one. */
+  /**
+   * Status, by position, of the samples that have one; and unit, of those whose unit is not the one their
+   * tag had before this batch (the last one becomes the tag's). Any other sample with a unit has the tag's,
+   * flagged in its quality cell: a tag read with a unit carries it on every sample.
+   */
   notes: Array<[number, string | undefined, string | undefined]>;
 }
 
 const QUALITIES: readonly Quality[] = ['good', 'uncertain', 'bad'];
 const QUALITY_CODE: Readonly<Record<Quality, number>> = { good: 0, uncertain: 1, bad: 2 };
+const QUALITY_BITS = 0x03;
+/** In a quality cell: the sample has its tag's unit, as the decoder knows it at the start of the batch. */
+const TAG_UNIT = 0x04;
 
 /** Offsets of the columns in a batch of `count` samples; the float64 columns come first, so each stays aligned. */
 function layout(count: number) {
@@ -29,9 +36,11 @@ function layout(count: number) {
   return { values, timestamps, tags, qualities, bytes: count * 21 };
 }
 
-/** The connector's side: numbers its tags the first time it sends them. */
+/** The connector's side: numbers its tags the first time it sends them, and sends each tag's unit when it changes. */
 export class SampleEncoder {
   private readonly numbers = new Map<string, number>();
+  /** Each tag's unit, as the decoder knows it, by tag number. */
+  private readonly units: Array<string | undefined> = [];
 
   encode(samples: readonly Sample[]): SampleBatch {
     const count = samples.length;
@@ -42,6 +51,8 @@ export class SampleEncoder {
     const tags = new Uint32Array(columns, at.tags, count);
     const qualities = new Uint8Array(columns, at.qualities, count);
     const batch: SampleBatch = { count, columns, names: [], values: [], notes: [] };
+    /** Units sent in this batch's notes: the decoder takes them as its tags' after the batch, and the flag means the tag's before it. */
+    const unitsSent = new Map<number, string>();
     samples.forEach((sample, index) => {
       let number = this.numbers.get(sample.tagId);
       if (number === undefined) {
@@ -51,11 +62,16 @@ export class SampleEncoder {
       }
       tags[index] = number;
       timestamps[index] = sample.timestamp;
-      qualities[index] = QUALITY_CODE[sample.quality];
+      const { unit, status } = sample;
+      const tagUnit = unit !== undefined && this.units[number] === unit;
+      qualities[index] = QUALITY_CODE[sample.quality] | (tagUnit ? TAG_UNIT : 0);
       if (typeof sample.value === 'number') values[index] = sample.value;
       else batch.values.push([index, sample.value]);
-      if (sample.status !== undefined || sample.unit !== undefined) batch.notes.push([index, sample.status, sample.unit]);
+      if (status === undefined && (unit === undefined || tagUnit)) return;
+      batch.notes.push([index, status, tagUnit ? undefined : unit]);
+      if (unit !== undefined && !tagUnit) unitsSent.set(number, unit);
     });
+    for (const [number, unit] of unitsSent) this.units[number] = unit;
     return batch;
   }
 }
@@ -63,6 +79,7 @@ export class SampleEncoder {
 /** The main thread's side, one per connector: the samples of each batch, as the connector emitted them. */
 export class SampleDecoder {
   private readonly ids: string[] = [];
+  private readonly units: Array<string | undefined> = [];
 
   decode(batch: SampleBatch): Sample[] {
     for (const [number, id] of batch.names) this.ids[number] = id;
@@ -74,14 +91,13 @@ export class SampleDecoder {
     const qualities = new Uint8Array(columns, at.qualities, count);
     const samples: Sample[] = new Array(count);
     for (let index = 0; index < count; index++) {
-      const tagId = this.ids[tags[index] ?? 0];
-      if (tagId === undefined) throw new Error(`sample batch: tag number ${tags[index]} was never named`);
-      samples[index] = {
-        tagId,
-        value: values[index] ?? 0,
-        quality: QUALITIES[qualities[index] ?? 2] ?? 'bad',
-        timestamp: timestamps[index] ?? 0,
-      };
+      const number = tags[index] ?? 0;
+      const tagId = this.ids[number];
+      if (tagId === undefined) throw new Error(`sample batch: tag number ${number} was never named`);
+      const code = qualities[index] ?? 2;
+      const sample: Sample = { tagId, value: values[index] ?? 0, quality: QUALITIES[code & QUALITY_BITS] ?? 'bad', timestamp: timestamps[index] ?? 0 };
+      if ((code & TAG_UNIT) !== 0) sample.unit = this.units[number];
+      samples[index] = sample;
     }
     for (const [index, value] of batch.values) {
       const sample = samples[index];
@@ -91,7 +107,9 @@ export class SampleDecoder {
       const sample = samples[index];
       if (sample === undefined) continue;
       if (status !== undefined) sample.status = status;
-      if (unit !== undefined) sample.unit = unit;
+      if (unit === undefined) continue;
+      sample.unit = unit;
+      this.units[tags[index] ?? 0] = unit;
     }
     return samples;
   }

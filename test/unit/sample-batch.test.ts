@@ -59,4 +59,45 @@ describe('sample batches', () => {
   it('decodes an empty batch to no samples', () => {
     expect(new SampleDecoder().decode(post(new SampleEncoder().encode([])))).toEqual([]);
   });
+
+  it('sends a tag\'s unit once: later samples with the same unit carry it without a note', () => {
+    const encoder = new SampleEncoder();
+    const decoder = new SampleDecoder();
+    const reading = (value: number, status?: string): Sample => ({
+      tagId: 'opc/temp',
+      value,
+      quality: status === undefined ? 'good' : 'uncertain',
+      ...(status === undefined ? {} : { status }),
+      unit: '°C',
+      timestamp: value,
+    });
+    const first = encoder.encode([reading(1), reading(2)]);
+    // Within the batch that brings it, each sample names the unit: the decoder takes it as the tag's after the batch.
+    expect(first.notes).toEqual([
+      [0, undefined, '°C'],
+      [1, undefined, '°C'],
+    ]);
+    expect(decoder.decode(post(first))).toEqual([reading(1), reading(2)]);
+    const later = encoder.encode([reading(3), reading(4, 'UncertainEngineeringUnitsExceeded')]);
+    expect(later.notes).toEqual([[1, 'UncertainEngineeringUnitsExceeded', undefined]]);
+    expect(decoder.decode(post(later))).toEqual([reading(3), reading(4, 'UncertainEngineeringUnitsExceeded')]);
+  });
+
+  it('keeps each sample\'s own unit when a tag\'s unit changes, is missing, or changes twice within a batch', () => {
+    const encoder = new SampleEncoder();
+    const decoder = new SampleDecoder();
+    const temp = (value: number, unit?: string): Sample => ({ tagId: 'opc/temp', value, quality: 'good', timestamp: value, ...(unit === undefined ? {} : { unit }) });
+    const other = (value: number): Sample => ({ tagId: 'opc/flow', value, quality: 'good', unit: 'm³/h', timestamp: value });
+    const batches = [
+      [temp(1, '°C'), other(1), temp(2, '°C')],
+      [temp(3, '°C'), temp(4, 'K'), temp(5), temp(6, 'K'), other(2), temp(7, '°F'), temp(8, '°F')],
+      [temp(9, '°F'), other(3), temp(10, '°C'), temp(11, '°F')],
+      [temp(12, '°F'), temp(13)],
+    ];
+    for (const batch of batches) {
+      const decoded = decoder.decode(post(encoder.encode(batch)));
+      expect(decoded).toEqual(batch);
+      expect(decoded.map((sample) => Object.keys(sample).sort())).toEqual(batch.map((sample) => Object.keys(sample).sort()));
+    }
+  });
 });
