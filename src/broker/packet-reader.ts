@@ -115,8 +115,8 @@ function readHeader(data: Buffer, at: number, limit: number, frame: Frame): true
  * Makes a connected client's PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP and PINGREQ parsed straight from the
  * socket's buffer, and leaves every other packet to mqtt-packet's parser (which aedes keeps per client),
  * with the guards packet-guard.ts put on it. Those packets are nearly all a busy client sends, and
- * mqtt-packet spends more on each (a buffer list, a state machine, a debug call per step) than the
- * round trip's socket work.
+ * mqtt-packet spends about 2 µs on each (a buffer list, a state machine, a debug call per step): a QoS 1
+ * round trip through the broker has two of them.
  *
  * The packets are the objects mqtt-packet makes, and they go to the same 'packet' listeners, so the
  * guard's checks and aedes' flow control apply unchanged. The reader takes over only after CONNACK and
