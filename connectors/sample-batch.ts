@@ -64,12 +64,12 @@ export class SampleEncoder {
       timestamps[index] = sample.timestamp;
       const { unit, status } = sample;
       const tagUnit = unit !== undefined && this.units[number] === unit;
+      const newUnit = tagUnit ? undefined : unit;
       qualities[index] = QUALITY_CODE[sample.quality] | (tagUnit ? TAG_UNIT : 0);
       if (typeof sample.value === 'number') values[index] = sample.value;
       else batch.values.push([index, sample.value]);
-      if (status === undefined && (unit === undefined || tagUnit)) return;
-      batch.notes.push([index, status, tagUnit ? undefined : unit]);
-      if (unit !== undefined && !tagUnit) unitsSent.set(number, unit);
+      if (status !== undefined || newUnit !== undefined) batch.notes.push([index, status, newUnit]);
+      if (newUnit !== undefined) unitsSent.set(number, newUnit);
     });
     for (const [number, unit] of unitsSent) this.units[number] = unit;
     return batch;

@@ -14,11 +14,12 @@ export interface PacketLimits {
 
 /** mqtt-packet's parser, as aedes keeps one per client: the parts the guard hooks into. */
 interface ParserInternals {
-  packet: { length: number; malformedString?: boolean };
+  packet: { cmd: string; length: number; malformedString?: boolean };
   _pos: number;
   _list: { slice(start: number, end: number): Buffer };
   _parseLength(): boolean;
   _parseString(): string | null;
+  _parseMessageId(): boolean;
   _emitError(error: Error): void;
   listeners(event: 'packet'): Array<(this: ParserInternals, packet: Packet) => void>;
   removeAllListeners(event: 'packet'): void;
@@ -47,6 +48,7 @@ export function isMalformedString(text: string, bytes: () => Uint8Array): boolea
  * connection for, before aedes acts on it:
  * - a packet longer than the limit, from its fixed header, before its body is buffered;
  * - a string that is not well-formed UTF-8, or holds U+0000 [MQTT-1.5.3-1], [MQTT-1.5.3-2];
+ * - a packet identifier that runs past the packet's end;
  * - the rules in packet-rules.ts.
  * A refusal is a parser error: aedes closes the connection and publishes the will, as for any protocol error.
  */
@@ -66,6 +68,16 @@ export function guardClient(client: Client, limits: PacketLimits): void {
         limit,
       }),
     );
+    return false;
+  };
+
+  // mqtt-packet reads an identifier the packet has no room for from the bytes after it (or gives -1), and goes on.
+  const parseMessageId = parser._parseMessageId;
+  parser._parseMessageId = function guardedMessageId(this: ParserInternals) {
+    if (this._pos + 2 <= this.packet.length) return parseMessageId.call(this);
+    const { cmd } = this.packet;
+    const what = cmd === 'publish' ? 'a QoS 1 or 2 PUBLISH' : `a ${cmd.toUpperCase()}`;
+    this._emitError(new GatewayError(ErrorCodes.PROTOCOL_VIOLATION, `${cmd}: ${what} too short for its packet identifier`, { cmd }));
     return false;
   };
 

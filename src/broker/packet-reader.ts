@@ -1,4 +1,5 @@
 import type { Client } from 'aedes';
+import { ACK_FIRST_BYTES, type AckCommand } from './ack-bytes.ts';
 import { isMalformedString, type PacketLimits } from './packet-guard.ts';
 
 /** mqtt-packet's parser, as aedes keeps one per client: what the reader needs of it. */
@@ -17,7 +18,7 @@ interface ClientInternals {
 
 /** The fields mqtt-packet gives these packets, in its order. */
 interface HotPacket {
-  cmd: 'publish' | 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'pingreq';
+  cmd: HotCommand;
   retain: boolean;
   qos: number;
   dup: boolean;
@@ -28,15 +29,19 @@ interface HotPacket {
   malformedString?: boolean;
 }
 
-/** First bytes of the acknowledgements, with the flags MQTT 3.1.1 requires: any other flags go to mqtt-packet, which refuses them. */
-const CONFIRMATIONS: ReadonlyMap<number, HotPacket['cmd']> = new Map([
-  [0x40, 'puback'],
-  [0x50, 'pubrec'],
-  [0x62, 'pubrel'],
-  [0x70, 'pubcomp'],
-]);
+type HotCommand = 'publish' | AckCommand | 'pingreq';
+
 const PINGREQ = 0xc0;
-const PUBLISH = 3;
+/**
+ * The packet each first byte starts, for the ones the reader takes; undefined for the others, which go to
+ * mqtt-packet: other packet types, acknowledgements with other flags, and a PUBLISH with both QoS bits
+ * set, which it refuses from that byte alone, before its body comes.
+ */
+const HOT_COMMANDS: ReadonlyArray<HotCommand | undefined> = Array.from({ length: 256 }, (_, first) => {
+  if (first >> 4 === 3) return (first & 0x06) === 0x06 ? undefined : 'publish';
+  if (first === PINGREQ) return 'pingreq';
+  return (Object.keys(ACK_FIRST_BYTES) as AckCommand[]).find((cmd) => ACK_FIRST_BYTES[cmd] === first);
+});
 
 /** A frame whose end has not arrived. */
 const INCOMPLETE = -1;
@@ -65,26 +70,21 @@ function publishPacket(data: Buffer, first: number, start: number, end: number):
   return packet;
 }
 
-function hotPacket(data: Buffer, first: number, start: number, end: number): HotPacket | undefined {
-  if (first >> 4 === PUBLISH) return publishPacket(data, first, start, end);
-  const length = end - start;
-  const confirmation = CONFIRMATIONS.get(first);
-  if (confirmation !== undefined && length === 2) {
-    const messageId = (data[start]! << 8) | data[start + 1]!;
-    return { cmd: confirmation, retain: false, qos: (first >> 1) & 3, dup: false, length, topic: null, payload: null, messageId };
-  }
-  if (first === PINGREQ && length === 0) return { cmd: 'pingreq', retain: false, qos: 0, dup: false, length, topic: null, payload: null };
-  return undefined;
-}
-
-/** A PUBLISH with both QoS bits set goes to mqtt-packet, which refuses it from this byte alone, before its body comes. */
-const isHotFirstByte = (first: number): boolean =>
-  (first >> 4 === PUBLISH && (first & 0x06) !== 0x06) || CONFIRMATIONS.has(first) || first === PINGREQ;
-
-/** Where a frame's body starts and where it ends (which may be past the data so far). */
+/** A hot packet's frame: its command and first byte, where its body starts, and where it ends (which may be past the data so far). */
 interface Frame {
+  cmd: HotCommand;
+  first: number;
   bodyStart: number;
   end: number;
+}
+
+function hotPacket(data: Buffer, { cmd, first, bodyStart, end }: Frame): HotPacket | undefined {
+  if (cmd === 'publish') return publishPacket(data, first, bodyStart, end);
+  const length = end - bodyStart;
+  if (cmd === 'pingreq') return length === 0 ? { cmd, retain: false, qos: 0, dup: false, length, topic: null, payload: null } : undefined;
+  if (length !== 2) return undefined;
+  const messageId = (data[bodyStart]! << 8) | data[bodyStart + 1]!;
+  return { cmd, retain: false, qos: (first >> 1) & 3, dup: false, length, topic: null, payload: null, messageId };
 }
 
 /**
@@ -93,7 +93,9 @@ interface Frame {
  * mqtt-packet must parse (other packet types, a length over the limit or malformed).
  */
 function readHeader(data: Buffer, at: number, limit: number, frame: Frame): true | typeof INCOMPLETE | typeof NOT_HOT {
-  if (!isHotFirstByte(data[at]!)) return NOT_HOT;
+  const first = data[at]!;
+  const cmd = HOT_COMMANDS[first];
+  if (cmd === undefined) return NOT_HOT;
   let remaining = 0;
   let factor = 1;
   let pos = at + 1;
@@ -106,6 +108,8 @@ function readHeader(data: Buffer, at: number, limit: number, frame: Frame): true
     if ((byte & 0x80) === 0) break;
   }
   if (remaining > limit) return NOT_HOT;
+  frame.cmd = cmd;
+  frame.first = first;
   frame.bodyStart = pos;
   frame.end = pos + remaining;
   return true;
@@ -134,7 +138,7 @@ export function readHotPackets(client: Client, limits: PacketLimits): void {
   /** Bytes the waiting frame needs in all, or 0 while its length has not arrived. */
   let waitingFor = 0;
 
-  const frame: Frame = { bodyStart: 0, end: 0 };
+  const frame: Frame = { cmd: 'publish', first: 0, bodyStart: 0, end: 0 };
   const idle = () => parser.error === null && parser._stateCounter === 0;
 
   parser.parse = function readPackets(this: Parser, chunk: Buffer): number {
@@ -158,7 +162,7 @@ export function readHotPackets(client: Client, limits: PacketLimits): void {
         waitingFor = header === INCOMPLETE ? 0 : frame.end - at;
         return waitingBytes;
       }
-      const packet = hotPacket(chunk, chunk[at]!, frame.bodyStart, frame.end);
+      const packet = hotPacket(chunk, frame);
       if (packet === undefined) break;
       at = frame.end;
       this.emit('packet', packet);

@@ -17,10 +17,6 @@ function connectProblem(packet: IConnectPacket): string | undefined {
 }
 
 function publishProblem(packet: IPublishPacket): string | undefined {
-  // mqtt-packet reads an identifier the packet has no room for from the bytes after it (or gives -1), and goes on.
-  if (packet.qos > 0 && packet.length !== undefined && packet.length < 4 + Buffer.byteLength(packet.topic)) {
-    return 'a QoS 1 or 2 PUBLISH too short for its packet identifier';
-  }
   if (packet.qos > 0 && packet.messageId === 0) return 'a QoS 1 or 2 PUBLISH with packet identifier 0 [MQTT-2.3.1-1]';
   if (packet.qos === 0 && packet.dup) return 'a QoS 0 PUBLISH with the DUP flag set [MQTT-3.3.1-2]';
   return topicNameProblem(packet.topic);

@@ -1,10 +1,11 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { ACK_FIRST_BYTES } from './ack-bytes.ts';
 
 type WriteToStream = typeof mqttPacket.writeToStream;
 type Writable = Parameters<WriteToStream>[1];
 
 const PUBLISH = 0x30;
-const ACKS: Readonly<Record<string, number>> = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 };
+const ACKS: Readonly<Record<string, number>> = ACK_FIRST_BYTES;
 /** Payloads up to this size are copied into the packet's buffer; larger ones go as a second chunk. */
 const COPY_LIMIT = 16 * 1024;
 

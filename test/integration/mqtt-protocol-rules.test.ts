@@ -91,6 +91,7 @@ describe('packets that close an accepted connection', () => {
     ['QoS 2 PUBLISH with packet id 0 [MQTT-2.3.1-1]', () => publish('a/b', { qos: 2, id: 0 })],
     ['QoS 0 PUBLISH with DUP [MQTT-3.3.1-2]', () => publish('a/b', { dup: true })],
     ['QoS 1 PUBLISH too short for its packet identifier', () => rawPacket(0x32, mqttString('a/b'), Buffer.from([0]))],
+    ['PUBACK without its packet identifier', () => rawPacket(0x40)],
     ['SUBSCRIBE with packet id 0', () => subscribe('a/b', 0)],
     ['SUBSCRIBE filter not UTF-8', () => subscribe(INVALID_UTF8)],
     ['SUBSCRIBE filter with U+0000', () => subscribe(NUL_TOPIC)],

@@ -130,6 +130,7 @@ describe('readHotPackets', () => {
     ['a PUBACK with flags set', raw(0x41, 2, 0, 1)],
     ['a PUBREL without its required flag', raw(0x60, 2, 0, 1)],
     ['a PUBACK three bytes long', raw(0x40, 3, 0, 1, 0)],
+    ['a PUBACK without its packet identifier', raw(0x40, 0)],
     ['a PUBLISH whose topic runs past its end', raw(0x30, 4, 0, 9, 0x61, 0x62)],
     ['a QoS 1 PUBLISH without room for its id', raw(0x32, 4, 0, 1, 0x61, 0)],
     ['a remaining length of five bytes', raw(0x30, 0xff, 0xff, 0xff, 0xff, 0x7f)],
