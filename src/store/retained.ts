@@ -11,6 +11,10 @@ const MATCH_OPTIONS = { wildcard_one: '+', wildcard_some: '#', separator: '/' };
  * character) and not as the Buffer it came in: a small Buffer is a view of a shared 8 KB pool slab
  * (or of a socket read), and one kept view keeps the whole slab. Kept for hours by slow tags, those
  * views pinned tens of megabytes.
+ * A topic's entry is updated in place by the next value with the same fields: an entry lives as long as
+ * its tag's update period (a quarter of a second for 10,000 tags at 40,000 values/s), long enough for the
+ * young generation to copy and promote it, and a new one per value was a third of what the main thread
+ * promoted.
  */
 interface RetainedEntry {
   fields: PacketFields & { payload: undefined };
@@ -22,6 +26,27 @@ interface RetainedEntry {
 function entryOf(packet: StoredPacket, seq: number): RetainedEntry {
   // A spread that overrides the payload is V8's fast object clone: a rest pattern without it took 6 times longer.
   return { fields: { ...packet, payload: undefined }, bytes: packet.payload.toString('latin1'), seq };
+}
+
+/** The same fields as the entry's, so the packet can take its place. */
+function sameFields(fields: PacketFields, packet: StoredPacket): boolean {
+  let count = 0;
+  for (const key in fields) {
+    if (!(key in packet)) return false;
+    count++;
+  }
+  for (const key in packet) count--;
+  return count === 0;
+}
+
+/** A newer packet of the entry's topic in the entry itself; false when its fields differ (it needs an entry of its own). */
+function refresh(entry: RetainedEntry, packet: StoredPacket, seq: number): boolean {
+  const { fields } = entry;
+  if (!sameFields(fields, packet)) return false;
+  for (const key in packet) if (key !== 'payload') fields[key] = packet[key];
+  entry.bytes = packet.payload.toString('latin1');
+  entry.seq = seq;
+  return true;
 }
 
 function toPacket(entry: RetainedEntry): StoredPacket {
@@ -80,8 +105,9 @@ export class RetainedStore {
     const topic = packet.topic;
     const cleared = packet.payload.length === 0;
     this.stores++;
+    const entry = this.byTopic.get(topic);
     if (cleared) this.byTopic.delete(topic);
-    else this.byTopic.set(topic, entryOf(packet, this.stores));
+    else if (entry === undefined || !refresh(entry, packet, this.stores)) this.byTopic.set(topic, entryOf(packet, this.stores));
     if (urgent) {
       this.dirty.delete(topic);
       this.stageWrite(topic);
@@ -142,9 +168,10 @@ export class RetainedStore {
       this.writer.stage(() => this.remove.run(topic));
       return;
     }
+    const { seq } = entry;
     this.writer.stage(() => {
       // A later store of the same topic in this batch supersedes this one.
-      if (this.byTopic.get(topic) !== entry) return;
+      if (this.byTopic.get(topic) !== entry || entry.seq !== seq) return;
       const encoded = encodePacket(toPacket(entry));
       this.upsert.run(topic, encoded.payload, encoded.meta);
     }, undefined, rowBytes(entry.bytes.length, topic));

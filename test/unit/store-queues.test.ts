@@ -136,6 +136,51 @@ describe('retained values', () => {
     }
   });
 
+  it("takes a topic's next value in place, and no field of the last value stays when the next has other fields", async () => {
+    const p = open();
+    const topic = 'plant/a/b/t';
+    await p.storeRetained({ cmd: 'publish', topic, payload: Buffer.from('1'), qos: 0, retain: true, dup: false, brokerCounter: 1, clientId: 'scada' });
+    await p.storeRetained({ cmd: 'publish', topic, payload: Buffer.from('2'), qos: 0, retain: true, dup: false, brokerCounter: 2 });
+    expect(p.retained.get(topic)).toEqual({ cmd: 'publish', topic, payload: Buffer.from('2'), qos: 0, retain: true, dup: false, brokerCounter: 2 });
+    await p.storeRetained({ cmd: 'publish', topic, payload: Buffer.from('three'), qos: 0, retain: true, dup: false, brokerCounter: 3 });
+    expect(p.retained.get(topic)).toEqual({ cmd: 'publish', topic, payload: Buffer.from('three'), qos: 0, retain: true, dup: false, brokerCounter: 3 });
+    await p.storeRetained({ cmd: 'publish', topic, payload: Buffer.from('4'), qos: 1, retain: true, dup: false, brokerCounter: 4, messageId: undefined });
+    expect(Object.keys(p.retained.get(topic) ?? {}).sort()).toEqual(['brokerCounter', 'cmd', 'dup', 'messageId', 'payload', 'qos', 'retain', 'topic']);
+    p.retained.writeDeferred();
+    p.writer.flush();
+    expect(rows(p).map((r) => [r.topic, r.payload.toString()])).toEqual([[topic, '4']]);
+  });
+
+  it('streams the values as they were when the stream started: a value changed in place since then is left to the live route', async () => {
+    const p = open();
+    for (const tag of ['t1', 't2', 't3']) await p.storeRetained({ cmd: 'publish', topic: `plant/a/b/${tag}`, payload: Buffer.from('old'), qos: 0, retain: true });
+    const stream = p.createRetainedStream('plant/#');
+    await p.storeRetained({ cmd: 'publish', topic: 'plant/a/b/t2', payload: Buffer.from('new'), qos: 0, retain: true });
+    const streamed: string[] = [];
+    for await (const packet of stream) streamed.push(`${(packet as StoredPacket).topic}=${(packet as StoredPacket).payload.toString()}`);
+    expect(streamed).toEqual(['plant/a/b/t1=old', 'plant/a/b/t3=old']);
+    const later: string[] = [];
+    for await (const packet of p.createRetainedStream('plant/#')) later.push(`${(packet as StoredPacket).topic}=${(packet as StoredPacket).payload.toString()}`);
+    expect(later).toEqual(['plant/a/b/t1=old', 'plant/a/b/t2=new', 'plant/a/b/t3=old']);
+  });
+
+  it('writes the latest of two acknowledged values of a topic staged in the same batch, once', async () => {
+    const p = open();
+    const topic = 'client/setpoint';
+    const changes = () => (p.writer['db'].prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    p.writer.flush();
+    const before = changes();
+    for (const v of ['8', '9']) {
+      const packet = { cmd: 'publish', topic, payload: Buffer.from(v), qos: 1, retain: true } as StoredPacket;
+      await p.recordPublish(packet, 'scada');
+      await p.storeRetained(packet);
+    }
+    p.writer.flush();
+    // Two journal rows and one retained row.
+    expect(changes() - before).toBe(3);
+    expect(rows(p).map((r) => [r.topic, r.payload.toString()])).toEqual([[topic, '9']]);
+  });
+
   it('keeps every byte of a retained payload, also past 0x7f, in memory and across a reopen', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'uns-retained-'));
     try {
