@@ -16,7 +16,11 @@ export interface NorthboundConsumer {
  */
 export class Northbound {
   private readonly consumers: NorthboundConsumer[] = [];
-  private readonly latestByTag = new Map<string, Sample>();
+  /**
+   * One record per tag, updated in place: a sample kept until its tag's next one lives long enough to be
+   * promoted out of the young generation, and one per value was a fifth of what the main thread promoted.
+   */
+  private readonly latestByTag = new Map<string, KeptSample>();
 
   constructor(private readonly log: Logger) {}
 
@@ -25,7 +29,11 @@ export class Northbound {
   }
 
   onSamples(samples: readonly Sample[]): void {
-    for (const sample of samples) this.latestByTag.set(sample.tagId, sample);
+    for (const sample of samples) {
+      const kept = this.latestByTag.get(sample.tagId);
+      if (kept === undefined) this.latestByTag.set(sample.tagId, keptOf(sample));
+      else keep(kept, sample);
+    }
     for (const consumer of this.consumers) {
       if (consumer.onSamples) this.deliver(consumer, () => consumer.onSamples?.(samples));
     }
@@ -39,7 +47,8 @@ export class Northbound {
 
   /** The latest sample of a tag (value, quality, status, timestamp), undefined before its first reading. */
   latest(tagId: string): Sample | undefined {
-    return this.latestByTag.get(tagId);
+    const kept = this.latestByTag.get(tagId);
+    return kept && sampleOf(kept);
   }
 
   private deliver(consumer: NorthboundConsumer, event: () => void): void {
@@ -49,4 +58,27 @@ export class Northbound {
       this.log.error({ consumer: consumer.name, err: (error as Error).message }, 'northbound consumer failed on an event');
     }
   }
+}
+
+/** A tag's latest sample as kept: every field present, so that each update keeps the record's shape. */
+type KeptSample = Required<Omit<Sample, 'status' | 'unit'>> & { status: string | undefined; unit: string | undefined };
+
+function keptOf(sample: Sample): KeptSample {
+  return { tagId: sample.tagId, value: sample.value, quality: sample.quality, status: sample.status, timestamp: sample.timestamp, unit: sample.unit };
+}
+
+function keep(kept: KeptSample, sample: Sample): void {
+  kept.value = sample.value;
+  kept.quality = sample.quality;
+  kept.status = sample.status;
+  kept.timestamp = sample.timestamp;
+  kept.unit = sample.unit;
+}
+
+/** A copy for the caller, with the optional fields only when they are set. */
+function sampleOf(kept: KeptSample): Sample {
+  const sample: Sample = { tagId: kept.tagId, value: kept.value, quality: kept.quality, timestamp: kept.timestamp };
+  if (kept.status !== undefined) sample.status = kept.status;
+  if (kept.unit !== undefined) sample.unit = kept.unit;
+  return sample;
 }

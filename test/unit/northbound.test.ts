@@ -32,4 +32,15 @@ describe('northbound fan-out', () => {
     northbound.onSamples([sample('plc/a', 3, 20)]);
     expect([northbound.latest('plc/a')?.value, northbound.latest('plc/a')?.timestamp, northbound.latest('plc/b')?.value]).toEqual([3, 20, 2]);
   });
+
+  it("keeps a tag's latest sample exactly: a status or unit of an earlier sample does not stay, and a copy read earlier does not change", () => {
+    const northbound = new Northbound(captureLog('error').log);
+    northbound.onSamples([{ tagId: 'plc/a', value: null, quality: 'bad', status: 'BadNoCommunication', timestamp: 10, unit: 'bar' }]);
+    const earlier = northbound.latest('plc/a');
+    northbound.onSamples([{ tagId: 'plc/a', value: 2.5, quality: 'good', timestamp: 20 }]);
+    expect(Object.entries(northbound.latest('plc/a') ?? {})).toEqual([['tagId', 'plc/a'], ['value', 2.5], ['quality', 'good'], ['timestamp', 20]]);
+    expect(Object.entries(earlier ?? {})).toEqual([['tagId', 'plc/a'], ['value', null], ['quality', 'bad'], ['timestamp', 10], ['status', 'BadNoCommunication'], ['unit', 'bar']]);
+    northbound.onSamples([{ tagId: 'plc/a', value: 3, quality: 'uncertain', status: 'UncertainLastUsableValue', timestamp: 30, unit: 'kPa' }]);
+    expect(northbound.latest('plc/a')).toStrictEqual({ tagId: 'plc/a', value: 3, quality: 'uncertain', status: 'UncertainLastUsableValue', timestamp: 30, unit: 'kPa' });
+  });
 });
