@@ -65,5 +65,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:9180/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Node runs as PID 1: the gateway handles SIGTERM (stop) and SIGHUP (reload) itself and starts no child process.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "/opt/uns-gateway/bin/uns-gateway.js"]
+# npm start's node flags (README "Memory").
+ENTRYPOINT ["node", "--max-semi-space-size=32", "/opt/uns-gateway/bin/uns-gateway.js"]
 CMD ["run", "--config", "/etc/uns-gateway/gateway.yaml"]

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/issues.ts';
+import { releaseSemiSpaceFlag } from '../connector-host/heap-limits.ts';
 import { loadConfig } from '../config/load.ts';
 import { isGatewayError } from '../errors.ts';
 import { startGateway } from '../gateway.ts';
@@ -19,6 +20,7 @@ export async function runCommand(configPath: string): Promise<number> {
     return 1;
   }
   const log = createLogger(config.gateway.log.level);
+  releaseSemiSpaceFlag();
   let gateway;
   try {
     gateway = await startGateway(config, log);

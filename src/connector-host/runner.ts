@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Placement } from '../../connectors/protocol.ts';
 import type { HostToWorker, WorkerSetup, WorkerToHost } from '../../connectors/sdk.ts';
-import { heapLimitFlags } from './heap-limits.ts';
+import { flagsButSemiSpace, heapLimitFlags } from './heap-limits.ts';
 
 /**
  * Connectors always run built JavaScript, without a loader in every thread: from dist/ this file's
@@ -35,11 +35,12 @@ export function spawnConnector(setup: WorkerSetup, isolation: Placement['isolati
     };
   }
   // 'advanced' serialization is the structured clone: bigint values survive, as over a MessagePort.
-  // The same heap limits as flags, before the gateway's own node flags, which therefore still win.
+  // The same heap limits as flags, before the gateway's own node flags, which therefore still win, but
+  // for the semi-space size: the limits already take the smaller of the protocol's and the gateway's.
   const child = fork(WORKER_URL, [], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [...heapLimitFlags(resourceLimits), ...process.execArgv],
+    execArgv: [...heapLimitFlags(resourceLimits), ...flagsButSemiSpace(process.execArgv)],
   });
   child.send({ type: 'setup', setup });
   return {
