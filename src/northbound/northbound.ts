@@ -18,7 +18,8 @@ export class Northbound {
   private readonly consumers: NorthboundConsumer[] = [];
   /**
    * One record per tag, updated in place: a sample kept until its tag's next one lives long enough to be
-   * promoted out of the young generation, and one per value was a fifth of what the main thread promoted.
+   * promoted out of the young generation, and one per value was a fifth of what the main thread promoted
+   * (a sampling heap profile of `bench:namespace`).
    */
   private readonly latestByTag = new Map<string, KeptSample>();
 
