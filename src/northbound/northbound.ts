@@ -49,7 +49,7 @@ export class Northbound {
   /** The latest sample of a tag (value, quality, status, timestamp), undefined before its first reading. */
   latest(tagId: string): Sample | undefined {
     const kept = this.latestByTag.get(tagId);
-    return kept && sampleOf(kept);
+    return kept && copyOf(kept);
   }
 
   private deliver(consumer: NorthboundConsumer, event: () => void): void {
@@ -77,7 +77,7 @@ function keep(kept: KeptSample, sample: Sample): void {
 }
 
 /** A copy for the caller, with the optional fields only when they are set. */
-function sampleOf(kept: KeptSample): Sample {
+function copyOf(kept: KeptSample): Sample {
   const sample: Sample = { tagId: kept.tagId, value: kept.value, quality: kept.quality, timestamp: kept.timestamp };
   if (kept.status !== undefined) sample.status = kept.status;
   if (kept.unit !== undefined) sample.unit = kept.unit;
