@@ -105,10 +105,12 @@ export class OutgoingQueues {
     return { deepest: all.sort((a, b) => b.depth - a.depth).slice(0, limit), total };
   }
 
-  enqueue(clientId: string, packet: StoredPacket): void {
+  /** Queues a copy of `packet` for `clientId`, to go at `qos`. */
+  enqueue(clientId: string, packet: StoredPacket, qos = packet.qos): void {
     const queue = this.queue(clientId);
     if (queue.entries.size >= this.maxPerClient) this.dropOldest(queue, clientId);
     const stored = normalizePacket(packet);
+    stored.qos = qos;
     const entry: Entry = {
       seq: this.nextSeq++,
       clientId,

@@ -142,8 +142,15 @@ export class SqlitePersistence {
     this.outgoing.enqueue(sub.clientId, packet);
   }
 
-  async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: StoredPacket): Promise<void> {
-    for (const sub of subs) this.outgoing.enqueue(sub.clientId, packet);
+  /**
+   * Queues `packet` for each persistent session whose subscription matches it (aedes' offline queue, which also
+   * holds what is in flight to a connected one), at the highest QoS granted to that session's matching filters
+   * when it is lower than the packet's [MQTT-3.8.4-6]: aedes replays the queue at the QoS it was stored with.
+   */
+  async outgoingEnqueueCombi(subs: Array<{ clientId: string; qos?: number }>, packet: StoredPacket): Promise<void> {
+    const granted = new Map<string, number>();
+    for (const { clientId, qos } of subs) if (qos !== undefined) granted.set(clientId, Math.max(granted.get(clientId) ?? 0, qos));
+    for (const { clientId } of subs) this.outgoing.enqueue(clientId, packet, Math.min(packet.qos, granted.get(clientId) ?? packet.qos));
     this.journal.settle(packet);
   }
 

@@ -55,6 +55,41 @@ describe('outgoing QoS 2 queue', () => {
   });
 });
 
+describe('queued QoS [MQTT-3.8.4-6]', () => {
+  const sessions = ['q1', 'q2', 'both', 'bare'];
+  async function queuedQos(p: SqlitePersistence): Promise<string[]> {
+    const out: string[] = [];
+    for (const id of sessions) for await (const packet of p.outgoingStream({ id })) out.push(`${id}:${(packet as StoredPacket).qos}`);
+    return out;
+  }
+
+  it('queues each session a copy at the highest QoS its matching filters were granted, never above the message, also after a reopen', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'uns-queued-qos-'));
+    const reopen = () => new SqlitePersistence({ db: openDatabase(path.join(dir, 'gateway.db'), 'full'), log: createLogger('silent'), maxQueuedPerClient: 100, ownsDatabase: true });
+    try {
+      const first = reopen();
+      const subs = [
+        { clientId: 'q1', topic: 'plant/#', qos: 1 },
+        { clientId: 'q2', topic: 'plant/+', qos: 2 },
+        // Two filters of one session: the higher grant decides, for each of its copies.
+        { clientId: 'both', topic: 'plant/x', qos: 2 },
+        { clientId: 'both', topic: 'plant/#', qos: 1 },
+        // A subscriber without a QoS (as some callers pass) keeps the message's.
+        { clientId: 'bare' },
+      ];
+      await first.outgoingEnqueueCombi(subs, { ...publish(1), topic: 'plant/x', qos: 2 });
+      await first.outgoingEnqueueCombi(subs, { ...publish(2), topic: 'plant/x', qos: 1 });
+      const expected = ['q1:1', 'q1:1', 'q2:2', 'q2:1', 'both:2', 'both:2', 'both:1', 'both:1', 'bare:2', 'bare:1'];
+      expect(await queuedQos(first)).toEqual(expected);
+      await first.destroy();
+      persistence = reopen();
+      expect(await queuedQos(persistence)).toEqual(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('publish journal', () => {
   it('keeps a publish that a session queues and a bridge forwards until both have it', async () => {
     const p = open();
