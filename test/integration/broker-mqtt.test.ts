@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { connectPacket, rawConnect } from '../helpers/raw-mqtt.ts';
+import { connectPacket, mqttString, packetId, rawConnect, rawPacket } from '../helpers/raw-mqtt.ts';
 
 let gw: TestGateway;
 const pool = new ClientPool();
@@ -172,6 +172,28 @@ describe.each(['tcp', 'ws'] as const)('MQTT 3.1.1 over %s', (transport) => {
     await sleep(100);
     expect(aInbox.messages.map((m) => m.payload)).toEqual(['1', '2', '4']);
     expect(bInbox.messages.map((m) => m.payload)).toEqual(['2', '3']);
+  });
+});
+
+describe('a persistent session that drops with a message in flight', () => {
+  it('gets it again at the QoS its filter was granted, not at the QoS it was published with [MQTT-3.8.4-6]', async () => {
+    const clientId = 'scada-inflight';
+    // A raw client, which never acknowledges what it receives (MQTT.js 3.1.1 always does).
+    const raw = await rawConnect(gw.port('tcp'));
+    raw.socket.write(connectPacket({ clientId, clean: false, keepalive: 60 }));
+    raw.socket.write(rawPacket(0x82, packetId(1), mqttString('inflight/#'), Buffer.from([1])));
+    await vi.waitFor(() => expect(raw.received().subarray(4, 5)).toEqual(Buffer.from([0x90])));
+    const pub = await pool.connect(gw.url('tcp'));
+    await pub.publishAsync('inflight/a', 'two', { qos: 2 });
+    // CONNACK (4 bytes), SUBACK (5), then a PUBLISH at QoS 1: 0x32.
+    await vi.waitFor(() => expect(raw.received()[9]).toBe(0x32));
+    raw.socket.destroy();
+    await raw.closed;
+
+    const again = pool.open(gw.url('tcp'), { clientId, clean: false });
+    const inbox = new Inbox(again);
+    const [replayed] = await inbox.waitFor(1);
+    expect([replayed?.topic, replayed?.payload, replayed?.qos]).toEqual(['inflight/a', 'two', 1]);
   });
 });
 
