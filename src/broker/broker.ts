@@ -15,6 +15,7 @@ import { coalesceWrites } from './coalesce.ts';
 import { dedupeOnlyRepeats } from './delivery-dedupe.ts';
 import { ConnectionGate, defaultMaxConnections } from './connection-limit.ts';
 import { bindListener, type BoundListener } from './listeners.ts';
+import { memoryPersistence } from './memory-persistence.ts';
 import { guardClient } from './packet-guard.ts';
 import { cacheTopicMatches } from './match-cache.ts';
 import { readHotPackets } from './packet-reader.ts';
@@ -36,7 +37,7 @@ export interface BrokerOptions {
   policy: AccessPolicy;
   principals: Principals;
   log: Logger;
-  /** aedes persistence; aedes' in-memory one when absent. */
+  /** aedes persistence; aedes' in-memory one (memory-persistence.ts) when absent. */
   persistence?: AedesOptions['persistence'];
   durablePublish?: DurablePublish;
   /**
@@ -85,7 +86,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     connectTimeout: config.connectTimeoutMs,
     keepaliveLimit: config.keepaliveLimitS,
     maxClientsIdLength: config.maxClientIdLength,
-    persistence: options.persistence,
+    persistence: options.persistence ?? memoryPersistence(),
     ...access.handlers,
   });
   dropDenied(aedes, access.isDropped);

@@ -32,3 +32,15 @@ export class GrantedFilters {
 }
 
 const DOLLAR = 0x24;
+
+/**
+ * The QoS each persistent session's queued copy of a message goes at: the highest QoS granted to that session's
+ * filters that match it, or the message's own when that is lower [MQTT-3.8.4-6]. `subs` as aedes hands them to its
+ * persistence, one per matching filter; a session without a QoS keeps the message's.
+ */
+export function queuedQos(subs: ReadonlyArray<{ clientId: string; qos?: number }>, messageQos: number): Map<string, number> {
+  const granted = new Map<string, number>();
+  for (const { clientId, qos } of subs) granted.set(clientId, Math.max(granted.get(clientId) ?? 0, qos ?? messageQos));
+  for (const [clientId, qos] of granted) granted.set(clientId, Math.min(qos, messageQos));
+  return granted;
+}

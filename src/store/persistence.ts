@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { queuedQos } from '../broker/granted-qos.ts';
 import type { Logger } from '../log.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { SqliteDatabase } from './database.ts';
@@ -148,9 +149,8 @@ export class SqlitePersistence {
    * when it is lower than the packet's [MQTT-3.8.4-6]: aedes replays the queue at the QoS it was stored with.
    */
   async outgoingEnqueueCombi(subs: Array<{ clientId: string; qos?: number }>, packet: StoredPacket): Promise<void> {
-    const granted = new Map<string, number>();
-    for (const { clientId, qos } of subs) if (qos !== undefined) granted.set(clientId, Math.max(granted.get(clientId) ?? 0, qos));
-    for (const { clientId } of subs) this.outgoing.enqueue(clientId, packet, Math.min(packet.qos, granted.get(clientId) ?? packet.qos));
+    const qos = queuedQos(subs, packet.qos);
+    for (const { clientId } of subs) this.outgoing.enqueue(clientId, packet, qos.get(clientId));
     this.journal.settle(packet);
   }
 

@@ -110,27 +110,7 @@ describe.each(['tcp', 'ws'] as const)('MQTT 3.1.1 over %s', (transport) => {
   });
 
   it('delivers queued messages on reconnect at the QoS granted to the offline session [MQTT-3.8.4-6]', async () => {
-    const at1 = `scada-q1-${transport}`;
-    const at2 = `scada-q2-${transport}`;
-    for (const [clientId, qos] of [[at1, 1], [at2, 2]] as const) {
-      const first = await pool.connect(url(), { clientId, clean: false });
-      await first.subscribeAsync(`${transport}/queued-qos/#`, { qos });
-      await first.endAsync();
-    }
-    const pub = await pool.connect(url());
-    await pub.publishAsync(`${transport}/queued-qos/a`, 'two', { qos: 2 });
-    await pub.publishAsync(`${transport}/queued-qos/b`, 'one', { qos: 1 });
-
-    const received = async (clientId: string) => {
-      const again = pool.open(url(), { clientId, clean: false });
-      const inbox = new Inbox(again);
-      await inbox.waitFor(2);
-      await sleep(100);
-      // By topic: MQTT.js hands a QoS 2 message over at its PUBREL, after a QoS 1 message sent behind it.
-      return inbox.messages.map((m) => [m.topic.split('/').pop(), m.payload, m.qos]).sort();
-    };
-    expect(await received(at1)).toEqual([['a', 'two', 1], ['b', 'one', 1]]);
-    expect(await received(at2)).toEqual([['a', 'two', 2], ['b', 'one', 1]]);
+    expect(await queuedWhileOffline(url(), `${transport}/queued-qos`)).toEqual(QUEUED_AT_GRANTED_QOS);
   });
 
   it('matches + and # wildcards, # including the parent level [MQTT-4.7.1-2]', async () => {
@@ -172,6 +152,47 @@ describe.each(['tcp', 'ws'] as const)('MQTT 3.1.1 over %s', (transport) => {
     await sleep(100);
     expect(aInbox.messages.map((m) => m.payload)).toEqual(['1', '2', '4']);
     expect(bInbox.messages.map((m) => m.payload)).toEqual(['2', '3']);
+  });
+});
+
+/** What a session granted QoS 1 and one granted QoS 2 on `prefix/#` get on reconnect after a QoS 2 (a) and a QoS 1 (b) message. */
+const QUEUED_AT_GRANTED_QOS = [
+  [['a', 'two', 1], ['b', 'one', 1]],
+  [['a', 'two', 2], ['b', 'one', 1]],
+];
+
+/** Two persistent sessions, granted QoS 1 and 2 on `prefix/#`, offline while a QoS 2 and a QoS 1 message come: [topic's last level, payload, QoS] each gets on reconnect. */
+async function queuedWhileOffline(url: string, prefix: string): Promise<unknown[]> {
+  const sessions = [1, 2].map((qos) => ({ clientId: `scada-q${qos}-${prefix.replaceAll('/', '-')}`, qos: qos as 1 | 2 }));
+  for (const { clientId, qos } of sessions) {
+    const first = await pool.connect(url, { clientId, clean: false });
+    await first.subscribeAsync(`${prefix}/#`, { qos });
+    await first.endAsync();
+  }
+  const pub = await pool.connect(url);
+  await pub.publishAsync(`${prefix}/a`, 'two', { qos: 2 });
+  await pub.publishAsync(`${prefix}/b`, 'one', { qos: 1 });
+  const received: unknown[] = [];
+  for (const { clientId } of sessions) {
+    const again = pool.open(url, { clientId, clean: false });
+    const inbox = new Inbox(again);
+    await inbox.waitFor(2);
+    await sleep(100);
+    // By topic: MQTT.js hands a QoS 2 message over at its PUBREL, after a QoS 1 message sent behind it.
+    received.push(inbox.messages.map((m) => [m.topic.split('/').pop(), m.payload, m.qos]).sort());
+  }
+  return received;
+}
+
+describe('with store.engine: memory (aedes\' in-memory persistence)', () => {
+  it('delivers queued messages on reconnect at the QoS granted to the offline session [MQTT-3.8.4-6]', async () => {
+    const memory = await startTestGateway({ store: '  engine: memory\n' });
+    try {
+      expect(await queuedWhileOffline(memory.url('tcp'), 'memory/queued-qos')).toEqual(QUEUED_AT_GRANTED_QOS);
+    } finally {
+      await pool.endAll();
+      await memory.stop();
+    }
   });
 });
 
