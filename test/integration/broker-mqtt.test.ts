@@ -203,11 +203,11 @@ describe('a persistent session that drops with a message in flight', () => {
     const raw = await rawConnect(gw.port('tcp'));
     raw.socket.write(connectPacket({ clientId, clean: false, keepalive: 60 }));
     raw.socket.write(rawPacket(0x82, packetId(1), mqttString('inflight/#'), Buffer.from([1])));
-    await vi.waitFor(() => expect(raw.received().subarray(4, 5)).toEqual(Buffer.from([0x90])));
+    await vi.waitFor(() => expect(raw.received().subarray(4, 5)).toEqual(Buffer.from([0x90])), { timeout: 5000 });
     const pub = await pool.connect(gw.url('tcp'));
     await pub.publishAsync('inflight/a', 'two', { qos: 2 });
     // CONNACK (4 bytes), SUBACK (5), then a PUBLISH at QoS 1: 0x32.
-    await vi.waitFor(() => expect(raw.received()[9]).toBe(0x32));
+    await vi.waitFor(() => expect(raw.received()[9]).toBe(0x32), { timeout: 5000 });
     raw.socket.destroy();
     await raw.closed;
 
