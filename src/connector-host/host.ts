@@ -1,5 +1,5 @@
 import { Backoff } from '../../connectors/backoff.ts';
-import { ErrorCodes } from '../../shared/errors.ts';
+import { ErrorCodes, type WireError } from '../../shared/errors.ts';
 import type { Placement } from '../../connectors/protocol.ts';
 import { protocolOf } from '../../connectors/registry.ts';
 import { SampleDecoder } from '../../connectors/sample-batch.ts';
@@ -154,7 +154,11 @@ export class ConnectorHost {
     if (worker === undefined) return;
     worker.post({ type: 'stop' });
     const timer = setTimeout(() => worker.kill(), STOP_TIMEOUT_MS);
-    worker.onExit(() => clearTimeout(timer));
+    worker.onExit(() => {
+      clearTimeout(timer);
+      // What it answered before it exited has been answered; the rest will never be.
+      this.failPending(slot, { code: ErrorCodes.WRITE_FAILED, message: 'a reload removed the device before its connector answered; nothing confirms the device took the value' });
+    });
   }
 
   private spawn(slot: WorkerSlot): void {
@@ -170,13 +174,18 @@ export class ConnectorHost {
     });
   }
 
-  private crashed(slot: WorkerSlot, code: number): void {
+  /** Answers every write still pending in `slot`'s worker with `error`. */
+  private failPending(slot: WorkerSlot, error: WireError): void {
     for (const [requestId, pending] of this.pending) {
       if (pending.slot !== slot) continue;
       clearTimeout(pending.timer);
       this.pending.delete(requestId);
-      pending.resolve({ requestId, ok: false, error: { code: ErrorCodes.WORKER_CRASHED, message: 'the connector stopped before answering' } });
+      pending.resolve({ requestId, ok: false, error });
     }
+  }
+
+  private crashed(slot: WorkerSlot, code: number): void {
+    this.failPending(slot, { code: ErrorCodes.WORKER_CRASHED, message: 'the connector stopped before answering' });
     const delay = slot.backoff.next();
     const error = { code: ErrorCodes.WORKER_CRASHED, message: `connector worker exited with code ${code}; restarting in ${delay} ms` };
     this.log.error({ worker: slot.key, ...error }, 'connector worker exited');
