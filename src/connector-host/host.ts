@@ -219,12 +219,16 @@ export class ConnectorHost {
         this.noteShed(slot, message.shed);
         return;
       case 'status':
+        // A device a reload removed may still report while its connection closes: it is gone already.
+        if (!this.slotByDevice.has(message.report.device)) return;
         if (message.report.state === 'connected') slot.backoff.reset();
         this.events.status(message.report);
         return;
-      case 'stats':
-        this.events.stats?.(message.reports);
+      case 'stats': {
+        const reports = message.reports.filter((report) => this.slotByDevice.has(report.device));
+        if (reports.length > 0) this.events.stats?.(reports);
         return;
+      }
       case 'write-result': {
         const pending = this.pending.get(message.result.requestId);
         if (!pending) return;

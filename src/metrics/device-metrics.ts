@@ -62,6 +62,11 @@ export class DeviceMetrics implements NorthboundConsumer, WriteObserver {
     this.device(report.device).state = report.state;
   }
 
+  /** A removed device's series go: a scrape shows the devices that exist (one added back starts from zero). */
+  onDevicesRemoved(devices: readonly string[]): void {
+    for (const device of devices) this.devices.delete(device);
+  }
+
   onSamples(samples: readonly Sample[]): void {
     let device = '';
     let counts: DeviceCounts | undefined;

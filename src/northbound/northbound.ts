@@ -7,6 +7,8 @@ export interface NorthboundConsumer {
   readonly name: string;
   onSamples?(samples: readonly Sample[]): void;
   onStatus?(report: DeviceStatusReport): void;
+  /** A reload removed these devices: nothing more comes from them, and what is kept of them goes. */
+  onDevicesRemoved?(devices: readonly string[]): void;
 }
 
 /**
@@ -43,6 +45,20 @@ export class Northbound {
   onStatus(report: DeviceStatusReport): void {
     for (const consumer of this.consumers) {
       if (consumer.onStatus) this.deliver(consumer, () => consumer.onStatus?.(report));
+    }
+  }
+
+  /**
+   * Forgets the latest samples of the devices a reload removed (a device added back later starts from its
+   * first reading, not from a value of before), then tells every consumer.
+   */
+  devicesRemoved(devices: readonly string[]): void {
+    if (devices.length === 0) return;
+    const removed = new Set(devices);
+    // A tag id is `<device>/<tag>`, and a device name holds no "/".
+    for (const tagId of this.latestByTag.keys()) if (removed.has(tagId.slice(0, tagId.indexOf('/')))) this.latestByTag.delete(tagId);
+    for (const consumer of this.consumers) {
+      if (consumer.onDevicesRemoved) this.deliver(consumer, () => consumer.onDevicesRemoved?.(devices));
     }
   }
 

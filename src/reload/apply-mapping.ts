@@ -27,7 +27,8 @@ export interface MappingParts {
 
 /**
  * Applies a mapping change: the tag index and the publisher first (a tag that left its topic clears it,
- * or marks it bad), then the workers (only changed connections restart), the status of removed devices,
+ * or marks it bad), then the workers (only changed connections restart), what is kept of removed devices
+ * (their latest samples, their metric series) and their status,
  * the `/set` subscriptions, and a new Sparkplug birth when the tags changed.
  */
 export async function applyMapping(parts: MappingParts, next: LoadedConfig, diff: ConfigDiff): Promise<void> {
@@ -35,6 +36,7 @@ export async function applyMapping(parts: MappingParts, next: LoadedConfig, diff
   const left = parts.publisher.retag(next.tags, parts.heartbeatS(next), (tagId) => parts.northbound.latest(tagId));
   for (const tag of left) parts.publisher.retire(tag, next.gateway.reload.removedTags, parts.northbound.latest(tag.id));
   parts.host.reconfigure(parts.workerDevices(next));
+  parts.northbound.devicesRemoved(diff.devicesRemoved);
   await Promise.all(diff.devicesRemoved.map((name) => parts.status.removeDevice(name)));
   await parts.setAdapter.start();
   if (diff.tagsAdded.length + diff.tagsRemoved.length + diff.tagsChanged.length > 0) parts.sparkplug?.retag(next.tags);

@@ -68,3 +68,13 @@ export async function scrape(port: number): Promise<Scrape> {
   if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
   return new Scrape(await response.text());
 }
+
+/** Scrapes until `condition` holds on a scrape, or `withinMs` has passed; returns the last scrape. */
+export async function scrapeUntil(port: number, condition: (s: Scrape) => boolean, withinMs = 5000): Promise<Scrape> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const s = await scrape(port);
+    if (condition(s) || Date.now() > deadline) return s;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

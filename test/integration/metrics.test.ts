@@ -6,7 +6,7 @@ import { ErrorCodes } from '../../shared/errors.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { ClientPool, Inbox } from '../helpers/mqtt.ts';
-import { scrape, type Scrape } from '../helpers/prometheus.ts';
+import { scrape, scrapeUntil as scrapeMetricsUntil, type Scrape } from '../helpers/prometheus.ts';
 import { until } from '../helpers/until.ts';
 
 const mapping = (port: number, deadPort: number) => `devices:
@@ -53,14 +53,7 @@ afterAll(async () => {
 });
 
 /** Scrapes until `condition` holds on a scrape; returns that scrape. */
-async function scrapeUntil(condition: (s: Scrape) => boolean, withinMs = 5000): Promise<Scrape> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const s = await scrape(port);
-    if (condition(s) || Date.now() > deadline) return s;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const scrapeUntil = (condition: (s: Scrape) => boolean, withinMs = 5000) => scrapeMetricsUntil(port, condition, withinMs);
 
 async function get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
