@@ -13,6 +13,11 @@ export type { Quality };
 export function tagId(device: string, tagName: string): string {
   return `${device}/${tagName}`;
 }
+
+/** The device of a tag id (a device name holds no "/"). */
+export function deviceOfTagId(id: string): string {
+  return id.slice(0, id.indexOf('/'));
+}
 export type ScalarValue = number | bigint | boolean | string | null;
 /** A scalar, an array, or (for an OPC UA matrix) arrays nested one level per dimension. */
 export type SampleValue = ScalarValue | SampleValue[];

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { READ_LATENCY_BUCKETS_MS, type DeviceState, type DeviceStats, type DeviceStatusReport, type Sample } from '../../connectors/sdk.ts';
+import { deviceOfTagId, READ_LATENCY_BUCKETS_MS, type DeviceState, type DeviceStats, type DeviceStatusReport, type Sample } from '../../connectors/sdk.ts';
 import { Buckets } from '../../shared/buckets.ts';
 import type { NorthboundConsumer } from '../northbound/northbound.ts';
 import type { WriteObserver } from '../writes/write-service.ts';
@@ -71,8 +71,8 @@ export class DeviceMetrics implements NorthboundConsumer, WriteObserver {
     let device = '';
     let counts: DeviceCounts | undefined;
     for (const sample of samples) {
-      // A tag id is `<device>/<tag>`, and a device name holds no "/"; a batch is mostly one device's.
-      const name = sample.tagId.slice(0, sample.tagId.indexOf('/'));
+      // A batch is mostly one device's.
+      const name = deviceOfTagId(sample.tagId);
       if (counts === undefined || name !== device) {
         device = name;
         counts = this.device(name);

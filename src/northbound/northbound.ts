@@ -1,4 +1,4 @@
-import type { DeviceStatusReport, Sample } from '../../connectors/sdk.ts';
+import { deviceOfTagId, type DeviceStatusReport, type Sample } from '../../connectors/sdk.ts';
 import type { Logger } from '../log.ts';
 
 /** What receives the connectors' events: the JSON namespace publisher and device status now, the bridge and Sparkplug B later. */
@@ -55,8 +55,7 @@ export class Northbound {
   devicesRemoved(devices: readonly string[]): void {
     if (devices.length === 0) return;
     const removed = new Set(devices);
-    // A tag id is `<device>/<tag>`, and a device name holds no "/".
-    for (const tagId of this.latestByTag.keys()) if (removed.has(tagId.slice(0, tagId.indexOf('/')))) this.latestByTag.delete(tagId);
+    for (const tagId of this.latestByTag.keys()) if (removed.has(deviceOfTagId(tagId))) this.latestByTag.delete(tagId);
     for (const consumer of this.consumers) {
       if (consumer.onDevicesRemoved) this.deliver(consumer, () => consumer.onDevicesRemoved?.(devices));
     }

@@ -57,7 +57,8 @@ describe('outgoing QoS 2 queue', () => {
 
 describe('queued QoS [MQTT-3.8.4-6]', () => {
   const sessions = ['q1', 'q2', 'both', 'bare'];
-  async function queuedQos(p: SqlitePersistence): Promise<string[]> {
+  /** Each session's queue as `<session>:<QoS>`. */
+  async function queuedAt(p: SqlitePersistence): Promise<string[]> {
     const out: string[] = [];
     for (const id of sessions) for await (const packet of p.outgoingStream({ id })) out.push(`${id}:${(packet as StoredPacket).qos}`);
     return out;
@@ -80,10 +81,10 @@ describe('queued QoS [MQTT-3.8.4-6]', () => {
       await first.outgoingEnqueueCombi(subs, { ...publish(1), topic: 'plant/x', qos: 2 });
       await first.outgoingEnqueueCombi(subs, { ...publish(2), topic: 'plant/x', qos: 1 });
       const expected = ['q1:1', 'q1:1', 'q2:2', 'q2:1', 'both:2', 'both:2', 'both:1', 'both:1', 'bare:2', 'bare:1'];
-      expect(await queuedQos(first)).toEqual(expected);
+      expect(await queuedAt(first)).toEqual(expected);
       await first.destroy();
       persistence = reopen();
-      expect(await queuedQos(persistence)).toEqual(expected);
+      expect(await queuedAt(persistence)).toEqual(expected);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
