@@ -196,13 +196,13 @@ export class OpcuaConnector implements Connector {
   private async readDataTypes(session: ClientSession, limits: OperationLimits): Promise<void> {
     const writable = this.tags.filter((tag) => tag.config.writable && tag.nodeId !== undefined);
     if (writable.length === 0) return;
-    const values = await inBatches(writable, limits.nodesPerRead, (batch) =>
-      session.read(batch.map((tag) => ({ nodeId: tag.nodeId ?? '', attributeId: AttributeIds.DataType }))),
+    const dataTypes = await inBatches(writable, limits.nodesPerRead, async (batch) =>
+      (await session.read(batch.map((tag) => ({ nodeId: tag.nodeId ?? '', attributeId: AttributeIds.DataType })))).map((value) => {
+        const id = value.value.value as { namespace?: number; value?: unknown } | undefined;
+        return id?.namespace === 0 && typeof id.value === 'number' && id.value <= 25 ? (id.value as DataType) : undefined;
+      }),
     );
-    writable.forEach((tag, index) => {
-      const id = values[index]?.value.value as { namespace?: number; value?: unknown } | undefined;
-      tag.dataType = id?.namespace === 0 && typeof id.value === 'number' && id.value <= 25 ? (id.value as DataType) : undefined;
-    });
+    writable.forEach((tag, index) => (tag.dataType = dataTypes[index]));
   }
 
   /** The changes of one publish response come in one turn: one clock reading and one message for them all. */

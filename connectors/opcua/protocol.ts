@@ -17,8 +17,10 @@ export const opcuaProtocol: ProtocolDescriptor<OpcuaDeviceConfig> = {
   },
   // The server filters by the deadband; the connector reads a unit from the server when the tag has none.
   sourceTagKeys: ['deadband', 'unit'],
-  // Decoding notification bursts: 25 MB less RSS, and the same latency at 10,000 changes/s (2 MB cost 20 % more CPU).
-  semiSpaceMb: 4,
+  // V8's own size. node-opcua's decoded notifications live for tens of milliseconds: at 4 or 8 MB they
+  // survived two collections and went through the old generation, which cost this thread and the GC helper
+  // threads about twice the CPU per value (bench:opcua, README "Memory").
+  semiSpaceMb: 16,
   withDataPaths(device, resolve) {
     const identity =
       device.identity.type === 'certificate'

@@ -7,6 +7,7 @@ import {
   SecurityPolicy,
   UserTokenType,
   makeBrowsePath,
+  type BrowsePathResult,
   type ClientSession,
   type UserIdentityInfo,
 } from 'node-opcua';
@@ -68,9 +69,21 @@ export async function operationLimits(session: ClientSession): Promise<Operation
   return { nodesPerRead: at(0), nodesPerTranslate: at(1), monitoredItemsPerCall: at(2) };
 }
 
-/** `call` on consecutive slices of at most `limit` items (0: all at once), its results concatenated in order. */
+/**
+ * At most this many nodes in one setup call (read, translate), even where the server allows more. When
+ * most of what a literal in node-opcua's decoders allocates outlives a young-generation collection, V8
+ * allocates from it in the old generation from then on (allocation-site pretenuring). A 10,000-node
+ * response, or decoded results kept across calls, did that at startup, and every notification decoded
+ * later went through the old generation: twice the connector thread's CPU per value (bench:opcua).
+ */
+export const SETUP_BATCH = 1000;
+
+/**
+ * `call` on consecutive slices of at most `limit` items (0: no limit) and SETUP_BATCH, its results
+ * concatenated in order. `call` returns plain values, so nothing decoded outlives its own slice.
+ */
 export async function inBatches<T, R>(items: readonly T[], limit: number, call: (batch: T[]) => Promise<R[]>): Promise<R[]> {
-  const size = limit > 0 ? limit : Math.max(1, items.length);
+  const size = limit > 0 ? Math.min(limit, SETUP_BATCH) : SETUP_BATCH;
   const results: R[] = [];
   for (let start = 0; start < items.length; start += size) results.push(...(await call(items.slice(start, start + size))));
   return results;
@@ -82,38 +95,41 @@ export async function resolveNodeIds(session: ClientSession, nodeIds: readonly s
   const paths = nodeIds.filter((id) => id.startsWith('/'));
   for (const id of nodeIds) if (!id.startsWith('/')) resolved.set(id, id);
   if (paths.length === 0) return resolved;
-  const results = await inBatches(paths, limits.nodesPerTranslate, (batch) =>
-    session.translateBrowsePath(
-      batch.map((path) => {
-        const [, first, ...rest] = path.split('/');
-        const root = first === 'Objects' ? 'ObjectsFolder' : first === 'Root' ? 'RootFolder' : (first ?? 'ObjectsFolder');
-        return makeBrowsePath(root, rest.map((part) => `/${part}`).join(''));
-      }),
+  const targets = await inBatches(paths, limits.nodesPerTranslate, async (batch) =>
+    targetsOf(
+      await session.translateBrowsePath(
+        batch.map((path) => {
+          const [, first, ...rest] = path.split('/');
+          const root = first === 'Objects' ? 'ObjectsFolder' : first === 'Root' ? 'RootFolder' : (first ?? 'ObjectsFolder');
+          return makeBrowsePath(root, rest.map((part) => `/${part}`).join(''));
+        }),
+      ),
     ),
   );
-  paths.forEach((path, index) => {
-    const target = results[index]?.targets?.[0]?.targetId;
-    resolved.set(path, results[index]?.statusCode.isGood() && target ? target.toString() : undefined);
-  });
+  paths.forEach((path, index) => resolved.set(path, targets[index]));
   return resolved;
+}
+
+/** The node id each browse path leads to, where it resolved. */
+function targetsOf(results: BrowsePathResult[]): Array<string | undefined> {
+  return results.map((result) => (result.statusCode.isGood() ? result.targets?.[0]?.targetId.toString() : undefined));
 }
 
 /** The display name of each node's EngineeringUnits property (EUInformation), where it has one. */
 export async function engineeringUnits(session: ClientSession, nodeIds: readonly string[], limits: OperationLimits): Promise<Array<string | undefined>> {
   if (nodeIds.length === 0) return [];
-  const paths = await inBatches(nodeIds, limits.nodesPerTranslate, (batch) =>
-    session.translateBrowsePath(batch.map((nodeId) => makeBrowsePath(nodeId, '.EngineeringUnits'))),
+  const targets = await inBatches(nodeIds, limits.nodesPerTranslate, async (batch) =>
+    targetsOf(await session.translateBrowsePath(batch.map((nodeId) => makeBrowsePath(nodeId, '.EngineeringUnits')))),
   );
-  const targets = paths.map((path) => (path.statusCode.isGood() ? path.targets?.[0]?.targetId.toString() : undefined));
   const found = targets.flatMap((target, index) => (target ? [{ index, target }] : []));
   const units: Array<string | undefined> = nodeIds.map(() => undefined);
   if (found.length === 0) return units;
-  const values = await inBatches(found, limits.nodesPerRead, (batch) =>
-    session.read(batch.map(({ target }) => ({ nodeId: target, attributeId: AttributeIds.Value }))),
+  const names = await inBatches(found, limits.nodesPerRead, async (batch) =>
+    (await session.read(batch.map(({ target }) => ({ nodeId: target, attributeId: AttributeIds.Value })))).map((value) => {
+      const information = value.value.value as { displayName?: { text?: string | null } } | null | undefined;
+      return information?.displayName?.text ?? undefined;
+    }),
   );
-  found.forEach(({ index }, i) => {
-    const information = values[i]?.value.value as { displayName?: { text?: string | null } } | null | undefined;
-    units[index] = information?.displayName?.text ?? undefined;
-  });
+  found.forEach(({ index }, i) => (units[index] = names[i]));
   return units;
 }

@@ -39,8 +39,18 @@ export interface OpcuaTestServer {
   set(name: string, value: unknown): void;
   get(name: string): unknown;
   sessionCount(): number;
+  /** Nodes in each call of this service the server received so far, in order. */
+  callSizes(service: RecordedService): number[];
   stop(): Promise<void>;
 }
+
+/** The services whose calls the server records, with the request field that lists the nodes. */
+const RECORDED = {
+  Read: 'nodesToRead',
+  TranslateBrowsePathsToNodeIds: 'browsePaths',
+  CreateMonitoredItems: 'itemsToCreate',
+} as const;
+export type RecordedService = keyof typeof RECORDED;
 
 /**
  * A real node-opcua server for tests, on port 0 (or a given port, to restart on the same one).
@@ -101,6 +111,13 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
     variable.setValueFromSource(variant(spec, spec.value));
     variables.set(spec.name, { variable, spec });
   }
+  const calls = new Map<string, number[]>();
+  server.on('request', (request) => {
+    const service = request.schema.name.replace(/Request$/, '');
+    const field = (RECORDED as Record<string, string>)[service];
+    const nodes = field === undefined ? undefined : (request as unknown as Record<string, unknown>)[field];
+    if (Array.isArray(nodes)) calls.set(service, [...(calls.get(service) ?? []), nodes.length]);
+  });
   await server.start();
   const endpoint = server.getEndpointUrl();
   return {
@@ -113,6 +130,7 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
     },
     get: (name) => variables.get(name)?.variable.readValue().value.value,
     sessionCount: () => server.engine.currentSessionCount,
+    callSizes: (service) => calls.get(service) ?? [],
     stop: async () => {
       await server.shutdown(0);
       await manager.dispose();

@@ -7,10 +7,10 @@ const setup = (protocol: WorkerSetup['protocol'], ...tagCounts: number[]) =>
   ({ protocol, devices: tagCounts.map((tags) => ({ protocol, tags: Array.from({ length: tags }, () => ({})) })) }) as unknown as WorkerSetup;
 
 describe('connector heap limits', () => {
-  it("gives Modbus threads a 1 MB semi-space and OPC UA threads 4 MB, or node's semi-space size when that is smaller", () => {
+  it("gives Modbus threads a 1 MB semi-space and OPC UA threads 16 MB, or node's semi-space size when that is smaller", () => {
     expect(connectorHeapLimits(setup('modbus', 10), undefined).maxYoungGenerationSizeMb).toBe(3);
-    expect(connectorHeapLimits(setup('opcua', 10), undefined).maxYoungGenerationSizeMb).toBe(12);
-    expect(connectorHeapLimits(setup('opcua', 10), 32).maxYoungGenerationSizeMb).toBe(12);
+    expect(connectorHeapLimits(setup('opcua', 10), undefined).maxYoungGenerationSizeMb).toBe(48);
+    expect(connectorHeapLimits(setup('opcua', 10), 32).maxYoungGenerationSizeMb).toBe(48);
     expect(connectorHeapLimits(setup('opcua', 10), 2).maxYoungGenerationSizeMb).toBe(6);
     expect(connectorHeapLimits(setup('modbus', 10), 1).maxYoungGenerationSizeMb).toBe(3);
   });
@@ -40,7 +40,7 @@ describe('connector heap limits', () => {
       const out = execFileSync(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
       return JSON.parse(out) as { main: number; worker: number };
     };
-    expect(probe(true)).toEqual({ main: 64, worker: 8 });
+    expect(probe(true)).toEqual({ main: 64, worker: 32 });
     // Without the release, V8 gives the worker the flag's size over its resourceLimits.
     expect(probe(false)).toEqual({ main: 64, worker: 64 });
   });
@@ -52,7 +52,7 @@ describe('connector heap limits', () => {
 
   it("gives a child process the same limits as node flags, and the gateway's node flags but its semi-space size", () => {
     expect(heapLimitFlags(connectorHeapLimits(setup('modbus', 10), undefined))).toEqual(['--max-semi-space-size=1', '--max-old-space-size=512']);
-    expect(heapLimitFlags(connectorHeapLimits(setup('opcua', 10), 32))).toEqual(['--max-semi-space-size=4', '--max-old-space-size=512']);
+    expect(heapLimitFlags(connectorHeapLimits(setup('opcua', 10), 32))).toEqual(['--max-semi-space-size=16', '--max-old-space-size=512']);
     expect(flagsButSemiSpace(['--max-semi-space-size=32', '--max-old-space-size=256', '--optimize-for-size'])).toEqual(['--max-old-space-size=256', '--optimize-for-size']);
   });
 });
