@@ -3,7 +3,8 @@
  * --config <file>`, waits for its "listener ready" log line, reads its CPU time and RSS from /proc, stops
  * it with SIGINT.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { launchGateway } from './gateway-process.ts';
 import { procField, processTreeCpuSeconds, readRssBytes } from './proc-cpu.ts';
@@ -29,28 +30,48 @@ export interface GatewayProcess {
   stop(graceMs: number): Promise<StopResult>;
 }
 
-function newestMtimeMs(dir: string, extension = '.ts'): { ms: number; file: string } {
-  let newest = { ms: 0, file: '' };
-  if (!existsSync(dir)) return newest;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+/** The TypeScript sources under `dir` (declaration files aside), recursively. */
+function sources(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    const found = entry.isDirectory() ? newestMtimeMs(full, extension) : entry.name.endsWith(extension) ? { ms: statSync(full).mtimeMs, file: full } : newest;
-    if (found.ms > newest.ms) newest = found;
-  }
-  return newest;
+    if (entry.isDirectory()) return sources(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+  });
+}
+
+/** The folders `npm run build` compiles (tsconfig.build.json's include). */
+const BUILT_FOLDERS = ['src', 'connectors', 'shared', 'schemas'];
+
+/** Each source the last build compiled, by absolute path, with the hash of its text (tsc's build info). */
+function builtVersions(repoRoot: string): Map<string, string> | undefined {
+  const distDir = path.join(repoRoot, 'dist');
+  const file = path.join(distDir, '.tsbuildinfo');
+  if (!existsSync(file)) return undefined;
+  const info = JSON.parse(readFileSync(file, 'utf8')) as { fileNames?: string[]; fileInfos?: Array<string | { version?: string }> };
+  const versions = new Map<string, string>();
+  info.fileNames?.forEach((name, index) => {
+    const entry = info.fileInfos?.[index];
+    const version = typeof entry === 'string' ? entry : entry?.version;
+    if (version !== undefined) versions.set(path.resolve(distDir, name), version);
+  });
+  return versions;
 }
 
 /**
- * bin/uns-gateway.js runs the built dist/ (`npm run build`). Returns a warning when dist/ is missing
- * or older than a source file, since the benchmark would then measure other code than the tree's.
+ * bin/uns-gateway.js runs the built dist/ (`npm run build`). Returns a warning when dist/ is missing or
+ * a source's text is not the one the last build compiled (tsc records a SHA-256 of each), since the
+ * benchmark would then measure other code than the tree's. By content, not time: an incremental build
+ * rewrites only the outputs of what changed, and a file touched back to the same text needs no build.
  */
 export function distWarning(repoRoot: string): string | undefined {
-  const cli = path.join(repoRoot, 'dist', 'src', 'cli.js');
-  if (!existsSync(cli)) return 'dist/ is missing: run `npm run build` first';
-  // An incremental build rewrites only what changed: the newest output is when it last ran.
-  const built = newestMtimeMs(path.join(repoRoot, 'dist', 'src'), '.js').ms;
-  const newest = ['src', 'connectors', 'schemas'].map((d) => newestMtimeMs(path.join(repoRoot, d))).reduce((a, b) => (b.ms > a.ms ? b : a));
-  if (newest.ms > built) return `dist/ was built before ${path.relative(repoRoot, newest.file)} changed: the gateway runs the older build (npm run build)`;
+  const built = builtVersions(repoRoot);
+  if (!existsSync(path.join(repoRoot, 'dist', 'src', 'cli.js')) || !built) return 'dist/ is missing: run `npm run build` first';
+  for (const source of BUILT_FOLDERS.flatMap((folder) => sources(path.join(repoRoot, folder)))) {
+    if (built.get(source) !== createHash('sha256').update(readFileSync(source, 'utf8')).digest('hex')) {
+      return `dist/ was built before ${path.relative(repoRoot, source)} changed: the gateway runs the older build (npm run build)`;
+    }
+  }
   return undefined;
 }
 
