@@ -1,14 +1,15 @@
 /**
  * Child process of bench:opcua: the bare-client baseline. A node-opcua client with one session and
  * one subscription, monitored items created in batches with exactly the subscription and monitoring
- * parameters of the gateway's connector (connectors/opcua/subscription-settings.ts); each data change
+ * parameters of the gateway's connector (connectors/opcua/subscription-settings.ts) and its transport
+ * settings (connectors/opcua/session.ts); each data change
  * notification is counted as a change (item, tick) and nothing else is done with it.
  *
  * Started as `node --import tsx bench/opcua/baseline-process.ts` with an IPC channel; not a CLI.
  */
 import { AttributeIds, MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy, TimestampsToReturn, type ClientSession } from 'node-opcua';
 import { monitoringParameters, subscriptionRequest } from '../../connectors/opcua/subscription-settings.ts';
-import { operationLimits } from '../../connectors/opcua/session.ts';
+import { CLIENT_TRANSPORT, operationLimits } from '../../connectors/opcua/session.ts';
 import { ChangeTracker, type PhaseTally } from './change-tally.ts';
 import { BASELINE_APPLICATION, type BaselineCounts, type BaselineSetup, type BaselineToParent, type ParentToBaseline, type TallySummary } from './baseline-protocol.ts';
 
@@ -38,6 +39,7 @@ async function start(setup: BaselineSetup): Promise<void> {
     clientCertificateManager: manager,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
     keepSessionAlive: false,
+    transportSettings: CLIENT_TRANSPORT,
   });
   await client.connect(setup.endpoint);
   const s = await client.createSession();

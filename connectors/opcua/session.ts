@@ -20,6 +20,15 @@ export async function certificateManager(pkiDir: string, autoAccept: boolean): P
   return manager;
 }
 
+/**
+ * The largest chunk the client offers to send, the common server default. node-opcua allocates one whole
+ * chunk of the negotiated size for every request, a 100-byte Publish included, and by default offers
+ * 640 KB (a node-opcua server takes up to 512 KB): some 50 MB/s of buffers at 100 publishes a second, for
+ * which V8 ran a full collection about every second (bench:opcua, README "Memory"). A larger request goes
+ * in several chunks.
+ */
+export const CLIENT_TRANSPORT = Object.freeze({ sendBufferSize: 64 * 1024 });
+
 export function createClient(device: OpcuaDeviceConfig, manager: OPCUACertificateManager): OPCUAClient {
   return OPCUAClient.create({
     applicationName: 'uns-gateway',
@@ -31,6 +40,7 @@ export function createClient(device: OpcuaDeviceConfig, manager: OPCUACertificat
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
     keepSessionAlive: false,
     requestedSessionTimeout: device.sessionTimeoutMs,
+    transportSettings: CLIENT_TRANSPORT,
   });
 }
 

@@ -39,6 +39,8 @@ export interface OpcuaTestServer {
   set(name: string, value: unknown): void;
   get(name: string): unknown;
   sessionCount(): number;
+  /** The send buffer size each client offered in its Hello, in order of connection. */
+  helloSendBufferSizes(): number[];
   /** Nodes in each call of this service the server received so far, in order. */
   callSizes(service: RecordedService): number[];
   stop(): Promise<void>;
@@ -58,6 +60,7 @@ export type RecordedService = keyof typeof RECORDED;
  */
 export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise<OpcuaTestServer> {
   const manager = new OPCUACertificateManager({ rootFolder: join(options.pkiDir, 'server'), automaticallyAcceptUnknownCertificate: true });
+  const hellos: number[] = [];
   await manager.initialize();
   const server = new OPCUAServer({
     port: options.port ?? 0,
@@ -72,6 +75,13 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
           userManager: { isValidUser: (user: string, password: string) => user === 'operator' && password === 'op-secret' },
         }
       : {}),
+    // Accepts the buffer sizes a client offers, as node-opcua's server does up to 512 KB.
+    transportSettings: {
+      adjustTransportLimits: (hello) => {
+        hellos.push(hello.sendBufferSize);
+        return { ...hello };
+      },
+    },
     serverCapabilities: {
       operationLimits: {
         maxMonitoredItemsPerCall: options.maxItemsPerCall ?? 1000,
@@ -130,6 +140,7 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
     },
     get: (name) => variables.get(name)?.variable.readValue().value.value,
     sessionCount: () => server.engine.currentSessionCount,
+    helloSendBufferSizes: () => [...hellos],
     callSizes: (service) => calls.get(service) ?? [],
     stop: async () => {
       await server.shutdown(0);

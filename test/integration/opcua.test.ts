@@ -100,6 +100,11 @@ describe('OPC UA server → namespace', () => {
     expect(inbox.messages.find((m) => m.topic.endsWith('/energy'))?.payload).toMatch(/^\{"value":9007199254740993,/);
   });
 
+  it("offers the server 64 KB send chunks, not node-opcua's 640 KB (a whole chunk is allocated per request)", () => {
+    expect(server.helloSendBufferSizes().length).toBeGreaterThan(0);
+    expect([...new Set(server.helloSendBufferSizes())]).toEqual([64 * 1024]);
+  });
+
   it('takes the source timestamp and follows changes', async () => {
     const sub = await pool.connect(gw.url());
     const inbox = new Inbox(sub);
