@@ -19,7 +19,8 @@ export const opcuaProtocol: ProtocolDescriptor<OpcuaDeviceConfig> = {
   sourceTagKeys: ['deadband', 'unit'],
   // V8's own size. node-opcua's decoded notifications live for tens of milliseconds: at 4 or 8 MB they
   // survived two collections and went through the old generation, which cost this thread and the GC helper
-  // threads about twice the CPU per value (bench:opcua, README "Memory").
+  // threads about twice the CPU per value. It costs RSS under heavy load (bench:opcua, README "Memory" and
+  // "Not met yet").
   semiSpaceMb: 16,
   withDataPaths(device, resolve) {
     const identity =

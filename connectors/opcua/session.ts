@@ -86,7 +86,7 @@ export async function operationLimits(session: ClientSession): Promise<Operation
  * response, or decoded results kept across calls, did that at startup, and every notification decoded
  * later went through the old generation: twice the connector thread's CPU per value (bench:opcua).
  */
-export const SETUP_BATCH = 1000;
+const SETUP_BATCH = 1000;
 
 /**
  * `call` on consecutive slices of at most `limit` items (0: no limit) and SETUP_BATCH, its results
