@@ -40,7 +40,6 @@ const DOLLAR = 0x24;
  */
 export function queuedQos(subs: ReadonlyArray<{ clientId: string; qos?: number }>, messageQos: number): Map<string, number> {
   const granted = new Map<string, number>();
-  for (const { clientId, qos } of subs) granted.set(clientId, Math.max(granted.get(clientId) ?? 0, qos ?? messageQos));
-  for (const [clientId, qos] of granted) granted.set(clientId, Math.min(qos, messageQos));
+  for (const { clientId, qos } of subs) granted.set(clientId, Math.max(granted.get(clientId) ?? 0, Math.min(qos ?? messageQos, messageQos)));
   return granted;
 }

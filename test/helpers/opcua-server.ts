@@ -126,7 +126,10 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
     const service = request.schema.name.replace(/Request$/, '');
     const field = (RECORDED as Record<string, string>)[service];
     const nodes = field === undefined ? undefined : (request as unknown as Record<string, unknown>)[field];
-    if (Array.isArray(nodes)) calls.set(service, [...(calls.get(service) ?? []), nodes.length]);
+    if (!Array.isArray(nodes)) return;
+    const sizes = calls.get(service) ?? [];
+    sizes.push(nodes.length);
+    calls.set(service, sizes);
   });
   await server.start();
   const endpoint = server.getEndpointUrl();
@@ -141,7 +144,7 @@ export async function startOpcuaServer(options: OpcuaTestServerOptions): Promise
     get: (name) => variables.get(name)?.variable.readValue().value.value,
     sessionCount: () => server.engine.currentSessionCount,
     helloSendBufferSizes: () => [...hellos],
-    callSizes: (service) => calls.get(service) ?? [],
+    callSizes: (service) => [...(calls.get(service) ?? [])],
     stop: async () => {
       await server.shutdown(0);
       await manager.dispose();
