@@ -81,8 +81,15 @@ export class SampleDecoder {
   private readonly ids: string[] = [];
   private readonly units: Array<string | undefined> = [];
 
+  /**
+   * `known` gives, for a tag id, the very string the main thread keys that tag by, if it has one. Samples then
+   * carry that string, and each map lookup of their tag compares references rather than characters; a string
+   * cloned from the connector would be a copy. Any other id is used as it came.
+   */
+  constructor(private readonly known: (id: string) => string | undefined = () => undefined) {}
+
   decode(batch: SampleBatch): Sample[] {
-    for (const [number, id] of batch.names) this.ids[number] = id;
+    for (const [number, id] of batch.names) this.ids[number] = this.known(id) ?? id;
     const { count, columns } = batch;
     const at = layout(count);
     const values = new Float64Array(columns, at.values, count);

@@ -190,6 +190,7 @@ export async function startGateway(config: LoadedConfig, log: Logger): Promise<G
       samples: (samples) => northbound.onSamples(samples),
       status: (report) => northbound.onStatus(report),
       stats: (reports) => ops?.devices?.onStats(reports),
+      knownTagId: (id) => publisher.knownTagId(id),
     },
     log.child({ module: 'connectors' }),
   );

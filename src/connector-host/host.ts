@@ -24,6 +24,8 @@ export interface HostEvents {
   status(report: DeviceStatusReport): void;
   /** Devices' read counts, at most once a second per worker (for the metrics). */
   stats?(reports: DeviceStats[]): void;
+  /** The string the samples' consumers key a tag id by, for the samples to carry (see SampleDecoder). */
+  knownTagId?(id: string): string | undefined;
 }
 
 /** Devices that share a worker. */
@@ -164,7 +166,7 @@ export class ConnectorHost {
   private spawn(slot: WorkerSlot): void {
     const worker = spawnConnector(slot.setup, slot.isolation, connectorHeapLimits(slot.setup));
     slot.worker = worker;
-    const samples = new SampleDecoder();
+    const samples = new SampleDecoder((id) => this.events.knownTagId?.(id));
     worker.onMessage((message) => this.onMessage(slot, worker, message, samples));
     worker.onError((error) => this.log.error({ worker: slot.key, err: error.message }, 'connector failed'));
     worker.onExit((code) => {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { SubValue } from 'qlobber/aedes/qlobber-sub.js';
 import { queuedQos } from '../broker/granted-qos.ts';
 import type { Logger } from '../log.ts';
 import { BatchWriter } from './batch-writer.ts';
@@ -29,6 +30,15 @@ export interface SqlitePersistenceOptions {
 
 /** How long an accepted publish may stay unrouted before its journal entry counts as abandoned. */
 const JOURNAL_MAX_AGE_MS = 10_000;
+
+/**
+ * The settled answers of the calls aedes makes for every QoS 1/2 publish when there is nothing to wait for
+ * (no persistent session subscribes): shared rather than a promise per call, as an async method would make.
+ */
+const DONE: Promise<void> = Promise.resolve();
+const NONE: SubValue[] = [];
+Object.freeze(NONE);
+const NO_SUBSCRIPTIONS = Promise.resolve(NONE);
 
 function noSuchPacket(): Error {
   return new Error('no such packet');
@@ -103,8 +113,13 @@ export class SqlitePersistence {
   private readonly holdsFor = (packet: StoredPacket): number =>
     (this.subscriptions.matching(packet.topic).length > 0 ? 1 : 0) + (this.forwarded(packet.topic) ? 1 : 0);
 
-  async storeRetained(packet: StoredPacket): Promise<void> {
-    this.retained.store(packet, this.journal.covers(packet));
+  storeRetained(packet: StoredPacket): Promise<void> {
+    try {
+      this.retained.store(packet, this.journal.covers(packet));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return DONE;
   }
 
   createRetainedStream(pattern: string): Readable {
@@ -131,7 +146,11 @@ export class SqlitePersistence {
     return { subsCount: this.subscriptions.subscriptionsCount, clientsCount: this.subscriptions.clientsCount };
   }
 
-  async subscriptionsByTopic(topic: string) {
+  subscriptionsByTopic(topic: string): Promise<SubValue[]> {
+    return this.subscriptions.subscriptionsCount === 0 ? NO_SUBSCRIPTIONS : this.matchingSubscriptions(topic);
+  }
+
+  private async matchingSubscriptions(topic: string): Promise<SubValue[]> {
     return this.subscriptions.matching(topic);
   }
 
@@ -148,10 +167,17 @@ export class SqlitePersistence {
    * holds what is in flight to a connected one), at the highest QoS granted to that session's matching filters
    * when it is lower than the packet's [MQTT-3.8.4-6]: aedes replays the queue at the QoS it was stored with.
    */
-  async outgoingEnqueueCombi(subs: Array<{ clientId: string; qos?: number }>, packet: StoredPacket): Promise<void> {
-    const qos = queuedQos(subs, packet.qos);
-    for (const { clientId } of subs) this.outgoing.enqueue(clientId, packet, qos.get(clientId));
-    this.journal.settle(packet);
+  outgoingEnqueueCombi(subs: Array<{ clientId: string; qos?: number }>, packet: StoredPacket): Promise<void> {
+    try {
+      if (subs.length > 0) {
+        const qos = queuedQos(subs, packet.qos);
+        for (const { clientId } of subs) this.outgoing.enqueue(clientId, packet, qos.get(clientId));
+      }
+      this.journal.settle(packet);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return DONE;
   }
 
   async outgoingUpdate(client: ClientRef, packet: StoredPacket): Promise<void> {

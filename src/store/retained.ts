@@ -21,11 +21,13 @@ interface RetainedEntry {
   bytes: string;
   /** When it was stored: its number among all stores since the open (1 for the first; 0 for one loaded at open). */
   seq: number;
+  /** Its topic waits in `dirty` (or in the slice taken from it) for a deferred write: no set operation per value. */
+  deferred: boolean;
 }
 
 function entryOf(packet: StoredPacket, seq: number): RetainedEntry {
   // A spread that overrides the payload is V8's fast object clone: a rest pattern without it took 6 times longer.
-  return { fields: { ...packet, payload: undefined }, bytes: packet.payload.toString('latin1'), seq };
+  return { fields: { ...packet, payload: undefined }, bytes: packet.payload.toString('latin1'), seq, deferred: false };
 }
 
 /** The same fields as the entry's, so the packet can take its place. */
@@ -105,17 +107,30 @@ export class RetainedStore {
     const topic = packet.topic;
     const cleared = packet.payload.length === 0;
     this.stores++;
+    let entry: RetainedEntry | undefined;
     if (cleared) this.byTopic.delete(topic);
     else {
-      const entry = this.byTopic.get(topic);
-      if (entry === undefined || !refresh(entry, packet, this.stores)) this.byTopic.set(topic, entryOf(packet, this.stores));
+      entry = this.byTopic.get(topic);
+      if (entry !== undefined && entry.seq === 0) {
+        // Loaded at open, it is keyed by a string read from the database. Keyed again by the one handed in now (a
+        // tag's topic, the same string at each of its values), a lookup compares references, not characters.
+        this.byTopic.delete(topic);
+        this.byTopic.set(topic, entry);
+      }
+      if (entry === undefined || !refresh(entry, packet, this.stores)) {
+        entry = entryOf(packet, this.stores);
+        this.byTopic.set(topic, entry);
+      }
     }
     if (urgent) {
       this.dirty.delete(topic);
       this.stageWrite(topic);
       return;
     }
-    this.dirty.add(topic);
+    if (entry?.deferred !== true) {
+      this.dirty.add(topic);
+      if (entry) entry.deferred = true;
+    }
     if (!this.deferTimer) this.defer(this.deferMs);
   }
 
@@ -170,6 +185,7 @@ export class RetainedStore {
       this.writer.stage(() => this.remove.run(topic));
       return;
     }
+    entry.deferred = false;
     const { seq } = entry;
     this.writer.stage(() => {
       // A later store of the same topic in this batch supersedes this one.

@@ -9,6 +9,8 @@ import { decodeValuePayload, encodeValuePayload, requalify } from './payload.ts'
 
 /** One per tag, kept flat: with 10,000 tags every field counts. */
 interface TagState {
+  /** The tag id string `states` holds this state by: the tag's id when it was first placed. */
+  readonly key: string;
   tag: NamespaceTag;
   heartbeatMs: number | undefined;
   /** Last value read with good quality: what a bad sample keeps publishing. */
@@ -115,6 +117,11 @@ export class NamespacePublisher implements NorthboundConsumer {
     // Held, not published: the first reading after a start is always published, with a fresh timestamp.
     state.held = payload;
     return true;
+  }
+
+  /** The string this publisher keys tag `id` by, while it has the tag: samples that carry it are found by reference. */
+  knownTagId(id: string): string | undefined {
+    return this.states.get(id)?.key;
   }
 
   onSamples(samples: readonly Sample[]): void {
@@ -252,6 +259,7 @@ export class NamespacePublisher implements NorthboundConsumer {
 
 function freshState(tag: NamespaceTag, heartbeatS: number | undefined): TagState {
   return {
+    key: tag.id,
     tag,
     heartbeatMs: heartbeatS === undefined ? undefined : heartbeatS * 1000,
     lastGood: null,

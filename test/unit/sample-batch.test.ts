@@ -50,6 +50,21 @@ describe('sample batches', () => {
     expect(firstDecoded).toEqual(samples.slice(0, 2));
   });
 
+  it('asks once per tag for the id string the main thread keys it by, and keeps an id nobody knows as it came', () => {
+    const asked: string[] = [];
+    const known = new Map([['plc1/speed', 'plc1/speed']]);
+    const decoder = new SampleDecoder((id) => {
+      asked.push(id);
+      return known.get(id);
+    });
+    const encoder = new SampleEncoder();
+    const first = decoder.decode(post(encoder.encode(samples.slice(0, 2))));
+    const second = decoder.decode(post(encoder.encode(samples.slice(0, 3))));
+    expect(asked).toEqual(['plc1/speed', 'plc1/count', 'plc1/running']);
+    expect(first.map((sample) => sample.tagId)).toEqual(['plc1/speed', 'plc1/count']);
+    expect(second).toEqual(samples.slice(0, 3));
+  });
+
   it('refuses a batch naming a tag it was never told of (a decoder of another connector)', () => {
     const encoder = new SampleEncoder();
     encoder.encode(samples.slice(0, 1));

@@ -172,6 +172,57 @@ describe('retained values', () => {
     }
   });
 
+  it('writes a value stored while its topic waits in a slice at that slice, and one stored after its write at the next deferral', async () => {
+    vi.useFakeTimers();
+    try {
+      const p = open();
+      const store = (i: number, value: string) => p.storeRetained({ cmd: 'publish', topic: `plant/a/b/t${i}`, payload: Buffer.from(value), qos: 0, retain: true });
+      for (let i = 0; i < 1500; i++) await store(i, 'first');
+      const written = (): Map<string, string> => {
+        p.writer.flush();
+        return new Map(rows(p).map((r) => [r.topic, r.payload.toString()]));
+      };
+      const changes = (): number => (p.writer['db'].prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(written().size).toBe(1000);
+      await store(1200, 'second');
+      await store(0, 'second');
+      const before = changes();
+      await vi.advanceTimersByTimeAsync(50);
+      const afterSlice = written();
+      // The second slice, each row once, its waiting topic with its latest value; the topic written already waits for the next deferral.
+      expect(changes() - before).toBe(500);
+      expect([afterSlice.size, afterSlice.get('plant/a/b/t1200'), afterSlice.get('plant/a/b/t0')]).toEqual([1500, 'second', 'first']);
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(written().get('plant/a/b/t0')).toBe('second');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('updates a value loaded at open in place: one row, the latest value, streamed once', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'uns-retained-'));
+    try {
+      const file = path.join(dir, 'gateway.db');
+      const persist = (at: string) => new SqlitePersistence({ db: openDatabase(at, 'full'), log: createLogger('silent'), maxQueuedPerClient: 100, ownsDatabase: true });
+      const first = persist(file);
+      for (const tag of ['t1', 't2', 't3']) await first.storeRetained({ cmd: 'publish', topic: `plant/a/b/${tag}`, payload: Buffer.from('old'), qos: 0, retain: true });
+      first.retained.writeDeferred();
+      await first.destroy();
+      const p = (persistence = persist(file));
+      for (const value of ['new', 'newer']) await p.storeRetained({ cmd: 'publish', topic: 'plant/a/b/t2', payload: Buffer.from(value), qos: 0, retain: true });
+      expect(p.retained.size).toBe(3);
+      const streamed: string[] = [];
+      for await (const packet of p.createRetainedStream('plant/#')) streamed.push(`${(packet as StoredPacket).topic}=${(packet as StoredPacket).payload.toString()}`);
+      expect(streamed.sort()).toEqual(['plant/a/b/t1=old', 'plant/a/b/t2=newer', 'plant/a/b/t3=old']);
+      p.retained.writeDeferred();
+      p.writer.flush();
+      expect(rows(p).map((r) => `${r.topic}=${r.payload.toString()}`).sort()).toEqual(['plant/a/b/t1=old', 'plant/a/b/t2=newer', 'plant/a/b/t3=old']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("takes a topic's next value in place, and no field of the last value stays when the next has other fields", async () => {
     const p = open();
     const topic = 'plant/a/b/t';
