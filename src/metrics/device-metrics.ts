@@ -68,14 +68,14 @@ export class DeviceMetrics implements NorthboundConsumer, WriteObserver {
   }
 
   onSamples(samples: readonly Sample[]): void {
-    let device = '';
+    // A batch is mostly one device's: a tag id is only checked for its device's prefix, with no string cut per sample.
+    let prefix = '';
     let counts: DeviceCounts | undefined;
     for (const sample of samples) {
-      // A batch is mostly one device's.
-      const name = deviceOfTagId(sample.tagId);
-      if (counts === undefined || name !== device) {
-        device = name;
-        counts = this.device(name);
+      if (counts === undefined || !sample.tagId.startsWith(prefix)) {
+        const device = deviceOfTagId(sample.tagId);
+        prefix = `${device}/`;
+        counts = this.device(device);
       }
       counts.samples++;
     }
