@@ -1,9 +1,9 @@
 /**
  * Main-thread cost of one tag value: sample batches (encoded and posted over a MessageChannel, as a connector
  * thread sends them) → the decoder → the northbound consumers and the namespace publisher → aedes → the
- * retained store → one QoS 0 subscriber on a raw socket that only counts bytes. 10,000 tags, bursts of 1,000 values every 20 ms; the gateway runs in this process, its
- * connector (a Modbus device on a closed port) idle. Prints process CPU per value for the SQLite store
- * and for aedes' memory persistence, the baseline.
+ * retained store → one QoS 0 subscriber on a raw socket that only counts bytes. 10,000 tags, bursts of 1,000
+ * values every 20 ms; the gateway runs in this process, its connector (a Modbus device on a closed port)
+ * idle. Prints process CPU per value for the SQLite store and for aedes' memory persistence, the baseline.
  *
  *   node --import tsx bench/namespace/main.ts
  */
