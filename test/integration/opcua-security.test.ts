@@ -1,21 +1,14 @@
 import { DataType } from 'node-opcua';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { ClientPool, Inbox, sleep } from '../helpers/mqtt.ts';
-import { startOpcuaServer, type OpcuaTestServer } from '../helpers/opcua-server.ts';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
+import { Inbox, sleep } from '../helpers/mqtt.ts';
+import { useOpcuaGateway } from '../helpers/opcua-gateway.ts';
+import { startOpcuaServer } from '../helpers/opcua-server.ts';
 import { validateCommandOutput } from '../helpers/validate.ts';
 
-let dir: TempDir;
-let server: OpcuaTestServer;
-let gw: TestGateway;
-const pool = new ClientPool();
-
-beforeAll(async () => {
-  dir = makeTempDir();
-  server = await startOpcuaServer({ pkiDir: dir.path, secure: true, variables: [{ name: 'Level', dataType: DataType.Double, value: 3.5 }] });
-  gw = await startTestGateway({
+const opc = useOpcuaGateway(
+  (dir) => ({ pkiDir: dir.path, secure: true, variables: [{ name: 'Level', dataType: DataType.Double, value: 3.5 }] }),
+  (server) => ({
     mappings: {
       'secure.yaml': `devices:
   - name: secure-plc
@@ -33,19 +26,12 @@ beforeAll(async () => {
       - { name: level, nodeId: "ns=1;s=Plant.Level", unit: m }
 `,
     },
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await pool.endAll();
-  await gw?.stop();
-  await server?.stop();
-  dir?.remove();
-});
+  }),
+);
 
 describe('OPC UA security', () => {
   it('refuses an untrusted server certificate naming its thumbprint and the command, then works once trusted (SignAndEncrypt, Basic256Sha256, username)', async () => {
-    const sub = await pool.connect(gw.url());
+    const sub = await opc.pool.connect(opc.gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync(['_gateway/test-gw/devices/secure-plc/status', 'plant/tanks/tank-1/level'], { qos: 1 });
     const deadline = Date.now() + 20_000;
@@ -58,7 +44,7 @@ describe('OPC UA security', () => {
     expect(match?.[1]).toBe(match?.[2]);
     expect(inbox.messages.some((m) => m.topic.endsWith('/level') && m.payload.includes('"good"'))).toBe(false);
 
-    const config = `${gw.dir.path}/gateway.yaml`;
+    const config = `${opc.gw.dir.path}/gateway.yaml`;
     const listed = await runCli(['pki', 'list', '--config', config]);
     expect(listed.stdout).toContain(`rejected  ${match?.[1]}`);
     const trusted = await runCli(['pki', 'trust', match?.[1] ?? '', '--config', config]);
@@ -69,14 +55,14 @@ describe('OPC UA security', () => {
     while (!inbox.messages.some((m) => m.topic.endsWith('/level') && m.payload.includes('"good"')) && Date.now() < connected) await sleep(100);
     const level = inbox.messages.find((m) => m.topic.endsWith('/level') && m.payload.includes('"good"'));
     expect(JSON.parse(level?.payload ?? '{}')).toMatchObject({ value: 3.5, quality: 'good', unit: 'm' });
-    expect(server.sessionCount()).toBe(1);
+    expect(opc.server.sessionCount()).toBe(1);
   }, 60_000);
 });
 
 describe('uns-gateway browse', () => {
   it('prints the tree, and a --yaml mapping that passes validate', async () => {
     const plain = await startOpcuaServer({
-      pkiDir: `${dir.path}/plain`,
+      pkiDir: `${opc.dir.path}/plain`,
       variables: [
         { name: 'Flow rate', dataType: DataType.Double, value: 1 },
         { name: 'set', dataType: DataType.Int32, value: 2 },
@@ -93,7 +79,7 @@ describe('uns-gateway browse', () => {
       expect(yaml.stdout).toContain('name: Plant/Flow-rate');
       expect(yaml.stdout).toContain('name: Plant/set-value');
       expect(yaml.stdout).toContain('name: Plant/Status');
-      const { code, stdout } = await validateCommandOutput(dir, yaml.stdout);
+      const { code, stdout } = await validateCommandOutput(opc.dir, yaml.stdout);
       expect(code).toBe(0);
       expect(stdout).toContain(`site/area/opcua-127.0.0.1-${plain.port}/Plant/Flow-rate`);
     } finally {

@@ -1,9 +1,8 @@
 import { DataType } from 'node-opcua';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { ClientPool, Inbox } from '../helpers/mqtt.ts';
-import { startOpcuaServer, type OpcuaTestServer, type TestVariable } from '../helpers/opcua-server.ts';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
+import { describe, expect, it } from 'vitest';
+import { Inbox } from '../helpers/mqtt.ts';
+import { useOpcuaGateway } from '../helpers/opcua-gateway.ts';
+import type { TestVariable } from '../helpers/opcua-server.ts';
 import { until } from '../helpers/until.ts';
 
 const TAGS = 2500;
@@ -41,27 +40,14 @@ ${tags.join('\n')}
 `;
 }
 
-let dir: TempDir;
-let server: OpcuaTestServer;
-let gw: TestGateway;
-const pool = new ClientPool();
-
-beforeAll(async () => {
-  dir = makeTempDir();
-  server = await startOpcuaServer({ pkiDir: dir.path, variables: VARIABLES, maxItemsPerCall: SERVER_LIMIT });
-  gw = await startTestGateway({ mappings: { 'bulk.yaml': mapping(server.endpoint) } });
-}, 60_000);
-
-afterAll(async () => {
-  await pool.endAll();
-  await gw?.stop();
-  await server?.stop();
-  dir?.remove();
-});
+const opc = useOpcuaGateway(
+  (dir) => ({ pkiDir: dir.path, variables: VARIABLES, maxItemsPerCall: SERVER_LIMIT }),
+  (server) => ({ mappings: { 'bulk.yaml': mapping(server.endpoint) } }),
+);
 
 describe('OPC UA connector setup on a server that allows large calls', () => {
   it('reads, translates and monitors at most 1,000 nodes per call, and every tag arrives with its unit', async () => {
-    const sub = await pool.connect(gw.url());
+    const sub = await opc.pool.connect(opc.gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('plant/bulk/silo/+', { qos: 0 });
     const latest = new Map<string, { value: unknown; quality: string; unit?: string }>();
@@ -71,10 +57,10 @@ describe('OPC UA connector setup on a server that allows large calls', () => {
     }, OPCUA_WAIT_MS);
 
     // Browse paths first (1,100), then the EngineeringUnits of all 2,500 tags, none above 1,000.
-    expect(server.callSizes('TranslateBrowsePathsToNodeIds')).toEqual([1000, 100, 1000, 1000, 500]);
+    expect(opc.server.callSizes('TranslateBrowsePathsToNodeIds')).toEqual([1000, 100, 1000, 1000, 500]);
     // The operation limits (3 nodes), the 1,250 writable tags' DataType, then the 1,250 units found.
-    expect(server.callSizes('Read')).toEqual([3, 1000, 250, 1000, 250]);
-    expect(server.callSizes('CreateMonitoredItems')).toEqual([1000, 1000, 500]);
+    expect(opc.server.callSizes('Read')).toEqual([3, 1000, 250, 1000, 250]);
+    expect(opc.server.callSizes('CreateMonitoredItems')).toEqual([1000, 1000, 500]);
 
     expect(latest.get('v0')).toMatchObject({ value: 0, quality: 'good' });
     expect(latest.get('v0')?.unit).toBeUndefined();

@@ -1,10 +1,9 @@
 import { DataType } from 'node-opcua';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { ClientPool, Inbox, sleep, type Received } from '../helpers/mqtt.ts';
-import { startOpcuaServer, type OpcuaTestServer } from '../helpers/opcua-server.ts';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
+import { Inbox, sleep, type Received } from '../helpers/mqtt.ts';
+import { useOpcuaGateway } from '../helpers/opcua-gateway.ts';
+import { startOpcuaServer } from '../helpers/opcua-server.ts';
 import { until } from '../helpers/until.ts';
 
 const VARIABLES = [
@@ -33,10 +32,10 @@ const mapping = (endpoint: string) => `devices:
 ${VARIABLES.map((v, i) => `      - { name: ${TAGS[i]}, nodeId: "ns=1;s=Plant.${v.name}" }`).join('\n')}
 `;
 
-let dir: TempDir;
-let server: OpcuaTestServer;
-let gw: TestGateway;
-const pool = new ClientPool();
+const opc = useOpcuaGateway(
+  (dir) => ({ pkiDir: dir.path, variables: VARIABLES }),
+  (server) => ({ mappings: { 'values.yaml': mapping(server.endpoint) } }),
+);
 
 /** The latest payload text of each tag, by tag name. */
 function latest(messages: Received[]): Record<string, string> {
@@ -45,22 +44,9 @@ function latest(messages: Received[]): Record<string, string> {
   return out;
 }
 
-beforeAll(async () => {
-  dir = makeTempDir();
-  server = await startOpcuaServer({ pkiDir: dir.path, variables: VARIABLES });
-  gw = await startTestGateway({ mappings: { 'values.yaml': mapping(server.endpoint) } });
-}, 60_000);
-
-afterAll(async () => {
-  await pool.endAll();
-  await gw?.stop();
-  await server?.stop();
-  dir?.remove();
-});
-
 describe('OPC UA values as JSON', () => {
   it('publishes Float as the shortest decimal that reads back, ByteString as base64, a Matrix as nested arrays', async () => {
-    const sub = await pool.connect(gw.url());
+    const sub = await opc.pool.connect(opc.gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('plant/lab/bench/+', { qos: 1 });
     // On a timeout, the comparison below shows which tags came and what they carried.
@@ -78,13 +64,13 @@ describe('OPC UA values as JSON', () => {
   }, 40_000);
 
   it('follows a change of a matrix, and publishes an unchanged one once', async () => {
-    const sub = await pool.connect(gw.url());
+    const sub = await opc.pool.connect(opc.gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('plant/lab/bench/grid', { qos: 1 });
     await inbox.waitFor(1);
-    server.set('Grid', [6, 5, 4, 3, 2, 1]);
+    opc.server.set('Grid', [6, 5, 4, 3, 2, 1]);
     await until(() => inbox.messages.length >= 2, 10_000);
-    server.set('Grid', [6, 5, 4, 3, 2, 1]);
+    opc.server.set('Grid', [6, 5, 4, 3, 2, 1]);
     await sleep(500);
     expect(inbox.messages.map((m) => JSON.parse(m.payload).value)).toEqual([
       [
@@ -101,23 +87,23 @@ describe('OPC UA values as JSON', () => {
 
 describe('uns-gateway browse --yaml', () => {
   it('names the device after host and port, so that two servers on one host load side by side', async () => {
-    const other = await startOpcuaServer({ pkiDir: `${dir.path}/other`, variables: [{ name: 'Ratio', dataType: DataType.Float, value: 0.5 }] });
+    const other = await startOpcuaServer({ pkiDir: `${opc.dir.path}/other`, variables: [{ name: 'Ratio', dataType: DataType.Float, value: 0.5 }] });
     try {
       // Both at once: each browse is a CLI process of its own.
       const browsed = await Promise.all(
-        [server, other].map((peer) => runCli(['browse', peer.endpoint, '--root', 'ns=0;i=85', '--depth', '3', '--yaml'])),
+        [opc.server, other].map((peer) => runCli(['browse', peer.endpoint, '--root', 'ns=0;i=85', '--depth', '3', '--yaml'])),
       );
-      const files = [server, other].map((peer, i) => {
+      const files = [opc.server, other].map((peer, i) => {
         const { code, stdout, stderr } = browsed[i] ?? { code: null, stdout: '', stderr: '' };
         expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
         expect(stdout).toContain(`  - name: opcua-127.0.0.1-${peer.port}\n`);
-        return dir.write(`browse/mappings/${peer.port}.yaml`, stdout);
+        return opc.dir.write(`browse/mappings/${peer.port}.yaml`, stdout);
       });
-      const config = dir.write('browse/gateway.yaml', `id: check\nmappings:\n${files.map((file) => `  - ${file}`).join('\n')}\n`);
+      const config = opc.dir.write('browse/gateway.yaml', `id: check\nmappings:\n${files.map((file) => `  - ${file}`).join('\n')}\n`);
       const validated = await runCli(['validate', '--config', config]);
       expect(validated.stderr).toBe('');
       expect(validated.code).toBe(0);
-      expect(validated.stdout).toContain(`site/area/opcua-127.0.0.1-${server.port}/Plant/Ratio`);
+      expect(validated.stdout).toContain(`site/area/opcua-127.0.0.1-${opc.server.port}/Plant/Ratio`);
       expect(validated.stdout).toContain(`site/area/opcua-127.0.0.1-${other.port}/Plant/Ratio`);
     } finally {
       await other.stop();

@@ -1,9 +1,8 @@
 import { DataType } from 'node-opcua';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { ClientPool, Inbox, sleep, type Received } from '../helpers/mqtt.ts';
-import { startOpcuaServer, type OpcuaTestServer } from '../helpers/opcua-server.ts';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
+import { describe, expect, it } from 'vitest';
+import { Inbox, sleep, type Received } from '../helpers/mqtt.ts';
+import { useOpcuaGateway } from '../helpers/opcua-gateway.ts';
+import { startOpcuaServer } from '../helpers/opcua-server.ts';
 import { until } from '../helpers/until.ts';
 
 const VARIABLES = [
@@ -47,10 +46,12 @@ const mapping = (endpoint: string) => `devices:
 /** An OPC UA session takes seconds to set up on a loaded 2-core machine. */
 const OPCUA_WAIT_MS = 30_000;
 
-let dir: TempDir;
-let server: OpcuaTestServer;
-let gw: TestGateway;
-const pool = new ClientPool();
+const opc = useOpcuaGateway(
+  // The server allows 4 monitored items, node reads and browse-path translations per call: the gateway must
+  // look its 11 tags up (data types, units) and monitor them in batches.
+  (dir) => ({ pkiDir: dir.path, variables: VARIABLES, maxItemsPerCall: 4 }),
+  (server) => ({ mappings: { 'line.yaml': mapping(server.endpoint) }, extra: 'access:\n  anonymousWrite: true\n' }),
+);
 
 function latest(messages: Received[]): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
@@ -58,24 +59,9 @@ function latest(messages: Received[]): Record<string, Record<string, unknown>> {
   return out;
 }
 
-beforeAll(async () => {
-  dir = makeTempDir();
-  // The server allows 4 monitored items, node reads and browse-path translations per call: the gateway must
-  // look its 11 tags up (data types, units) and monitor them in batches.
-  server = await startOpcuaServer({ pkiDir: dir.path, variables: VARIABLES, maxItemsPerCall: 4 });
-  gw = await startTestGateway({ mappings: { 'line.yaml': mapping(server.endpoint) }, extra: 'access:\n  anonymousWrite: true\n' });
-}, 60_000);
-
-afterAll(async () => {
-  await pool.endAll();
-  await gw?.stop();
-  await server?.stop();
-  dir?.remove();
-});
-
 describe('OPC UA server → namespace', () => {
   it('publishes scalar and array values in batches within the server limit, and a missing node as that tag alone bad', async () => {
-    const sub = await pool.connect(gw.url());
+    const sub = await opc.pool.connect(opc.gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('plant/line2/filler/+', { qos: 1 });
     await until(() => Object.keys(latest(inbox.messages)).length === 11, OPCUA_WAIT_MS);
@@ -101,17 +87,17 @@ describe('OPC UA server → namespace', () => {
   });
 
   it("offers the server 64 KB send chunks, not node-opcua's 640 KB (a whole chunk is allocated per request)", () => {
-    expect(server.helloSendBufferSizes().length).toBeGreaterThan(0);
-    expect([...new Set(server.helloSendBufferSizes())]).toEqual([64 * 1024]);
+    expect(opc.server.helloSendBufferSizes().length).toBeGreaterThan(0);
+    expect([...new Set(opc.server.helloSendBufferSizes())]).toEqual([64 * 1024]);
   });
 
   it('takes the source timestamp and follows changes', async () => {
-    const sub = await pool.connect(gw.url());
+    const sub = await opc.pool.connect(opc.gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('plant/line2/filler/pressure', { qos: 1 });
     await inbox.waitFor(1);
     const before = Date.now();
-    server.set('Pressure', 5.5);
+    opc.server.set('Pressure', 5.5);
     await until(() => inbox.messages.some((m) => JSON.parse(m.payload).value === 5.5), OPCUA_WAIT_MS);
     const changed = JSON.parse(inbox.messages.at(-1)?.payload ?? '{}') as { timestamp: number };
     expect(changed.timestamp).toBeGreaterThanOrEqual(before - 5);
@@ -121,7 +107,7 @@ describe('OPC UA server → namespace', () => {
 
 describe('OPC UA write-back', () => {
   async function set(tag: string, payload: string) {
-    const client = await pool.connect(gw.url());
+    const client = await opc.pool.connect(opc.gw.url());
     const inbox = new Inbox(client);
     await client.subscribeAsync(`plant/line2/filler/${tag}/set/result`, { qos: 1 });
     await client.publishAsync(`plant/line2/filler/${tag}/set`, payload, { qos: 1 });
@@ -131,7 +117,7 @@ describe('OPC UA write-back', () => {
 
   it('coerces to the node DataType, writes, reads back', async () => {
     expect(await set('setpoint', '{"value": 42, "id": "ua-1"}')).toEqual({ ok: true, id: 'ua-1', value: 42, timestamp: expect.any(Number) });
-    expect(server.get('Setpoint')).toBe(42);
+    expect(opc.server.get('Setpoint')).toBe(42);
   });
 
   it('refuses out of range, non-integers for Int16, non-writable tags, and reports the server StatusCode', async () => {
@@ -141,22 +127,22 @@ describe('OPC UA write-back', () => {
     const locked = await set('locked', '5');
     expect(locked).toMatchObject({ ok: false, error: { code: 'UNS_ERR_OPCUA_STATUS' } });
     expect((locked.error as { message: string }).message).toMatch(/^the server refused the write: BadNotWritable/);
-    expect(server.get('Setpoint')).toBe(42);
-    expect(server.get('Locked')).toBe(1);
+    expect(opc.server.get('Setpoint')).toBe(42);
+    expect(opc.server.get('Locked')).toBe(1);
   });
 });
 
 describe('OPC UA server restart', () => {
   it('resumes every tag on a new session, publishes bad once per tag, and leaves one session on the server', async () => {
-    const sub = await pool.connect(gw.url());
+    const sub = await opc.pool.connect(opc.gw.url());
     const inbox = new Inbox(sub);
     await sub.subscribeAsync('plant/line2/filler/+', { qos: 1 });
     await until(() => Object.keys(latest(inbox.messages)).length === 11, OPCUA_WAIT_MS);
-    const port = server.port;
+    const port = opc.server.port;
     const mark = inbox.messages.length;
-    await server.stop();
+    await opc.server.stop();
     await sleep(1500);
-    server = await startOpcuaServer({ pkiDir: dir.path, variables: VARIABLES.map((v) => (v.name === 'Pressure' ? { ...v, value: 6.75 } : v)), port, maxItemsPerCall: 4 });
+    opc.server = await startOpcuaServer({ pkiDir: opc.dir.path, variables: VARIABLES.map((v) => (v.name === 'Pressure' ? { ...v, value: 6.75 } : v)), port, maxItemsPerCall: 4 });
     await until(() => inbox.messages.slice(mark).some((m) => m.topic.endsWith('/pressure') && JSON.parse(m.payload).value === 6.75), 20_000);
     await sleep(500);
     const after = inbox.messages.slice(mark);
@@ -168,8 +154,8 @@ describe('OPC UA server restart', () => {
       Object.fromEntries([...badPerTag.keys()].map((topic) => [topic, topic.endsWith('/ghost') ? 2 : 1])),
     );
     expect(badPerTag.size).toBe(11);
-    await until(() => server.sessionCount() === 1, OPCUA_WAIT_MS);
+    await until(() => opc.server.sessionCount() === 1, OPCUA_WAIT_MS);
     await sleep(1000);
-    expect(server.sessionCount()).toBe(1);
+    expect(opc.server.sessionCount()).toBe(1);
   }, 60_000);
 });

@@ -1,12 +1,9 @@
 import { DataType } from 'node-opcua';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../src/sparkplug/codec.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { ClientPool } from '../helpers/mqtt.ts';
-import { startOpcuaServer, type OpcuaTestServer } from '../helpers/opcua-server.ts';
+import { useOpcuaGateway } from '../helpers/opcua-gateway.ts';
 import { decodePayload, type DecodedPayload } from '../helpers/sparkplug-decoder.ts';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.ts';
 import { until } from '../helpers/until.ts';
 
 const mapping = (endpoint: string) => `devices:
@@ -25,16 +22,8 @@ const mapping = (endpoint: string) => `devices:
       - { name: setpoint, nodeId: "ns=1;s=Plant.Setpoint", writable: true, min: 0, max: 300 }
 `;
 
-let dir: TempDir;
-let server: OpcuaTestServer;
-let gw: TestGateway;
-let host: MqttClient;
-const pool = new ClientPool();
-const seen: Array<{ type: string; payload: DecodedPayload }> = [];
-
-beforeAll(async () => {
-  dir = makeTempDir();
-  server = await startOpcuaServer({
+const opc = useOpcuaGateway(
+  (dir) => ({
     pkiDir: dir.path,
     variables: [
       { name: 'Temperature', dataType: DataType.Double, value: 180.5 },
@@ -42,18 +31,16 @@ beforeAll(async () => {
       { name: 'Recipe', dataType: DataType.String, value: 'rye' },
       { name: 'Setpoint', dataType: DataType.Double, value: 180, writable: true },
     ],
-  });
-  gw = await startTestGateway({ mappings: { 'oven.yaml': mapping(server.endpoint) }, extra: 'access:\n  anonymousWrite: true\nsparkplug:\n  enabled: true\n  groupId: bakery\n' });
-  host = await pool.connect(gw.url());
+  }),
+  (server) => ({ mappings: { 'oven.yaml': mapping(server.endpoint) }, extra: 'access:\n  anonymousWrite: true\nsparkplug:\n  enabled: true\n  groupId: bakery\n' }),
+);
+let host: MqttClient;
+const seen: Array<{ type: string; payload: DecodedPayload }> = [];
+
+beforeAll(async () => {
+  host = await opc.pool.connect(opc.gw.url());
   host.on('message', (topic, payload) => seen.push({ type: topic.split('/')[2] ?? '', payload: decodePayload(payload) }));
   await host.subscribeAsync('spBv1.0/bakery/+/test-gw/#', { qos: 0 });
-}, 60_000);
-
-afterAll(async () => {
-  await pool.endAll();
-  await gw?.stop();
-  await server?.stop();
-  dir?.remove();
 });
 
 describe('Sparkplug B from an OPC UA device (real node-opcua server)', () => {
@@ -67,12 +54,12 @@ describe('Sparkplug B from an OPC UA device (real node-opcua server)', () => {
       ['plant/bake/oven/recipe', 12, 'rye'],
       ['plant/bake/oven/setpoint', 10, 180],
     ]);
-    server.set('Temperature', 181.25);
+    opc.server.set('Temperature', 181.25);
     await until(() => seen.some((message) => message.type === 'DDATA' && message.payload.metrics.some((metric) => metric.alias === 1n && metric.value?.value === 181.25)), 5000);
     await host.publishAsync('spBv1.0/bakery/DCMD/test-gw/oven', encodePayload({ timestamp: Date.now(), metrics: [{ alias: 4, doubleValue: 200 }] }));
-    await until(() => server.get('Setpoint') === 200, 5000);
+    await until(() => opc.server.get('Setpoint') === 200, 5000);
     await host.publishAsync('spBv1.0/bakery/DCMD/test-gw/oven', encodePayload({ timestamp: Date.now(), metrics: [{ alias: 4, doubleValue: 900 }] }));
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(server.get('Setpoint')).toBe(200);
+    expect(opc.server.get('Setpoint')).toBe(200);
   });
 });
