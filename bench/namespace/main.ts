@@ -8,36 +8,17 @@
  *
  *   node --import tsx bench/namespace/main.ts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MessageChannel } from 'node:worker_threads';
 import { Aedes } from 'aedes';
 import mqttPacket from 'mqtt-packet';
-import { SampleDecoder, SampleEncoder, type SampleBatch } from '../../connectors/sample-batch.ts';
-import type { Sample } from '../../connectors/sdk.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { startGateway } from '../../src/gateway.ts';
-import { createLogger } from '../../src/log.ts';
-import { makeTempDir, removeTempDir } from '../shared/cleanup.ts';
-import { BENCH_HTTP_YAML } from '../shared/gateway-process.ts';
+import { startInProcessGateway } from '../shared/in-process-gateway.ts';
 
 const TAGS = 10_000;
 const BURST = 1000;
 const WARMUP_BURSTS = 100;
 const BURSTS = 300;
 const GAP_MS = 20;
-
-function writeConfig(dir: string, engine: 'sqlite' | 'memory'): string {
-  mkdirSync(path.join(dir, 'mappings'), { recursive: true });
-  const file = path.join(dir, 'gateway.yaml');
-  writeFileSync(file, `id: bench\nbroker:\n  listeners:\n    - { protocol: tcp, host: 127.0.0.1, port: 0 }\nstore: { dataDir: ./data, engine: ${engine} }\n${BENCH_HTTP_YAML}\nmappings: [mappings/*.yaml]\n`);
-  const tags = Array.from({ length: TAGS }, (_, i) => `      - { name: v${i}, register: holding, address: ${i}, dataType: uint16 }`);
-  const device = ['devices:', '  - name: dev', '    protocol: modbus', '    transport: { type: tcp, host: 127.0.0.1, port: 1 }', '    site: s', '    area: a', '    asset: b', '    tags:', ...tags, ''];
-  writeFileSync(path.join(dir, 'mappings', 'dev.yaml'), device.join('\n'));
-  return file;
-}
 
 /** A QoS 0 subscriber to `s/#` on a raw socket that only reads. */
 async function subscriber(port: number): Promise<Socket> {
@@ -75,30 +56,21 @@ const TOPICS = Array.from({ length: TAGS }, (_, i) => `s/a/b/v${i}`);
  * to the broker as the publisher hands it, retained at QoS 0, with no decoder, northbound or publisher).
  */
 async function measure(engine: 'sqlite' | 'memory', path: 'samples' | 'broker'): Promise<number> {
-  const dir = makeTempDir('uns-bench-namespace-');
-  const gateway = await startGateway(loadConfig(writeConfig(dir, engine)), createLogger('silent'));
+  const { gateway, send, stop } = await startInProcessGateway(engine, TAGS);
   const listener = gateway.broker.listeners[0];
   if (!listener) throw new Error('no listener');
   const socket = await subscriber(listener.port);
-  const { port1, port2 } = new MessageChannel();
-  const encoder = new SampleEncoder();
-  const decoder = new SampleDecoder((id) => gateway.publisher.knownTagId(id));
-  port2.on('message', (batch: SampleBatch) => gateway.northbound.onSamples(decoder.decode(batch)));
   const fromSamples = (tick: number) => {
     const now = Date.now();
-    const samples: Sample[] = Array.from({ length: BURST }, (_, i) => ({ tagId: `dev/v${(tick * BURST + i) % TAGS}`, value: tick + i, quality: 'good', timestamp: now }));
-    const batch = encoder.encode(samples);
-    port1.postMessage(batch, [batch.columns]);
+    send(Array.from({ length: BURST }, (_, i) => ({ tagId: `dev/v${(tick * BURST + i) % TAGS}`, value: tick + i, quality: 'good', timestamp: now })));
   };
   const fromBroker = (tick: number) => {
     const now = Date.now();
     for (let i = 0; i < BURST; i++) gateway.broker.send(TOPICS[(tick * BURST + i) % TAGS] ?? '', payloadOf(tick + i, now), { qos: 0, retain: true }, () => undefined);
   };
   const perValue = await cpuPerValue(path === 'samples' ? fromSamples : fromBroker);
-  port1.close();
   socket.destroy();
-  await gateway.stop();
-  removeTempDir(dir);
+  await stop();
   return perValue;
 }
 

@@ -172,6 +172,21 @@ describe('retained values', () => {
     }
   });
 
+  it('writes a round of deferred values in topic order, whatever order they came in', async () => {
+    vi.useFakeTimers();
+    try {
+      const p = open();
+      const topics = Array.from({ length: 1500 }, (_, i) => `plant/a/b/t${String(i).padStart(4, '0')}`);
+      // Stored last first, and the first slice still holds the 1,000 lowest topics.
+      for (const topic of [...topics].reverse()) await p.storeRetained({ cmd: 'publish', topic, payload: Buffer.from('v'), qos: 0, retain: true });
+      await vi.advanceTimersByTimeAsync(5000);
+      p.writer.flush();
+      expect(rows(p).map((r) => r.topic).sort()).toEqual(topics.slice(0, 1000));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('writes a value stored while its topic waits in a slice at that slice, and one stored after its write at the next deferral', async () => {
     vi.useFakeTimers();
     try {
@@ -185,14 +200,15 @@ describe('retained values', () => {
       const changes = (): number => (p.writer['db'].prepare('SELECT total_changes() AS n').get() as { n: number }).n;
       await vi.advanceTimersByTimeAsync(5000);
       expect(written().size).toBe(1000);
-      await store(1200, 'second');
+      // In topic order, t999 comes after t1499 and waits for the second slice; t0 was in the first.
+      await store(999, 'second');
       await store(0, 'second');
       const before = changes();
       await vi.advanceTimersByTimeAsync(50);
       const afterSlice = written();
       // The second slice, each row once, its waiting topic with its latest value; the topic written already waits for the next deferral.
       expect(changes() - before).toBe(500);
-      expect([afterSlice.size, afterSlice.get('plant/a/b/t1200'), afterSlice.get('plant/a/b/t0')]).toEqual([1500, 'second', 'first']);
+      expect([afterSlice.size, afterSlice.get('plant/a/b/t999'), afterSlice.get('plant/a/b/t0')]).toEqual([1500, 'second', 'first']);
       await vi.advanceTimersByTimeAsync(5000);
       expect(written().get('plant/a/b/t0')).toBe('second');
     } finally {

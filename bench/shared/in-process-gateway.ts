@@ -1,0 +1,53 @@
+/**
+ * The gateway in the bench's own process, fed as its connector threads feed it: `tags` Modbus tags (device `dev`,
+ * tags `v0`…, topics `s/a/b/v0`…) on a closed port, so that the real connector stays idle, and sample batches
+ * encoded, posted over a MessageChannel (columns transferred) and decoded on this thread.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { SampleDecoder, SampleEncoder, type SampleBatch } from '../../connectors/sample-batch.ts';
+import type { Sample } from '../../connectors/sdk.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { startGateway, type Gateway } from '../../src/gateway.ts';
+import { createLogger } from '../../src/log.ts';
+import { makeTempDir, removeTempDir } from './cleanup.ts';
+import { BENCH_HTTP_YAML } from './gateway-process.ts';
+
+export interface InProcessGateway {
+  readonly gateway: Gateway;
+  /** Sends samples as one batch, as a connector thread does. */
+  send(samples: Sample[]): void;
+  stop(): Promise<void>;
+}
+
+function writeConfig(dir: string, engine: 'sqlite' | 'memory', tags: number): string {
+  mkdirSync(path.join(dir, 'mappings'), { recursive: true });
+  const file = path.join(dir, 'gateway.yaml');
+  writeFileSync(file, `id: bench\nbroker:\n  listeners:\n    - { protocol: tcp, host: 127.0.0.1, port: 0 }\nstore: { dataDir: ./data, engine: ${engine} }\n${BENCH_HTTP_YAML}\nmappings: [mappings/*.yaml]\n`);
+  const lines = Array.from({ length: tags }, (_, i) => `      - { name: v${i}, register: holding, address: ${i}, dataType: uint16 }`);
+  const device = ['devices:', '  - name: dev', '    protocol: modbus', '    transport: { type: tcp, host: 127.0.0.1, port: 1 }', '    site: s', '    area: a', '    asset: b', '    tags:', ...lines, ''];
+  writeFileSync(path.join(dir, 'mappings', 'dev.yaml'), device.join('\n'));
+  return file;
+}
+
+export async function startInProcessGateway(engine: 'sqlite' | 'memory', tags: number): Promise<InProcessGateway> {
+  const dir = makeTempDir('uns-bench-in-process-');
+  const gateway = await startGateway(loadConfig(writeConfig(dir, engine, tags)), createLogger('silent'));
+  const { port1, port2 } = new MessageChannel();
+  const encoder = new SampleEncoder();
+  const decoder = new SampleDecoder((id) => gateway.publisher.knownTagId(id));
+  port2.on('message', (batch: SampleBatch) => gateway.northbound.onSamples(decoder.decode(batch)));
+  return {
+    gateway,
+    send(samples) {
+      const batch = encoder.encode(samples);
+      port1.postMessage(batch, [batch.columns]);
+    },
+    async stop() {
+      port1.close();
+      await gateway.stop();
+      removeTempDir(dir);
+    },
+  };
+}
