@@ -169,9 +169,9 @@ export class RetainedStore {
    * Stages the next slice of deferred writes, then waits a little for the next: with 10,000 changing
    * tags, one batch of every row held the event loop for tens of milliseconds.
    * A round goes in topic order, the order of the table's B-tree: a slice then rewrites a run of
-   * neighbouring pages instead of a row on nearly every page. In the order the values came, 10,000 tags
-   * wrote about 5 times as many bytes to the WAL and the database (12 times at 50,000), each commit took
-   * twice as long, and an SD card wears by what is written. (JavaScript orders UTF-16 code units and
+   * neighbouring pages instead of a row on nearly every page. In the order the values came, each row
+   * cost 5 times as many bytes written to the WAL and the database at 10,000 tags (12 times at 50,000),
+   * a commit took two to three times as long, and an SD card wears by what is written. (JavaScript orders UTF-16 code units and
    * SQLite UTF-8 bytes; they differ only past U+D7FF, which costs locality, not correctness.)
    */
   private writeSlice(): void {
