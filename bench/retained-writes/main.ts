@@ -1,8 +1,9 @@
 /**
  * What the SQLite store writes to disk for tag values: each changing tag's retained value is written at most
  * once per deferral (5 s), in slices of 1,000 rows. The gateway runs in this process (bench/shared/in-process-
- * gateway.ts) with 10,000 and 50,000 tags; 50,000 values a second come in bursts of 1,000 every 20 ms, each
- * burst spread over the tags in no particular order, as OPC UA notifications come; no subscriber. After a
+ * gateway.ts) with 10,000 and 50,000 tags named as a plant names them (`acme-works/press-shop/transfer-line-4/
+ * zone-7-temperature-1234`); 50,000 values a second come in bursts of 1,000 every 20 ms, each burst spread over
+ * the tags in no particular order, as OPC UA notifications come; no subscriber. After a
  * warm-up, over a window, it prints rows written a second, bytes written a second (the process's write() calls:
  * the WAL, and the checkpoints into the database file), bytes written per row against the row's own size (the
  * write amplification: what an SD card wears by), the batch commits (count, mean and slowest) and the event
@@ -15,7 +16,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { COMMIT_LATENCY_BUCKETS_MS } from '../../src/store/batch-writer.ts';
-import { startInProcessGateway } from '../shared/in-process-gateway.ts';
+import { startInProcessGateway, type TagNaming } from '../shared/in-process-gateway.ts';
 import { runMain } from '../shared/run-main.ts';
 
 const BURST = 1000;
@@ -23,6 +24,8 @@ const GAP_MS = 20;
 const WARMUP_MS = 7000;
 /** Spreads each burst over the tags: consecutive values go to tags this far apart (a prime, so every tag comes up). */
 const STRIDE = 7919;
+/** Topics of the length and shape a plant's have: a long shared prefix, then the tag. */
+const PLANT_NAMES: TagNaming = { site: 'acme-works', area: 'press-shop', asset: 'transfer-line-4', tag: (i) => `zone-${i % 10}-temperature-${i}` };
 
 interface Figures {
   tags: number;
@@ -46,7 +49,7 @@ function bytesWritten(): number {
 }
 
 async function measure(tags: number, seconds: number): Promise<Figures> {
-  const { gateway, send, stop } = await startInProcessGateway('sqlite', tags);
+  const { gateway, tagId, send, stop } = await startInProcessGateway('sqlite', tags, PLANT_NAMES);
   const store = gateway.store;
   if (!store) throw new Error('the gateway has no SQLite store');
   const changes = store.database.prepare('SELECT total_changes() AS n').pluck();
@@ -56,7 +59,7 @@ async function measure(tags: number, seconds: number): Promise<Figures> {
     while (Date.now() < end) {
       tick++;
       const now = Date.now();
-      send(Array.from({ length: BURST }, (_, i) => ({ tagId: `dev/v${(tick * BURST + i * STRIDE) % tags}`, value: tick + i, quality: 'good', timestamp: now })));
+      send(Array.from({ length: BURST }, (_, i) => ({ tagId: tagId((tick * BURST + i * STRIDE) % tags), value: tick + i, quality: 'good', timestamp: now })));
       await sleep(GAP_MS);
     }
   };
