@@ -56,13 +56,13 @@ const TOPICS = Array.from({ length: TAGS }, (_, i) => `s/a/b/v${i}`);
  * to the broker as the publisher hands it, retained at QoS 0, with no decoder, northbound or publisher).
  */
 async function measure(engine: 'sqlite' | 'memory', path: 'samples' | 'broker'): Promise<number> {
-  const { gateway, send, stop } = await startInProcessGateway(engine, TAGS);
+  const { gateway, tagId, send, stop } = await startInProcessGateway(engine, TAGS);
   const listener = gateway.broker.listeners[0];
   if (!listener) throw new Error('no listener');
   const socket = await subscriber(listener.port);
   const fromSamples = (tick: number) => {
     const now = Date.now();
-    send(Array.from({ length: BURST }, (_, i) => ({ tagId: `dev/v${(tick * BURST + i) % TAGS}`, value: tick + i, quality: 'good', timestamp: now })));
+    send(Array.from({ length: BURST }, (_, i) => ({ tagId: tagId((tick * BURST + i) % TAGS), value: tick + i, quality: 'good', timestamp: now })));
   };
   const fromBroker = (tick: number) => {
     const now = Date.now();
