@@ -172,8 +172,9 @@ export class RetainedStore {
    * neighbouring pages instead of a row on nearly every page. In the order the values came, each row
    * cost 4–5 times as many bytes written to the WAL and the database at 10,000 tags (9–12 times at
    * 50,000), a commit took two to three times as long, and an SD card wears by what is written. The sort
-   * takes 3–6 ms a round at 10,000 topics and 27–40 ms at 50,000 (plant-like names of 60 characters). (JavaScript orders UTF-16 code units and
-   * SQLite UTF-8 bytes; they differ only past U+D7FF, which costs locality, not correctness.)
+   * takes 3–6 ms a round at 10,000 topics and 27–40 ms at 50,000 (plant-like names of 60 characters).
+   * JavaScript orders UTF-16 code units and SQLite UTF-8 bytes; they differ only past U+D7FF, which costs
+   * locality, not correctness.
    */
   private writeSlice(): void {
     if (this.slice.length === 0) {
