@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { COMMIT_LATENCY_BUCKETS_MS } from '../../src/store/batch-writer.ts';
 import { startInProcessGateway, type TagNaming } from '../shared/in-process-gateway.ts';
 import { runMain } from '../shared/run-main.ts';
+import { fmtInt, fmtNum, formatTable } from '../shared/table.ts';
 
 const BURST = 1000;
 const GAP_MS = 20;
@@ -96,32 +97,30 @@ async function measure(tags: number, seconds: number): Promise<Figures> {
 }
 
 function report(all: Figures[]): string {
-  const lines = [
-    `Retained tag values on disk (store.engine sqlite), ${(BURST * (1000 / GAP_MS)).toLocaleString('en-US')} values/s spread over the tags, no subscriber:`,
-    '  tags    rows/s   MB written/s  bytes/row  row bytes  amplification  commits  mean ms  slowest ms  loop stall ms  CPU ms/s',
-  ];
-  for (const f of all) {
+  const headers = ['tags', 'rows/s', 'MB written/s', 'bytes/row', 'row bytes', 'amplification', 'commits', 'mean ms', 'slowest ms', 'loop stall ms', 'CPU ms/s'];
+  const rows = all.map((f) => {
     const perRow = f.rows > 0 ? f.bytes / f.rows : 0;
-    const cells = [
-      f.tags.toLocaleString('en-US').padStart(6),
-      (f.rows / f.seconds).toFixed(0).padStart(9),
-      (f.bytes / 1e6 / f.seconds).toFixed(2).padStart(14),
-      perRow.toFixed(0).padStart(10),
-      f.rowBytes.toFixed(0).padStart(10),
-      `${(perRow / f.rowBytes).toFixed(1)}×`.padStart(14),
-      String(f.commits).padStart(8),
-      f.commitMeanMs.toFixed(1).padStart(8),
-      `≤ ${f.commitMaxMs}`.padStart(11),
-      f.loopMaxMs.toFixed(0).padStart(14),
-      f.cpuMsPerS.toFixed(0).padStart(9),
+    return [
+      fmtInt(f.tags),
+      fmtInt(f.rows / f.seconds),
+      fmtNum(f.bytes / 1e6 / f.seconds, 2),
+      fmtInt(perRow),
+      fmtInt(f.rowBytes),
+      `${fmtNum(perRow / f.rowBytes, 1)}×`,
+      fmtInt(f.commits),
+      fmtNum(f.commitMeanMs, 1),
+      `≤ ${f.commitMaxMs}`,
+      fmtInt(f.loopMaxMs),
+      fmtInt(f.cpuMsPerS),
     ];
-    lines.push(`  ${cells.join(' ')}`);
-  }
-  lines.push(
-    '  rows/s: SQLite row changes in the window; MB written: write() bytes of this process (WAL, checkpoints); amplification: bytes written per row ÷ the row\'s own bytes;',
-    '  slowest: the upper bound of the slowest commit\'s latency bucket; loop stall: the event loop\'s longest delay (monitorEventLoopDelay).',
-  );
-  return `${lines.join('\n')}\n`;
+  });
+  return [
+    `Retained tag values on disk (store.engine sqlite), ${fmtInt(BURST * (1000 / GAP_MS))} values/s spread over the tags, no subscriber:`,
+    formatTable(headers, rows, () => true),
+    "rows/s: SQLite row changes in the window; MB written: write() bytes of this process (WAL, checkpoints); amplification: bytes written per row ÷ the row's own bytes;",
+    "slowest: the upper bound of the slowest commit's latency bucket; loop stall: the event loop's longest delay (monitorEventLoopDelay).",
+    '',
+  ].join('\n');
 }
 
 runMain(

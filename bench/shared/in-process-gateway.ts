@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/log.ts';
 import { makeTempDir, removeTempDir } from './cleanup.ts';
-import { BENCH_HTTP_YAML } from './gateway-process.ts';
+import { BENCH_GATEWAY_YAML } from './gateway-process.ts';
 
 /** Where the tags go in the namespace: one site, area and asset, and each tag's name. */
 export interface TagNaming {
@@ -36,7 +36,7 @@ export interface InProcessGateway {
 function writeConfig(dir: string, engine: 'sqlite' | 'memory', tags: number, names: TagNaming): string {
   mkdirSync(path.join(dir, 'mappings'), { recursive: true });
   const file = path.join(dir, 'gateway.yaml');
-  writeFileSync(file, `id: bench\nbroker:\n  listeners:\n    - { protocol: tcp, host: 127.0.0.1, port: 0 }\nstore: { dataDir: ./data, engine: ${engine} }\n${BENCH_HTTP_YAML}\nmappings: [mappings/*.yaml]\n`);
+  writeFileSync(file, [...BENCH_GATEWAY_YAML, `store: { dataDir: ./data, engine: ${engine} }`, 'mappings: [mappings/*.yaml]', ''].join('\n'));
   const lines = Array.from({ length: tags }, (_, i) => `      - { name: ${names.tag(i)}, register: holding, address: ${i}, dataType: uint16 }`);
   const place = [`    site: ${names.site}`, `    area: ${names.area}`, `    asset: ${names.asset}`];
   const device = ['devices:', '  - name: dev', '    protocol: modbus', '    transport: { type: tcp, host: 127.0.0.1, port: 1 }', ...place, '    tags:', ...lines, ''];

@@ -9,6 +9,7 @@ import { SqlitePersistence } from '../../src/store/persistence.ts';
 
 let persistence: SqlitePersistence | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await persistence?.destroy();
   persistence = undefined;
 });
@@ -152,68 +153,56 @@ describe('retained values', () => {
 
   it('writes deferred values in slices of 1,000 rows, 50 ms apart, and a stop writes the rest at once', async () => {
     vi.useFakeTimers();
-    try {
-      const p = open();
-      for (let i = 0; i < 2500; i++) await p.storeRetained({ cmd: 'publish', topic: `plant/a/b/t${i}`, payload: Buffer.from(String(i)), qos: 0, retain: true });
-      const written = (): number => {
-        p.writer.flush();
-        return rows(p).length;
-      };
-      await vi.advanceTimersByTimeAsync(4999);
-      expect(written()).toBe(0);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(written()).toBe(1000);
-      await vi.advanceTimersByTimeAsync(50);
-      expect(written()).toBe(2000);
-      p.retained.writeDeferred();
-      expect(written()).toBe(2500);
-    } finally {
-      vi.useRealTimers();
-    }
+    const p = open();
+    for (let i = 0; i < 2500; i++) await p.storeRetained({ cmd: 'publish', topic: `plant/a/b/t${i}`, payload: Buffer.from(String(i)), qos: 0, retain: true });
+    const written = (): number => {
+      p.writer.flush();
+      return rows(p).length;
+    };
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(written()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(written()).toBe(1000);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(written()).toBe(2000);
+    p.retained.writeDeferred();
+    expect(written()).toBe(2500);
   });
 
   it('writes a round of deferred values in topic order, whatever order they came in', async () => {
     vi.useFakeTimers();
-    try {
-      const p = open();
-      const topics = Array.from({ length: 1500 }, (_, i) => `plant/a/b/t${String(i).padStart(4, '0')}`);
-      // Stored last first, and the first slice still holds the 1,000 lowest topics.
-      for (const topic of [...topics].reverse()) await p.storeRetained({ cmd: 'publish', topic, payload: Buffer.from('v'), qos: 0, retain: true });
-      await vi.advanceTimersByTimeAsync(5000);
-      p.writer.flush();
-      expect(rows(p).map((r) => r.topic).sort()).toEqual(topics.slice(0, 1000));
-    } finally {
-      vi.useRealTimers();
-    }
+    const p = open();
+    const topics = Array.from({ length: 1500 }, (_, i) => `plant/a/b/t${String(i).padStart(4, '0')}`);
+    // Stored last first, and the first slice still holds the 1,000 lowest topics.
+    for (const topic of [...topics].reverse()) await p.storeRetained({ cmd: 'publish', topic, payload: Buffer.from('v'), qos: 0, retain: true });
+    await vi.advanceTimersByTimeAsync(5000);
+    p.writer.flush();
+    expect(rows(p).map((r) => r.topic).sort()).toEqual(topics.slice(0, 1000));
   });
 
   it('writes a value stored while its topic waits in a slice at that slice, and one stored after its write at the next deferral', async () => {
     vi.useFakeTimers();
-    try {
-      const p = open();
-      const store = (i: number, value: string) => p.storeRetained({ cmd: 'publish', topic: `plant/a/b/t${i}`, payload: Buffer.from(value), qos: 0, retain: true });
-      for (let i = 0; i < 1500; i++) await store(i, 'first');
-      const written = (): Map<string, string> => {
-        p.writer.flush();
-        return new Map(rows(p).map((r) => [r.topic, r.payload.toString()]));
-      };
-      const changes = (): number => (p.writer['db'].prepare('SELECT total_changes() AS n').get() as { n: number }).n;
-      await vi.advanceTimersByTimeAsync(5000);
-      expect(written().size).toBe(1000);
-      // In topic order, t999 comes after t1499 and waits for the second slice; t0 was in the first.
-      await store(999, 'second');
-      await store(0, 'second');
-      const before = changes();
-      await vi.advanceTimersByTimeAsync(50);
-      const afterSlice = written();
-      // The second slice, each row once, its waiting topic with its latest value; the topic written already waits for the next deferral.
-      expect(changes() - before).toBe(500);
-      expect([afterSlice.size, afterSlice.get('plant/a/b/t999'), afterSlice.get('plant/a/b/t0')]).toEqual([1500, 'second', 'first']);
-      await vi.advanceTimersByTimeAsync(5000);
-      expect(written().get('plant/a/b/t0')).toBe('second');
-    } finally {
-      vi.useRealTimers();
-    }
+    const p = open();
+    const store = (i: number, value: string) => p.storeRetained({ cmd: 'publish', topic: `plant/a/b/t${i}`, payload: Buffer.from(value), qos: 0, retain: true });
+    for (let i = 0; i < 1500; i++) await store(i, 'first');
+    const written = (): Map<string, string> => {
+      p.writer.flush();
+      return new Map(rows(p).map((r) => [r.topic, r.payload.toString()]));
+    };
+    const changes = (): number => (p.writer['db'].prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(written().size).toBe(1000);
+    // In topic order, t999 comes after t1499 and waits for the second slice; t0 was in the first.
+    await store(999, 'second');
+    await store(0, 'second');
+    const before = changes();
+    await vi.advanceTimersByTimeAsync(50);
+    const afterSlice = written();
+    // The second slice, each row once, its waiting topic with its latest value; the topic written already waits for the next deferral.
+    expect(changes() - before).toBe(500);
+    expect([afterSlice.size, afterSlice.get('plant/a/b/t999'), afterSlice.get('plant/a/b/t0')]).toEqual([1500, 'second', 'first']);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(written().get('plant/a/b/t0')).toBe('second');
   });
 
   it('updates a value loaded at open in place: one row, the latest value, streamed once', async () => {
